@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CPU reference GEMM: the definition of what the device computes.
+ * See qaccel_ref.h.  Integer arithmetic only; wrapping is done on unsigned
+ * types so that it is defined behaviour (and UBSan-clean).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "qaccel_ref.h"
+
+#define MAX_DIM 65535u
+
+int32_t qaccel_srdhm(int32_t a, int32_t b)
+{
+	int64_t ab, nudge;
+
+	if (a == INT32_MIN && b == INT32_MIN)
+		return INT32_MAX;
+	ab = (int64_t)a * (int64_t)b;
+	nudge = ab >= 0 ? (1ll << 30) : 1 - (1ll << 30);
+	/* C division truncates toward zero, as gemmlowp's does. */
+	return (int32_t)((ab + nudge) / (1ll << 31));
+}
+
+int32_t qaccel_rdbypot(int32_t x, int exponent)
+{
+	int32_t mask = (int32_t)((1ll << exponent) - 1);
+	int32_t remainder = x & mask;
+	int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+
+	return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+int32_t qaccel_requant(int32_t acc, int32_t multiplier, int32_t shift)
+{
+	int left = shift > 0 ? shift : 0;
+	int right = shift > 0 ? 0 : -shift;
+	int32_t shifted = (int32_t)((uint32_t)acc << left);
+
+	return qaccel_rdbypot(qaccel_srdhm(shifted, multiplier), right);
+}
+
+static bool in_type_range(int32_t v, bool is_uint8)
+{
+	return is_uint8 ? (v >= 0 && v <= 255) : (v >= -128 && v <= 127);
+}
+
+static bool shift_ok(int32_t shift)
+{
+	return shift >= -31 && shift <= 30;
+}
+
+int qaccel_gemm_params_check(const struct qaccel_gemm_params *p)
+{
+	uint32_t out = p->flags & QACCEL_GEMM_OUT_MASK;
+	uint64_t c_row;
+
+	if (p->flags & ~QACCEL_GEMM_FLAGS_ALL || out == QACCEL_GEMM_OUT_MASK)
+		return -EINVAL;
+	if (p->m < 1 || p->m > MAX_DIM || p->n < 1 || p->n > MAX_DIM ||
+	    p->k < 1 || p->k > MAX_DIM)
+		return -EINVAL;
+	c_row = (uint64_t)p->n * (out == QACCEL_GEMM_OUT_INT32 ? 4 : 1);
+	if (p->lda < p->k || p->ldb < p->k || p->ldc < c_row)
+		return -EINVAL;
+	if (!in_type_range(p->a_zero_point, p->flags & QACCEL_GEMM_A_UINT8) ||
+	    !in_type_range(p->b_zero_point, p->flags & QACCEL_GEMM_B_UINT8))
+		return -EINVAL;
+	if (out != QACCEL_GEMM_OUT_INT32) {
+		bool u8 = out == QACCEL_GEMM_OUT_UINT8;
+
+		if (!in_type_range(p->c_zero_point, u8) ||
+		    !in_type_range(p->clamp_min, u8) ||
+		    !in_type_range(p->clamp_max, u8) ||
+		    p->clamp_min > p->clamp_max)
+			return -EINVAL;
+		if (!(p->flags & QACCEL_GEMM_PER_CHANNEL) &&
+		    !shift_ok(p->out_shift))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int32_t load_elem(const uint8_t *row, uint32_t idx, bool is_uint8)
+{
+	return is_uint8 ? (int32_t)row[idx] : (int32_t)(int8_t)row[idx];
+}
+
+int qaccel_ref_gemm(const struct qaccel_gemm_params *p, const void *a,
+		    const void *b, const int32_t *bias,
+		    const struct qaccel_quant *quant, void *c)
+{
+	bool a_u8 = p->flags & QACCEL_GEMM_A_UINT8;
+	bool b_u8 = p->flags & QACCEL_GEMM_B_UINT8;
+	uint32_t out = p->flags & QACCEL_GEMM_OUT_MASK;
+	int ret = qaccel_gemm_params_check(p);
+
+	if (ret)
+		return ret;
+	if (!a || !b || !c || (p->flags & QACCEL_GEMM_BIAS && !bias))
+		return -EINVAL;
+	if (out != QACCEL_GEMM_OUT_INT32 && p->flags & QACCEL_GEMM_PER_CHANNEL) {
+		if (!quant)
+			return -EINVAL;
+		for (uint32_t j = 0; j < p->n; j++)
+			if (!shift_ok(quant[j].shift))
+				return -EINVAL;
+	}
+
+	for (uint32_t i = 0; i < p->m; i++) {
+		const uint8_t *arow = (const uint8_t *)a + (size_t)i * p->lda;
+		uint8_t *crow = (uint8_t *)c + (size_t)i * p->ldc;
+
+		for (uint32_t j = 0; j < p->n; j++) {
+			const uint8_t *brow = (const uint8_t *)b + (size_t)j * p->ldb;
+			uint32_t acc = 0;
+			int32_t v, mult, shift;
+
+			for (uint32_t x = 0; x < p->k; x++) {
+				int32_t av = load_elem(arow, x, a_u8) - p->a_zero_point;
+				int32_t bv = load_elem(brow, x, b_u8) - p->b_zero_point;
+
+				acc += (uint32_t)(av * bv);
+			}
+			if (p->flags & QACCEL_GEMM_BIAS)
+				acc += (uint32_t)bias[j];
+
+			if (out == QACCEL_GEMM_OUT_INT32) {
+				int32_t r = (int32_t)acc;
+
+				memcpy(crow + (size_t)j * 4, &r, 4);
+				continue;
+			}
+			if (p->flags & QACCEL_GEMM_PER_CHANNEL) {
+				mult = quant[j].multiplier;
+				shift = quant[j].shift;
+			} else {
+				mult = p->out_multiplier;
+				shift = p->out_shift;
+			}
+			v = qaccel_requant((int32_t)acc, mult, shift);
+			/* c_zero_point is at most 255 in magnitude: saturate first. */
+			if (v > INT32_MAX - 255)
+				v = INT32_MAX - 255;
+			if (v < INT32_MIN + 255)
+				v = INT32_MIN + 255;
+			v += p->c_zero_point;
+			if (v < p->clamp_min)
+				v = p->clamp_min;
+			if (v > p->clamp_max)
+				v = p->clamp_max;
+			crow[j] = (uint8_t)v;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CPU reference for everything the device computes.  It is the only
+ * reference in the project: the library exports it (qaccel.h includes this
+ * header), and the RTL tests, the driver tests and the demo all check the
+ * device against it.  It has no dependencies beyond libc, so the host RTL
+ * tests link lib/qaccel_ref.c directly.
+ */
+#ifndef QACCEL_REF_H
+#define QACCEL_REF_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Flags: the same bits as the device descriptor and the uapi. */
+#define QACCEL_GEMM_A_UINT8	(1u << 0)
+#define QACCEL_GEMM_B_UINT8	(1u << 1)
+#define QACCEL_GEMM_OUT_INT32	(0u << 2)
+#define QACCEL_GEMM_OUT_INT8	(1u << 2)
+#define QACCEL_GEMM_OUT_UINT8	(2u << 2)
+#define QACCEL_GEMM_OUT_MASK	(3u << 2)
+#define QACCEL_GEMM_BIAS	(1u << 4)
+#define QACCEL_GEMM_PER_CHANNEL	(1u << 5)
+#define QACCEL_GEMM_FLAGS_ALL	0x3fu
+
+/* Per-output-channel requantization record, as the device reads it. */
+struct qaccel_quant {
+	int32_t multiplier;
+	int32_t shift;		/* > 0 shifts left; -31..30 */
+};
+
+/*
+ * The shape and arithmetic of one GEMM:
+ *   C[i][j] = out(sum_k (A[i][k] - a_zp) * (B[j][k] - b_zp) + bias[j])
+ * A is m x k (lda bytes between rows), B is n x k (ldb), C is m x n (ldc
+ * bytes between rows; int32 elements for QACCEL_GEMM_OUT_INT32, else one
+ * byte).  Accumulation wraps modulo 2^32.  For int8/uint8 output, out() is
+ * qaccel_requant() with the per-tensor or per-channel multiplier and shift,
+ * then + c_zero_point and a clamp to [clamp_min, clamp_max].
+ * Zero points and clamps are values of their element's type (-128..127 for
+ * int8, 0..255 for uint8).
+ */
+struct qaccel_gemm_params {
+	uint32_t m, n, k;
+	uint32_t lda, ldb, ldc;
+	uint32_t flags;
+	int32_t a_zero_point, b_zero_point, c_zero_point;
+	int32_t clamp_min, clamp_max;
+	int32_t out_multiplier;
+	int32_t out_shift;
+};
+
+/* gemmlowp's SaturatingRoundingDoublingHighMul. */
+int32_t qaccel_srdhm(int32_t a, int32_t b);
+/* gemmlowp's RoundingDivideByPOT, exponent 0..31. */
+int32_t qaccel_rdbypot(int32_t x, int exponent);
+/*
+ * TFLite's MultiplyByQuantizedMultiplier: a left shift (shift > 0, wrapping
+ * modulo 2^32), srdhm by multiplier, then a rounding right shift (shift < 0).
+ */
+int32_t qaccel_requant(int32_t acc, int32_t multiplier, int32_t shift);
+
+/*
+ * Compute C on the CPU exactly as the device does.  bias (n int32) is read
+ * only with QACCEL_GEMM_BIAS, quant (n records) only with
+ * QACCEL_GEMM_PER_CHANNEL.  Returns 0, or -EINVAL when the parameters are
+ * not a valid job (the same rules the kernel applies to sizes and ranges).
+ */
+int qaccel_ref_gemm(const struct qaccel_gemm_params *p, const void *a,
+		    const void *b, const int32_t *bias,
+		    const struct qaccel_quant *quant, void *c);
+
+/* 0 when p describes a valid job; -EINVAL otherwise. */
+int qaccel_gemm_params_check(const struct qaccel_gemm_params *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QACCEL_REF_H */
