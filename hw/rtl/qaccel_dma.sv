@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: MIT
+//
+// DMA engine: turns byte-range requests into 64-byte AXI4 beats.
+//
+// A request names a byte range [x, x+len) either in device-physical space
+// (rings) or inside a buffer described by a two-level page table (operands).
+// Buffer requests are bounds checked against the buffer size, then split at
+// 64-byte boundaries; every 64-byte block of a buffer lies inside one 4 KiB
+// page, so each becomes one single-beat INCR burst at the translated address.
+// Translation keeps, per operand stream, the last level-0 table pointer and
+// the last page, so sequential access walks the tables once per page (two
+// PTE reads at most, both through the same read port).
+//
+// Reads: up to Depth beats in flight; the memory answers in order, so the
+// tag of each beat is queued when its request is issued.  Each data beat is
+// handed to the consumer rotated by the range's start offset: byte j of the
+// range is rd_data_o[8*(j%64)] of the beat with rd_lo_o <= j < rd_lo_o + 64.
+// Writes: the range's bytes are placed and strobed per beat, so bytes outside
+// it are never written.
+//
+// CTRL.RESET (soft_rst_i) abandons requests at once but cannot recall beats
+// already on the bus: a generation bit in each queued tag marks them stale and
+// their responses are dropped, while AXI valids already raised stay up until
+// accepted.
+
+module qaccel_dma
+  import qaccel_pkg::*;
+#(
+  parameter int unsigned WrBytes    = 64,  // widest write range
+  parameter int unsigned Depth      = 16,  // beats in flight per direction
+  parameter int unsigned NumStreams = 5
+) (
+  input  logic                    clk_i,
+  input  logic                    rst_ni,
+  input  logic                    soft_rst_i,
+  input  logic                    tlb_flush_i,
+
+  // Request: accepted in one cycle whenever ready.
+  input  logic                    req_valid_i,
+  output logic                    req_ready_o,
+  input  logic                    req_write_i,
+  input  logic                    req_phys_i,    // x is a device address
+  input  logic [2:0]              req_stream_i,  // TLB and error attribution
+  input  logic [63:0]             req_table_i,   // level-1 table
+  input  logic [31:0]             req_size_i,    // buffer size (bounds)
+  input  logic [63:0]             req_x_i,
+  input  logic [8:0]              req_len_i,     // 1..256 bytes
+  input  logic [7:0]              req_tag_i,     // returned with read data
+  input  logic [WrBytes*8-1:0]    req_wdata_i,
+
+  // Read data, one beat per cycle at most.
+  output logic                    rd_valid_o,
+  output logic [7:0]              rd_tag_o,
+  output logic [511:0]            rd_data_o,
+  output logic signed [9:0]       rd_lo_o,
+  output logic [8:0]              rd_len_o,
+
+  // First error of a request or response: a one-cycle pulse.
+  output logic                    err_valid_o,
+  output logic                    err_bounds_o,  // else fault
+  output logic                    err_phys_o,
+  output logic [2:0]              err_stream_o,
+
+  output logic                    idle_o,
+  output logic                    rd_idle_o,     // no read in flight or pending
+  output logic                    rd_beat_o,
+  output logic [6:0]              wr_bytes_o,
+
+  // AXI4 master
+  output logic                    m_awvalid_o,
+  input  logic                    m_awready_i,
+  output logic [63:0]             m_awaddr_o,
+  output logic [7:0]              m_awlen_o,
+  output logic [2:0]              m_awsize_o,
+  output logic [1:0]              m_awburst_o,
+  output logic [3:0]              m_awid_o,
+  output logic                    m_wvalid_o,
+  input  logic                    m_wready_i,
+  output logic [511:0]            m_wdata_o,
+  output logic [63:0]             m_wstrb_o,
+  output logic                    m_wlast_o,
+  input  logic                    m_bvalid_i,
+  output logic                    m_bready_o,
+  input  logic [1:0]              m_bresp_i,
+  input  logic [3:0]              m_bid_i,
+  output logic                    m_arvalid_o,
+  input  logic                    m_arready_i,
+  output logic [63:0]             m_araddr_o,
+  output logic [7:0]              m_arlen_o,
+  output logic [2:0]              m_arsize_o,
+  output logic [1:0]              m_arburst_o,
+  output logic [3:0]              m_arid_o,
+  input  logic                    m_rvalid_i,
+  output logic                    m_rready_o,
+  input  logic [511:0]            m_rdata_i,
+  input  logic [1:0]              m_rresp_i,
+  input  logic                    m_rlast_i,
+  input  logic [3:0]              m_rid_i
+);
+
+  localparam int unsigned ShBytes = WrBytes + 64;
+
+  typedef struct packed {
+    logic              gen;
+    logic              pte;
+    logic              phys;
+    logic [2:0]        stream;
+    logic [7:0]        tag;
+    logic signed [9:0] lo;
+    logic [5:0]        off;   // range offset in its first beat; PTE: byte of the entry
+    logic [8:0]        len;
+  } rd_meta_t;
+
+  typedef struct packed {
+    logic       gen;
+    logic       phys;
+    logic [2:0] stream;
+  } wr_meta_t;
+
+  typedef enum logic [1:0] {
+    DmaIdle,
+    DmaIssue,
+    DmaWaitPte
+  } dma_state_e;
+
+  dma_state_e state_q, state_d;
+
+  // Current request.
+  logic                 write_q, phys_q;
+  logic [2:0]           stream_q;
+  logic [63:3]          table_q;  // PTEs are 8-byte aligned
+  logic [63:0]          blk_q, end_q;
+  logic [5:0]           off_q;
+  logic [8:0]           len_q;
+  logic [7:0]           tag_q;
+  logic [2:0]           bi_q;
+  logic [WrBytes*8-1:0] wdata_q;
+  logic                 walk_l1_q;  // the outstanding PTE read is level 1
+  logic                 gen_q;
+
+  // Translation cache, one entry per stream.
+  logic [NumStreams-1:0]        l1_vld_q, pg_vld_q;
+  logic [NumStreams-1:0][8:0]   l1_tag_q;
+  logic [NumStreams-1:0][17:0]  pg_tag_q;
+  logic [NumStreams-1:0][51:0]  l1_ptr_q, pg_ptr_q;
+
+  // AXI address/data registers.
+  logic         arvalid_q, awvalid_q, wvalid_q;
+  logic [63:0]  araddr_q, awaddr_q;
+  logic [511:0] wbeat_q;
+  logic [63:0]  wstrb_q;
+
+  logic       err_q, err_bounds_q, err_phys_q;
+  logic [2:0] err_stream_q;
+
+  // ---------------------------------------------------------------------
+  // Tag queues
+  // ---------------------------------------------------------------------
+  rd_meta_t rq_in, rq_out;
+  wr_meta_t wq_in, wq_out;
+  logic     rq_push, rq_empty, rq_full;
+  logic     wq_push, wq_empty, wq_full;
+
+  qaccel_fifo #(.Width($bits(rd_meta_t)), .Depth(Depth)) u_rd_tags (
+    .clk_i, .rst_ni,
+    .push_i (rq_push), .data_i (rq_in),
+    .pop_i  (m_rvalid_i), .data_o (rq_out),
+    .empty_o (rq_empty), .full_o (rq_full)
+  );
+
+  qaccel_fifo #(.Width($bits(wr_meta_t)), .Depth(Depth)) u_wr_tags (
+    .clk_i, .rst_ni,
+    .push_i (wq_push), .data_i (wq_in),
+    .pop_i  (m_bvalid_i), .data_o (wq_out),
+    .empty_o (wq_empty), .full_o (wq_full)
+  );
+
+  // ---------------------------------------------------------------------
+  // Issue: translate the current block and raise one request
+  // ---------------------------------------------------------------------
+  logic [2:0]  s;
+  logic        pg_hit, l1_hit, last_blk, ar_free, aw_free;
+  logic [63:0] data_addr, pte_addr;
+  logic [ShBytes*8-1:0] wsh;
+  logic [ShBytes-1:0]   wmask_sh;
+
+  assign s         = stream_q;
+  assign pg_hit    = phys_q || (pg_vld_q[s] && pg_tag_q[s] == blk_q[29:12]);
+  assign l1_hit    = l1_vld_q[s] && l1_tag_q[s] == blk_q[29:21];
+  assign last_blk  = blk_q + 64'd64 >= end_q;
+  // A register is free again in the cycle its request is accepted.
+  assign ar_free   = (!arvalid_q || m_arready_i) && !rq_full;
+  assign aw_free   = (!awvalid_q || m_awready_i) && (!wvalid_q || m_wready_i) && !wq_full;
+  assign data_addr = phys_q ? blk_q : {pg_ptr_q[s], blk_q[11:6], 6'd0};
+  assign pte_addr  = l1_hit ? {l1_ptr_q[s], blk_q[20:12], 3'd0}
+                            : {table_q, 3'd0} + {52'd0, blk_q[29:21], 3'd0};
+
+  // Write beat: the range shifted to its place in the aligned blocks.
+  assign wsh      = {{(ShBytes-WrBytes)*8{1'b0}}, wdata_q} << {off_q, 3'd0};
+  assign wmask_sh = ((ShBytes'(1) << len_q) - ShBytes'(1)) << off_q;
+
+  logic issue_data, issue_pte;
+
+  // PTE beat
+  logic [63:0] pte;
+  logic        rq_live;
+  assign rq_live = m_rvalid_i && rq_out.gen == gen_q;
+  assign pte     = m_rdata_i[{rq_out.off[5:3], 6'd0} +: 64];
+
+  logic pte_arrived, pte_bad;
+  assign pte_arrived = rq_live && rq_out.pte && state_q == DmaWaitPte;
+  assign pte_bad     = m_rresp_i != 2'b00 || !pte[PteValid];
+
+  logic req_bounds;
+  assign req_bounds = !req_phys_i &&
+                      (req_x_i + 64'(req_len_i) > 64'(req_size_i) ||
+                       req_x_i + 64'(req_len_i) > 64'(MaxBufSize));
+
+  assign req_ready_o = state_q == DmaIdle;
+
+  always_comb begin
+    state_d    = state_q;
+    issue_data = 1'b0;
+    issue_pte  = 1'b0;
+    unique case (state_q)
+      DmaIdle: begin
+        if (req_valid_i && !req_bounds) state_d = DmaIssue;
+      end
+      DmaIssue: begin
+        if (pg_hit) begin
+          if (write_q ? aw_free : ar_free) begin
+            issue_data = 1'b1;
+            if (last_blk) state_d = DmaIdle;
+          end
+        end else if (ar_free) begin
+          issue_pte = 1'b1;
+          state_d   = DmaWaitPte;
+        end
+      end
+      DmaWaitPte: begin
+        if (pte_arrived) state_d = pte_bad ? DmaIdle : DmaIssue;
+      end
+      default: state_d = DmaIdle;
+    endcase
+  end
+
+  assign rq_push = issue_pte || (issue_data && !write_q);
+  assign wq_push = issue_data && write_q;
+
+  always_comb begin
+    rq_in        = '0;
+    rq_in.gen    = gen_q;
+    rq_in.pte    = issue_pte;
+    rq_in.phys   = phys_q;
+    rq_in.stream = stream_q;
+    rq_in.tag    = tag_q;
+    rq_in.lo     = $signed({1'b0, bi_q, 6'd0}) - $signed({4'd0, off_q});
+    rq_in.off    = issue_pte ? pte_addr[5:0] : off_q;
+    rq_in.len    = len_q;
+    wq_in        = '{gen: gen_q, phys: phys_q, stream: stream_q};
+  end
+
+  // ---------------------------------------------------------------------
+  // State
+  // ---------------------------------------------------------------------
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q   <= DmaIdle;
+      write_q   <= 1'b0;
+      phys_q    <= 1'b0;
+      stream_q  <= '0;
+      table_q   <= '0;
+      blk_q     <= '0;
+      end_q     <= '0;
+      off_q     <= '0;
+      len_q     <= '0;
+      tag_q     <= '0;
+      bi_q      <= '0;
+      wdata_q   <= '0;
+      walk_l1_q <= 1'b0;
+      gen_q     <= 1'b0;
+      l1_vld_q  <= '0;
+      pg_vld_q  <= '0;
+      l1_tag_q  <= '0;
+      pg_tag_q  <= '0;
+      l1_ptr_q  <= '0;
+      pg_ptr_q  <= '0;
+      err_q        <= 1'b0;
+      err_bounds_q <= 1'b0;
+      err_phys_q   <= 1'b0;
+      err_stream_q <= '0;
+    end else if (soft_rst_i) begin
+      state_q   <= DmaIdle;
+      gen_q     <= ~gen_q;
+      l1_vld_q  <= '0;
+      pg_vld_q  <= '0;
+      err_q     <= 1'b0;
+    end else begin
+      state_q <= state_d;
+      err_q   <= 1'b0;
+
+      if (state_q == DmaIdle && req_valid_i) begin
+        write_q  <= req_write_i;
+        phys_q   <= req_phys_i;
+        stream_q <= req_stream_i;
+        table_q  <= req_table_i[63:3];
+        blk_q    <= {req_x_i[63:6], 6'd0};
+        end_q    <= req_x_i + 64'(req_len_i);
+        off_q    <= req_x_i[5:0];
+        len_q    <= req_len_i;
+        tag_q    <= req_tag_i;
+        bi_q     <= '0;
+        wdata_q  <= req_wdata_i;
+      end
+
+      if (issue_data) begin
+        blk_q <= blk_q + 64'd64;
+        bi_q  <= bi_q + 3'd1;
+      end
+      if (issue_pte) walk_l1_q <= !l1_hit;
+
+      if (tlb_flush_i) begin
+        l1_vld_q <= '0;
+        pg_vld_q <= '0;
+      end else if (pte_arrived && !pte_bad) begin
+        if (walk_l1_q) begin
+          l1_vld_q[s] <= 1'b1;
+          l1_tag_q[s] <= blk_q[29:21];
+          l1_ptr_q[s] <= pte[63:12];
+        end else begin
+          pg_vld_q[s] <= 1'b1;
+          pg_tag_q[s] <= blk_q[29:12];
+          pg_ptr_q[s] <= pte[63:12];
+        end
+      end
+
+      // One error per cycle is enough: the core keeps only the first.
+      if (state_q == DmaIdle && req_valid_i && req_bounds) begin
+        err_q        <= 1'b1;
+        err_bounds_q <= 1'b1;
+        err_phys_q   <= 1'b0;
+        err_stream_q <= req_stream_i;
+      end else if (pte_arrived && pte_bad) begin
+        err_q        <= 1'b1;
+        err_bounds_q <= 1'b0;
+        err_phys_q   <= phys_q;
+        err_stream_q <= stream_q;
+      end else if (rq_live && !rq_out.pte && m_rresp_i != 2'b00) begin
+        err_q        <= 1'b1;
+        err_bounds_q <= 1'b0;
+        err_phys_q   <= rq_out.phys;
+        err_stream_q <= rq_out.stream;
+      end else if (m_bvalid_i && wq_out.gen == gen_q && m_bresp_i != 2'b00) begin
+        err_q        <= 1'b1;
+        err_bounds_q <= 1'b0;
+        err_phys_q   <= wq_out.phys;
+        err_stream_q <= wq_out.stream;
+      end
+    end
+  end
+
+  // AXI valids follow the protocol even across a soft reset.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      arvalid_q <= 1'b0;
+      araddr_q  <= '0;
+      awvalid_q <= 1'b0;
+      awaddr_q  <= '0;
+      wvalid_q  <= 1'b0;
+      wbeat_q   <= '0;
+      wstrb_q   <= '0;
+    end else begin
+      if (arvalid_q && m_arready_i) arvalid_q <= 1'b0;
+      if (awvalid_q && m_awready_i) awvalid_q <= 1'b0;
+      if (wvalid_q && m_wready_i)   wvalid_q  <= 1'b0;
+      if (!soft_rst_i && issue_pte) begin
+        arvalid_q <= 1'b1;
+        araddr_q  <= {pte_addr[63:6], 6'd0};
+      end else if (!soft_rst_i && issue_data && !write_q) begin
+        arvalid_q <= 1'b1;
+        araddr_q  <= data_addr;
+      end
+      if (!soft_rst_i && issue_data && write_q) begin
+        awvalid_q <= 1'b1;
+        awaddr_q  <= data_addr;
+        wvalid_q  <= 1'b1;
+        wbeat_q   <= 512'(wsh >> {bi_q, 9'd0});
+        wstrb_q   <= 64'(wmask_sh >> {bi_q, 6'd0});
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------
+  // Outputs
+  // ---------------------------------------------------------------------
+  assign rd_valid_o = rq_live && !rq_out.pte;
+  assign rd_tag_o   = rq_out.tag;
+  assign rd_data_o  = 512'({m_rdata_i, m_rdata_i} >> {rq_out.off, 3'd0});
+  assign rd_lo_o    = rq_out.lo;
+  assign rd_len_o   = rq_out.len;
+
+  assign err_valid_o  = err_q;
+  assign err_bounds_o = err_bounds_q;
+  assign err_phys_o   = err_phys_q;
+  assign err_stream_o = err_stream_q;
+
+  assign idle_o = state_q == DmaIdle && rq_empty && wq_empty &&
+                  !arvalid_q && !awvalid_q && !wvalid_q;
+  assign rd_idle_o = state_q == DmaIdle && rq_empty && !arvalid_q;
+  assign rd_beat_o  = m_rvalid_i;
+  assign wr_bytes_o = (wvalid_q && m_wready_i) ? 7'($countones(wstrb_q)) : 7'd0;
+
+  assign m_arvalid_o = arvalid_q;
+  assign m_araddr_o  = araddr_q;
+  assign m_arlen_o   = 8'd0;
+  assign m_arsize_o  = 3'd6;
+  assign m_arburst_o = 2'b01;
+  assign m_arid_o    = '0;
+  assign m_rready_o  = 1'b1;
+
+  assign m_awvalid_o = awvalid_q;
+  assign m_awaddr_o  = awaddr_q;
+  assign m_awlen_o   = 8'd0;
+  assign m_awsize_o  = 3'd6;
+  assign m_awburst_o = 2'b01;
+  assign m_awid_o    = '0;
+  assign m_wvalid_o  = wvalid_q;
+  assign m_wdata_o   = wbeat_q;
+  assign m_wstrb_o   = wstrb_q;
+  assign m_wlast_o   = 1'b1;
+  assign m_bready_o  = 1'b1;
+
+  // Single-beat bursts with one ID: last and IDs carry no information.
+  logic unused_axi;
+  assign unused_axi = ^{m_rlast_i, m_rid_i, m_bid_i, req_table_i[2:0]};
+
+endmodule

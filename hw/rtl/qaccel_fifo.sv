@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+//
+// Small synchronous FIFO with packed storage (flops).  Used for the DMA's
+// in-flight request tags: the memory answers in request order, so a tag
+// pushed when a request is issued is popped by its response.
+
+module qaccel_fifo #(
+  parameter int unsigned Width = 8,
+  parameter int unsigned Depth = 16
+) (
+  input  logic             clk_i,
+  input  logic             rst_ni,
+  input  logic             push_i,
+  input  logic [Width-1:0] data_i,
+  input  logic             pop_i,
+  output logic [Width-1:0] data_o,
+  output logic             empty_o,
+  output logic             full_o
+);
+
+  localparam int unsigned PtrW = $clog2(Depth);
+
+  logic [Depth-1:0][Width-1:0] mem_q;
+  logic [PtrW-1:0]             rd_ptr_q, wr_ptr_q;
+  logic [PtrW:0]               count_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rd_ptr_q <= '0;
+      wr_ptr_q <= '0;
+      count_q  <= '0;
+    end else begin
+      if (push_i) wr_ptr_q <= wr_ptr_q + 1'b1;
+      if (pop_i)  rd_ptr_q <= rd_ptr_q + 1'b1;
+      count_q <= count_q + {{PtrW{1'b0}}, push_i} - {{PtrW{1'b0}}, pop_i};
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (push_i) mem_q[wr_ptr_q] <= data_i;
+  end
+
+  assign data_o  = mem_q[rd_ptr_q];
+  assign empty_o = count_q == '0;
+  assign full_o  = count_q == Depth[PtrW:0];
+
+endmodule

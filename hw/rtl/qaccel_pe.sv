@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+//
+// One processing element of the output-stationary systolic array.
+//
+// Operands arrive already offset by their zero point (10-bit signed, -383..383),
+// so the product needs no correction and a zero operand is a free bubble: the
+// array is flushed simply by feeding zeros.  The int32 accumulator wraps
+// modulo 2^32, as the C reference does.
+
+module qaccel_pe (
+  input  logic              clk_i,
+  input  logic              rst_ni,
+  input  logic              clear_i,  // zero the accumulator and the operand pipeline
+  input  logic signed [9:0] a_i,      // from the left neighbour (or the A edge)
+  input  logic signed [9:0] b_i,      // from the upper neighbour (or the B edge)
+  output logic signed [9:0] a_o,
+  output logic signed [9:0] b_o,
+  output logic [31:0]       acc_o
+);
+
+  logic signed [9:0]  a_q, b_q;
+  logic [31:0]        acc_q, acc_d;
+  logic signed [19:0] prod;
+
+  assign prod  = a_i * b_i;
+  assign acc_d = acc_q + {{12{prod[19]}}, prod};
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      a_q   <= '0;
+      b_q   <= '0;
+      acc_q <= '0;
+    end else if (clear_i) begin
+      a_q   <= '0;
+      b_q   <= '0;
+      acc_q <= '0;
+    end else begin
+      a_q   <= a_i;
+      b_q   <= b_i;
+      acc_q <= acc_d;
+    end
+  end
+
+  assign a_o   = a_q;
+  assign b_o   = b_q;
+  assign acc_o = acc_q;
+
+endmodule
