@@ -1,0 +1,85 @@
+# sim/sim.mk: the device model library, one per array size.
+#
+# For every RxC in $(ARRAYS) this builds $(BUILD)/sim/RxC/libqsim.a: the
+# Verilated qaccel_top (hw/rtl/*.sv with -GRows=R -GCols=C), Verilator's
+# runtime, the C++ shim (qsim_model.cpp), the C model (qsim.c) and the
+# host-side driver for programs without a kernel (qsim_host.c).  Other
+# .mk files name a library with
+#     $(QSIM_LIB_4x4)            or   $(call qsim_lib,4x4)
+# and link a C program against it with
+#     $(CC) ... $(call qsim_lib,4x4) $(QSIM_LDLIBS)
+# Include sim/qsim.h, sim/qsim_host.h (-I$(TOP)/sim).
+#
+# Tracing variant (not part of `all`): `make sim-trace` builds
+# $(BUILD)/sim/RxC-trace/libqsim.a with FST tracing (qsim_config.trace_path);
+# link it with $(QSIM_TRACE_LDLIBS).  Name it with $(call qsim_trace_lib,RxC).
+
+VERILATOR	?= verilator
+QSIM_VROOT	:= $(shell $(VERILATOR) --getenv VERILATOR_ROOT 2>/dev/null)
+QSIM_RTL_DIR	?= $(TOP)/hw/rtl
+# The package first: every other file imports it.
+QSIM_RTL	= $(QSIM_RTL_DIR)/qaccel_pkg.sv \
+		  $(sort $(filter-out %/qaccel_pkg.sv,$(wildcard $(QSIM_RTL_DIR)/*.sv)))
+QSIM_VFLAGS	:= --cc -O3 --x-assign fast --x-initial fast --top-module qaccel_top \
+		   --prefix Vqaccel_top
+# C++ optimisation of the generated model; see sim/README.md for the
+# measurements behind the choice (compile time against simulation speed).
+QSIM_OPT	?= -O3
+QSIM_LDLIBS	:= -lstdc++ -pthread -lm
+QSIM_TRACE_LDLIBS := $(QSIM_LDLIBS) -lz
+QSIM_CXXFLAGS	:= -O2 -g -Wall -Wextra -Werror -isystem $(QSIM_VROOT)/include \
+		   -isystem $(QSIM_VROOT)/include/vltstd
+
+qsim_lib = $(BUILD)/sim/$(1)/libqsim.a
+qsim_trace_lib = $(BUILD)/sim/$(1)-trace/libqsim.a
+qsim_rows = $(word 1,$(subst x, ,$(1)))
+qsim_cols = $(word 2,$(subst x, ,$(1)))
+
+# $(1) array size RxC, $(2) output directory name, $(3) extra Verilator
+# flags, $(4) extra C/C++ flags.
+define qsim_model_rules
+$(BUILD)/sim/$(2)/obj/Vqaccel_top.mk: $$(QSIM_RTL)
+	@rm -rf $$(@D)
+	@mkdir -p $$(@D)
+	$$(VERILATOR) $$(QSIM_VFLAGS) $(3) -GRows=$(call qsim_rows,$(1)) \
+		-GCols=$(call qsim_cols,$(1)) --Mdir $$(@D) $$(QSIM_RTL)
+
+# Verilator's own makefile knows how to compile the model and its runtime.
+$(BUILD)/sim/$(2)/obj/Vqaccel_top__ALL.a: $(BUILD)/sim/$(2)/obj/Vqaccel_top.mk
+	$$(MAKE) -C $$(@D) -f Vqaccel_top.mk OPT_FAST="$$(QSIM_OPT)" \
+		OPT_SLOW=-O1 OPT_GLOBAL=-O2 VM_PARALLEL_BUILDS=1 \
+		Vqaccel_top__ALL.a verilated.o verilated_threads.o $(if $(3),verilated_fst_c.o)
+
+$(BUILD)/sim/$(2)/qsim_model.o: $(TOP)/sim/qsim_model.cpp $(TOP)/sim/qsim_model.h \
+		$(BUILD)/sim/$(2)/obj/Vqaccel_top__ALL.a
+	$$(CXX) $$(QSIM_CXXFLAGS) $(4) -I$(BUILD)/sim/$(2)/obj -I$(TOP)/sim \
+		-c $$< -o $$@
+
+$(BUILD)/sim/$(2)/qsim.o: $(TOP)/sim/qsim.c $(TOP)/sim/qsim.h $(TOP)/sim/qsim_model.h \
+		$(TOP)/include/qaccel_hw.h
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS_COMMON) -I$(TOP)/sim -DQSIM_ROWS=$(call qsim_rows,$(1)) \
+		-DQSIM_COLS=$(call qsim_cols,$(1)) -c $$< -o $$@
+
+$(BUILD)/sim/$(2)/qsim_host.o: $(TOP)/sim/qsim_host.c $(TOP)/sim/qsim_host.h \
+		$(TOP)/sim/qsim.h $(TOP)/include/qaccel_hw.h
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS_COMMON) -I$(TOP)/sim -c $$< -o $$@
+
+$(BUILD)/sim/$(2)/libqsim.a: $(BUILD)/sim/$(2)/obj/Vqaccel_top__ALL.a \
+		$(BUILD)/sim/$(2)/qsim_model.o $(BUILD)/sim/$(2)/qsim.o \
+		$(BUILD)/sim/$(2)/qsim_host.o
+	@rm -f $$@
+	cd $(BUILD)/sim/$(2) && $$(AR) rcs libqsim.a qsim.o qsim_host.o qsim_model.o \
+		$$$$($$(AR) t obj/Vqaccel_top__ALL.a | sed 's|^|obj/|') \
+		obj/verilated.o obj/verilated_threads.o $(if $(3),obj/verilated_fst_c.o)
+endef
+
+$(foreach a,$(ARRAYS),$(eval QSIM_LIB_$(a) := $(call qsim_lib,$(a))))
+$(foreach a,$(ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a),,)))
+$(foreach a,$(ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a)-trace,--trace-fst,-DQSIM_TRACE)))
+
+.PHONY: sim-models sim-trace
+sim-models: $(foreach a,$(ARRAYS),$(call qsim_lib,$(a)))
+sim-trace: $(foreach a,$(ARRAYS),$(call qsim_trace_lib,$(a)))
+all: sim-models

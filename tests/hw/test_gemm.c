@@ -1,0 +1,711 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_gemm: the RTL (Verilated through qsim) runs GEMM jobs the way the
+ * kernel driver submits them, and every output byte matches
+ * qaccel_ref_gemm().
+ *
+ * The driver's part (64 MiB of "host memory" handed out in shuffled pages,
+ * two-level page tables, the rings, completion polling by phase bit) is
+ * sim/qsim_host.c.  Per-GEMM cycles and utilization are printed as KTAP
+ * diagnostics; they are never pass/fail criteria.
+ *
+ * QACCEL_TEST_ITERS=N multiplies the number of random GEMMs (default 1).
+ * QACCEL_TEST_SEED=S fixes the random seed (default: printed, from time).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "qaccel_hw.h"
+#include "qaccel_ref.h"
+#include "qsim.h"
+#include "qsim_host.h"
+
+#define MEM_SIZE	(64u << 20)
+#define RING_SIZE	16u
+/* Far more than any job here needs; hitting it means the device hung. */
+#define JOB_CYCLE_LIMIT	(200ull * 1000 * 1000)
+#define MAX_DIM_TESTED	70u
+
+static unsigned int seed, iters = 1;
+
+/*
+ * A KTAP diagnostic line.  Each test runs in a child that leaves with
+ * _exit(), so stdout is flushed here or the line is lost.
+ */
+static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static uint32_t rnd(uint32_t n)
+{
+	return n ? (uint32_t)(rand_r(&seed) % n) : 0;
+}
+
+static uint32_t rnd_range(uint32_t lo, uint32_t hi)
+{
+	return lo + rnd(hi - lo + 1);
+}
+
+static void buf_fill_random(struct qsim_host *d, const struct qsim_host_buf *b)
+{
+	for (uint32_t p = 0; p < b->npages; p++) {
+		uint8_t *m = qsim_host_ptr(d, b->page[p]);
+
+		for (uint32_t i = 0; i < QACCEL_PAGE_SIZE; i++)
+			m[i] = rnd(256);
+	}
+}
+
+
+struct gemm {
+	struct qaccel_gemm_params p;
+	struct qsim_host_buf a, b, c, bias, quant;
+	uint32_t a_off, b_off, c_off, bias_off, quant_off;
+	uint8_t *a_host, *b_host, *c_expect;
+	int32_t *bias_host;
+	struct qaccel_quant *quant_host;
+	uint32_t a_span, b_span, c_span;
+};
+
+static uint32_t span(uint32_t rows, uint32_t ld, uint32_t row_bytes)
+{
+	return (rows - 1) * ld + row_bytes;
+}
+
+/* An offset that often puts the operand across a page boundary. */
+static uint32_t rnd_offset(uint32_t align)
+{
+	uint32_t off = rnd(3) ? rnd(2 * QACCEL_PAGE_SIZE) : QACCEL_PAGE_SIZE - rnd(96);
+
+	return off / align * align;
+}
+
+static int32_t zp(bool is_uint8)
+{
+	static const int32_t s8[] = { -128, 127, 0, -1 }, u8[] = { 0, 255, 128, 1 };
+
+	if (rnd(2))
+		return is_uint8 ? u8[rnd(4)] : s8[rnd(4)];
+	return is_uint8 ? (int32_t)rnd(256) : (int32_t)rnd(256) - 128;
+}
+
+static void requant_params(int32_t *mult, int32_t *shift)
+{
+	if (rnd(8)) {
+		*mult = (int32_t)rnd_range(1u << 30, INT32_MAX);
+		*shift = -(int32_t)rnd_range(4, 14);
+	} else {
+		*mult = (int32_t)(rnd(2) ? INT32_MAX : rnd_range(1, INT32_MAX));
+		*shift = (int32_t)rnd_range(0, QACCEL_SHIFT_MAX - QACCEL_SHIFT_MIN) + QACCEL_SHIFT_MIN;
+	}
+}
+
+/* Lay out a job whose parameters are in g->p, fill its operands. */
+static int gemm_place(struct qsim_host *d, struct gemm *g)
+{
+	struct qaccel_gemm_params *p = &g->p;
+	uint32_t out = p->flags & QACCEL_GEMM_OUT_MASK;
+	uint32_t esz = out == QACCEL_GEMM_OUT_INT32 ? 4 : 1;
+	uint32_t guard = 64 + rnd(64);
+	int ret = 0;
+
+	g->a_off = rnd_offset(1);
+	g->b_off = rnd_offset(1);
+	g->c_off = rnd_offset(esz);
+	g->bias_off = rnd_offset(4);
+	g->quant_off = rnd_offset(8);
+	g->a_span = span(p->m, p->lda, p->k);
+	g->b_span = span(p->n, p->ldb, p->k);
+	g->c_span = span(p->m, p->ldc, p->n * esz);
+
+	/* A and B sizes are exact: any touch past the operand would fault. */
+	ret |= qsim_host_buf_alloc(d, &g->a, g->a_off + g->a_span);
+	ret |= qsim_host_buf_alloc(d, &g->b, g->b_off + g->b_span);
+	ret |= qsim_host_buf_alloc(d, &g->c, g->c_off + g->c_span + guard);
+	ret |= qsim_host_buf_alloc(d, &g->bias, g->bias_off + 4 * p->n);
+	ret |= qsim_host_buf_alloc(d, &g->quant, g->quant_off + 8 * p->n);
+	if (ret)
+		return -ENOMEM;
+	buf_fill_random(d, &g->a);
+	buf_fill_random(d, &g->b);
+	buf_fill_random(d, &g->c);
+	buf_fill_random(d, &g->bias);
+
+	g->a_host = malloc(g->a_span);
+	g->b_host = malloc(g->b_span);
+	g->c_expect = malloc(g->c.size);
+	g->bias_host = malloc(4 * p->n);
+	g->quant_host = malloc(8 * p->n);
+	if (!g->a_host || !g->b_host || !g->c_expect || !g->bias_host || !g->quant_host)
+		return -ENOMEM;
+	for (uint32_t j = 0; j < p->n; j++) {
+		requant_params(&g->quant_host[j].multiplier, &g->quant_host[j].shift);
+		/* Bias of any magnitude: accumulation wraps in both models. */
+		g->bias_host[j] = (int32_t)(rnd(4) ? rnd(1u << 20) - (1 << 19) : rand_r(&seed) * 2u);
+	}
+	qsim_host_buf_write(d, &g->bias, g->bias_off, g->bias_host, 4 * p->n);
+	qsim_host_buf_write(d, &g->quant, g->quant_off, g->quant_host, 8 * p->n);
+	qsim_host_buf_read(d, &g->a, g->a_off, g->a_host, g->a_span);
+	qsim_host_buf_read(d, &g->b, g->b_off, g->b_host, g->b_span);
+	qsim_host_buf_read(d, &g->c, 0, g->c_expect, g->c.size);
+	return qaccel_ref_gemm(p, g->a_host, g->b_host, g->bias_host, g->quant_host,
+			       g->c_expect + g->c_off);
+}
+
+static void gemm_desc(struct qsim_host *d, const struct gemm *g, struct qaccel_hw_desc *desc)
+{
+	const struct qaccel_gemm_params *p = &g->p;
+
+	memset(desc, 0, sizeof(*desc));
+	desc->opcode = QACCEL_OP_GEMM;
+	desc->flags = p->flags;
+	desc->tag = ++d->tag;
+	desc->m = p->m;
+	desc->n = p->n;
+	desc->k = p->k;
+	desc->lda = p->lda;
+	desc->ldb = p->ldb;
+	desc->ldc = p->ldc;
+	desc->a = qsim_host_hw_buf(&g->a, g->a_off);
+	desc->b = qsim_host_hw_buf(&g->b, g->b_off);
+	desc->c = qsim_host_hw_buf(&g->c, g->c_off);
+	desc->bias = qsim_host_hw_buf(&g->bias, g->bias_off);
+	desc->quant = qsim_host_hw_buf(&g->quant, g->quant_off);
+	desc->out_multiplier = p->out_multiplier;
+	desc->out_shift = (int8_t)p->out_shift;
+	desc->a_zero_point = p->a_zero_point;
+	desc->b_zero_point = p->b_zero_point;
+	desc->c_zero_point = p->c_zero_point;
+	desc->clamp_min = p->clamp_min;
+	desc->clamp_max = p->clamp_max;
+}
+
+static void gemm_free(struct qsim_host *d, struct gemm *g)
+{
+	qsim_host_buf_free(d, &g->a);
+	qsim_host_buf_free(d, &g->b);
+	qsim_host_buf_free(d, &g->c);
+	qsim_host_buf_free(d, &g->bias);
+	qsim_host_buf_free(d, &g->quant);
+	free(g->a_host);
+	free(g->b_host);
+	free(g->c_expect);
+	free(g->bias_host);
+	free(g->quant_host);
+	memset(g, 0, sizeof(*g));
+}
+
+static void describe(const struct gemm *g, char *s, size_t len)
+{
+	const struct qaccel_gemm_params *p = &g->p;
+
+	snprintf(s, len, "m=%u n=%u k=%u lda=%u ldb=%u ldc=%u flags=0x%x zp=%d/%d/%d "
+		 "clamp=%d..%d mult=%d shift=%d off=%u/%u/%u",
+		 p->m, p->n, p->k, p->lda, p->ldb, p->ldc, p->flags, p->a_zero_point,
+		 p->b_zero_point, p->c_zero_point, p->clamp_min, p->clamp_max,
+		 p->out_multiplier, p->out_shift, g->a_off, g->b_off, g->c_off);
+}
+
+/* Number of C bytes that differ from the reference (guards included). */
+static uint32_t gemm_check(struct qsim_host *d, const struct gemm *g, char *why, size_t len)
+{
+	uint8_t *got = malloc(g->c.size);
+	uint32_t bad = 0, first = 0;
+
+	if (!got) {
+		snprintf(why, len, "out of memory");
+		return 1;
+	}
+	qsim_host_buf_read(d, &g->c, 0, got, g->c.size);
+	for (uint32_t i = 0; i < g->c.size; i++) {
+		if (got[i] != g->c_expect[i] && !bad++)
+			first = i;
+	}
+	if (bad) {
+		int64_t rel = (int64_t)first - g->c_off;
+		bool inside = rel >= 0 && rel < g->c_span;
+
+		snprintf(why, len, "%u bytes differ; first at buffer byte %u (%s, row %lld, "
+			 "byte %lld of row): got 0x%02x want 0x%02x", bad, first,
+			 inside ? "in C" : "guard", inside ? (long long)(rel / g->p.ldc) : -1,
+			 inside ? (long long)(rel % g->p.ldc) : -1, got[first], g->c_expect[first]);
+	}
+	free(got);
+	return bad;
+}
+
+static void report_perf(const struct gemm *g, const struct qaccel_hw_cqe *cqe)
+{
+	uint64_t macs = (uint64_t)g->p.m * g->p.n * g->p.k;
+	double util = cqe->cycles ? (double)macs / ((double)cqe->cycles * qsim_rows() * qsim_cols()) : 0;
+
+	diag("gemm %ux%ux%u flags 0x%02x: %llu cycles, utilization %.1f%%",
+	     g->p.m, g->p.n, g->p.k, g->p.flags, (unsigned long long)cqe->cycles, 100 * util);
+}
+
+/* Random valid parameters using only what the device says it supports. */
+static void random_params(struct qsim_host *d, struct qaccel_gemm_params *p, uint32_t out_type)
+{
+	static const uint32_t dims[] = { 1, 2, 3, 4, 5, 7, 13, 16, 17, 31, 32, 33, 61, 64, 67, 70 };
+	uint32_t esz = out_type == QACCEL_GEMM_OUT_INT32 ? 4 : 1;
+	bool u8_out = out_type == QACCEL_GEMM_OUT_UINT8;
+
+	memset(p, 0, sizeof(*p));
+	p->m = rnd(2) ? dims[rnd(16)] : rnd_range(1, MAX_DIM_TESTED);
+	p->n = rnd(2) ? dims[rnd(16)] : rnd_range(1, MAX_DIM_TESTED);
+	p->k = rnd(2) ? dims[rnd(16)] : rnd_range(1, MAX_DIM_TESTED);
+	p->lda = p->k + (rnd(2) ? 0 : rnd(200));
+	p->ldb = p->k + (rnd(2) ? 0 : rnd(200));
+	p->ldc = p->n * esz + (rnd(2) ? 0 : rnd(100) * esz);
+	p->flags = out_type;
+	if (d->caps & QACCEL_CAP_UINT8_IN)
+		p->flags |= rnd(4);
+	if (d->caps & QACCEL_CAP_BIAS && rnd(2))
+		p->flags |= QACCEL_GEMM_BIAS;
+	p->a_zero_point = zp(p->flags & QACCEL_GEMM_A_UINT8);
+	p->b_zero_point = zp(p->flags & QACCEL_GEMM_B_UINT8);
+	if (out_type == QACCEL_GEMM_OUT_INT32)
+		return;
+	if (d->caps & QACCEL_CAP_PER_CHANNEL && rnd(2))
+		p->flags |= QACCEL_GEMM_PER_CHANNEL;
+	requant_params(&p->out_multiplier, &p->out_shift);
+	p->c_zero_point = zp(u8_out);
+	p->clamp_min = u8_out ? 0 : -128;
+	p->clamp_max = u8_out ? 255 : 127;
+	if (rnd(3) == 0) {
+		int32_t a = p->clamp_min + (int32_t)rnd(256), b = p->clamp_min + (int32_t)rnd(256);
+
+		p->clamp_min = a < b ? a : b;
+		p->clamp_max = a < b ? b : a;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Fixture                                                             */
+/* ------------------------------------------------------------------ */
+
+FIXTURE(dev) {
+	struct qsim_host d;
+	struct timespec start;
+};
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+FIXTURE_SETUP(dev)
+{
+	struct qsim_host *d = &self->d;
+	struct qsim_host_config cfg = { .mem_size = MEM_SIZE, .ring_size = RING_SIZE };
+	const char *env = getenv("QACCEL_TEST_SEED");
+
+	seed = env ? (unsigned int)strtoul(env, NULL, 0) : (unsigned int)time(NULL) ^ getpid();
+	env = getenv("QACCEL_TEST_ITERS");
+	if (env && atoi(env) > 0)
+		iters = atoi(env);
+	diag("seed %u (QACCEL_TEST_SEED=%u to repeat)", seed, seed);
+
+	/* The page shuffle draws from the test's stream: one seed repeats all. */
+	cfg.seed = &seed;
+	ASSERT_EQ(0, qsim_host_open(d, &cfg));
+	clock_gettime(CLOCK_MONOTONIC, &self->start);
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	struct qsim_stats st;
+
+	if (!self->d.q)
+		return;
+	qsim_get_stats(self->d.q, &st);
+	diag("simulated %llu cycles at %.2f M cycles/s", (unsigned long long)st.cycles,
+	     st.cycles / since(&self->start) / 1e6);
+	EXPECT_EQ(0, st.protocol_errors);
+	EXPECT_EQ(0, st.reg_timeouts);
+	qsim_host_close(&self->d);
+}
+
+/* Submit one GEMM, wait, check every byte of the C buffer. */
+static int run_gemm(struct __test_metadata *_metadata, struct qsim_host *d, struct gemm *g,
+		    uint32_t *status)
+{
+	struct qaccel_hw_desc desc;
+	struct qaccel_hw_cqe cqe;
+	char why[256], what[256];
+
+	gemm_desc(d, g, &desc);
+	qsim_host_sq_push(d, &desc);
+	qsim_host_sq_ring(d);
+	if (qsim_host_cq_wait(d, &cqe, JOB_CYCLE_LIMIT)) {
+		describe(g, what, sizeof(what));
+		TH_LOG("no completion for %s", what);
+		return -1;
+	}
+	*status = cqe.status;
+	if (cqe.tag != desc.tag) {
+		TH_LOG("completion tag %u, want %u", cqe.tag, desc.tag);
+		return -1;
+	}
+	if (cqe.status)
+		return 0;
+	report_perf(g, &cqe);
+	if (cqe.macs != (uint64_t)g->p.m * g->p.n * g->p.k)
+		TH_LOG("completion macs %llu, want %llu", (unsigned long long)cqe.macs,
+		       (unsigned long long)g->p.m * g->p.n * g->p.k);
+	if (gemm_check(d, g, why, sizeof(why))) {
+		describe(g, what, sizeof(what));
+		TH_LOG("%s: %s", what, why);
+		return -1;
+	}
+	return 0;
+}
+
+static bool out_supported(const struct qsim_host *d, uint32_t out_type)
+{
+	if (out_type == QACCEL_GEMM_OUT_INT32)
+		return d->caps & QACCEL_CAP_GEMM_I32;
+	return d->caps & QACCEL_CAP_REQUANT;
+}
+
+static void random_gemms(struct __test_metadata *_metadata, struct qsim_host *d,
+			 uint32_t out_type, unsigned int count)
+{
+	for (unsigned int i = 0; i < count * iters; i++) {
+		struct gemm g = { 0 };
+		uint32_t status = 0;
+
+		random_params(d, &g.p, out_type);
+		ASSERT_EQ(0, gemm_place(d, &g));
+		ASSERT_EQ(0, run_gemm(_metadata, d, &g, &status));
+		ASSERT_EQ(QACCEL_ERR_OK, status);
+		gemm_free(d, &g);
+	}
+}
+
+TEST_F(dev, registers_after_reset)
+{
+	struct qsim *q = self->d.q;
+	uint32_t array = qsim_reg_read(q, QACCEL_REG_ARRAY);
+
+	EXPECT_EQ(QACCEL_ID_MAGIC, qsim_reg_read(q, QACCEL_REG_ID));
+	EXPECT_EQ(QACCEL_VERSION, qsim_reg_read(q, QACCEL_REG_VERSION));
+	EXPECT_EQ(qsim_rows(), array & 0xffff);
+	EXPECT_EQ(qsim_cols(), array >> 16);
+	EXPECT_EQ(QACCEL_MAX_DIM, qsim_reg_read(q, QACCEL_REG_MAX_DIM));
+	EXPECT_EQ(0, qsim_reg_read(q, QACCEL_REG_SQ_HEAD));
+	EXPECT_EQ(0, qsim_reg_read(q, QACCEL_REG_CQ_TAIL));
+	EXPECT_EQ(0, qsim_reg_read(q, QACCEL_REG_ERR_CODE));
+	EXPECT_TRUE(qsim_reg_read(q, QACCEL_REG_STATUS) & QACCEL_STATUS_ENABLED);
+	EXPECT_TRUE(qsim_reg_read(q, QACCEL_REG_STATUS) & QACCEL_STATUS_IDLE);
+	EXPECT_EQ(QSIM_STOP_IDLE, qsim_run(q, 1000));
+	EXPECT_TRUE(self->d.caps & QACCEL_CAP_GEMM_I32);
+	diag("caps 0x%x, array %ux%u", self->d.caps, qsim_rows(), qsim_cols());
+}
+
+TEST_F(dev, nop_completes_with_its_tag)
+{
+	struct qsim_host *d = &self->d;
+	struct qaccel_hw_desc desc = { .opcode = QACCEL_OP_NOP, .tag = 0xc0ffee01 };
+	struct qaccel_hw_cqe cqe;
+
+	qsim_host_sq_push(d, &desc);
+	qsim_host_sq_ring(d);
+	ASSERT_EQ(0, qsim_host_cq_wait(d, &cqe, JOB_CYCLE_LIMIT));
+	EXPECT_EQ(0xc0ffee01, cqe.tag);
+	EXPECT_EQ(QACCEL_ERR_OK, cqe.status);
+	EXPECT_EQ(1, cqe.sq_head);
+	EXPECT_EQ(1, qsim_reg_read(d->q, QACCEL_REG_SQ_HEAD));
+	EXPECT_EQ(1, qsim_reg_read(d->q, QACCEL_REG_CQ_TAIL));
+	EXPECT_EQ(QSIM_STOP_IDLE, qsim_run(d->q, 100000));
+	EXPECT_FALSE(qsim_irq(d->q));
+}
+
+TEST_F(dev, irq_rises_on_completion_and_clears_on_w1c)
+{
+	struct qsim_host *d = &self->d;
+	struct qaccel_hw_desc desc = { .opcode = QACCEL_OP_NOP, .tag = 7 };
+	volatile struct qaccel_hw_cqe *cqe = qsim_host_ptr(d, d->cq);
+
+	qsim_host_sq_push(d, &desc);
+	qsim_host_sq_ring(d);
+	EXPECT_EQ(QSIM_STOP_IRQ, qsim_run(d->q, 1000000));
+	EXPECT_EQ(QACCEL_INT_CQ, qsim_reg_read(d->q, QACCEL_REG_INT_STATUS) & QACCEL_INT_CQ);
+	EXPECT_EQ(1, cqe->info & QACCEL_CQE_PHASE);
+	qsim_reg_write(d->q, QACCEL_REG_CQ_HEAD, 1);
+	qsim_reg_write(d->q, QACCEL_REG_INT_STATUS, QACCEL_INT_CQ);
+	EXPECT_FALSE(qsim_irq(d->q));
+}
+
+TEST_F_TIMEOUT(dev, gemm_int32_random_shapes_match_reference, 300)
+{
+	random_gemms(_metadata, &self->d, QACCEL_GEMM_OUT_INT32, 20);
+}
+
+TEST_F_TIMEOUT(dev, gemm_int8_requant_matches_reference, 300)
+{
+	if (!out_supported(&self->d, QACCEL_GEMM_OUT_INT8))
+		SKIP(return, "device has no requantization (CAPS 0x%x)", self->d.caps);
+	random_gemms(_metadata, &self->d, QACCEL_GEMM_OUT_INT8, 12);
+}
+
+TEST_F_TIMEOUT(dev, gemm_uint8_requant_matches_reference, 300)
+{
+	if (!out_supported(&self->d, QACCEL_GEMM_OUT_UINT8))
+		SKIP(return, "device has no requantization (CAPS 0x%x)", self->d.caps);
+	random_gemms(_metadata, &self->d, QACCEL_GEMM_OUT_UINT8, 12);
+}
+
+TEST_F_TIMEOUT(dev, gemm_edge_shapes_match_reference, 300)
+{
+	static const uint32_t shapes[][3] = {
+		{ 1, 1, 1 }, { 1, 70, 1 }, { 70, 1, 1 }, { 1, 1, 70 }, { 16, 16, 16 },
+		{ 17, 15, 64 }, { 4, 4, 65 }, { 3, 5, 7 },
+	};
+	struct qsim_host *d = &self->d;
+
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct gemm g = { 0 };
+		uint32_t status;
+
+		random_params(d, &g.p, QACCEL_GEMM_OUT_INT32);
+		g.p.m = shapes[i][0];
+		g.p.n = shapes[i][1];
+		g.p.k = shapes[i][2];
+		g.p.lda = g.p.k + (i & 1) * 3;
+		g.p.ldb = g.p.k;
+		g.p.ldc = g.p.n * 4 + (i & 2) * 8;
+		ASSERT_EQ(0, gemm_place(d, &g));
+		ASSERT_EQ(0, run_gemm(_metadata, d, &g, &status));
+		ASSERT_EQ(QACCEL_ERR_OK, status);
+		gemm_free(d, &g);
+	}
+}
+
+/* More jobs than ring slots, submitted in batches: the rings wrap. */
+TEST_F_TIMEOUT(dev, many_queued_jobs_wrap_the_rings, 300)
+{
+	struct qsim_host *d = &self->d;
+	struct gemm g[RING_SIZE - 1];
+	const unsigned int rounds = 3;
+
+	for (unsigned int r = 0; r < rounds; r++) {
+		uint32_t first_tag = d->tag + 1, n = RING_SIZE - 1;
+
+		ASSERT_EQ(RING_SIZE - 1, qsim_host_sq_free(d));
+		for (uint32_t i = 0; i < n; i++) {
+			struct qaccel_hw_desc desc;
+
+			memset(&g[i], 0, sizeof(g[i]));
+			if (i % 3 == 0) {
+				memset(&desc, 0, sizeof(desc));
+				desc.opcode = QACCEL_OP_NOP;
+				desc.tag = ++d->tag;
+			} else {
+				random_params(d, &g[i].p, QACCEL_GEMM_OUT_INT32);
+				g[i].p.m = rnd_range(1, 20);
+				g[i].p.n = rnd_range(1, 20);
+				g[i].p.k = rnd_range(1, 20);
+				g[i].p.lda = g[i].p.k;
+				g[i].p.ldb = g[i].p.k;
+				g[i].p.ldc = g[i].p.n * 4;
+				ASSERT_EQ(0, gemm_place(d, &g[i]));
+				gemm_desc(d, &g[i], &desc);
+			}
+			qsim_host_sq_push(d, &desc);
+		}
+		qsim_host_sq_ring(d);
+		for (uint32_t i = 0; i < n; i++) {
+			struct qaccel_hw_cqe cqe;
+			char why[256];
+
+			ASSERT_EQ(0, qsim_host_cq_wait(d, &cqe, JOB_CYCLE_LIMIT));
+			EXPECT_EQ(first_tag + i, cqe.tag);
+			EXPECT_EQ(QACCEL_ERR_OK, cqe.status);
+			if (i % 3) {
+				EXPECT_EQ(0, gemm_check(d, &g[i], why, sizeof(why)))
+					TH_LOG("job %u of round %u: %s", i, r, why);
+				gemm_free(d, &g[i]);
+			}
+		}
+	}
+	EXPECT_EQ(d->sq_tail, qsim_reg_read(d->q, QACCEL_REG_SQ_HEAD));
+}
+
+/* A small good job after a bad one: the device must not be wedged. */
+static void good_job_still_works(struct __test_metadata *_metadata, struct qsim_host *d)
+{
+	struct gemm g = { 0 };
+	uint32_t status = ~0u;
+
+	random_params(d, &g.p, QACCEL_GEMM_OUT_INT32);
+	g.p.m = 5;
+	g.p.n = 6;
+	g.p.k = 7;
+	g.p.lda = g.p.ldb = 7;
+	g.p.ldc = 24;
+	ASSERT_EQ(0, gemm_place(d, &g));
+	ASSERT_EQ(0, run_gemm(_metadata, d, &g, &status));
+	EXPECT_EQ(QACCEL_ERR_OK, status);
+	gemm_free(d, &g);
+}
+
+enum corruption {
+	BAD_OPCODE, BAD_RESERVED, ZERO_M, ZERO_K, BIG_N, BAD_FLAGS, OUT_TYPE_3,
+	A_BEYOND_SIZE, C_BEYOND_SIZE, INVALID_PTE, INVALID_L1, OUTSIDE_MEMORY,
+};
+
+static const struct {
+	enum corruption what;
+	const char *name;
+	uint32_t status;
+} bad_cases[] = {
+	{ BAD_OPCODE, "unknown opcode", QACCEL_ERR_BAD_OPCODE },
+	{ BAD_RESERVED, "reserved byte set", QACCEL_ERR_BAD_OPCODE },
+	{ ZERO_M, "m = 0", QACCEL_ERR_BAD_DIM },
+	{ ZERO_K, "k = 0", QACCEL_ERR_BAD_DIM },
+	{ BIG_N, "n > max", QACCEL_ERR_BAD_DIM },
+	{ BAD_FLAGS, "unknown flag", QACCEL_ERR_BAD_FLAGS },
+	{ OUT_TYPE_3, "output type 3", QACCEL_ERR_BAD_FLAGS },
+	{ A_BEYOND_SIZE, "A one byte past its buffer", QACCEL_ERR_DMA_BOUNDS },
+	{ C_BEYOND_SIZE, "C one byte past its buffer", QACCEL_ERR_DMA_BOUNDS },
+	{ INVALID_PTE, "B page entry invalid", QACCEL_ERR_DMA_FAULT },
+	{ INVALID_L1, "A level-1 entry invalid", QACCEL_ERR_DMA_FAULT },
+	{ OUTSIDE_MEMORY, "C page outside memory", QACCEL_ERR_DMA_FAULT },
+};
+
+TEST_F_TIMEOUT(dev, bad_descriptors_complete_with_their_error, 300)
+{
+	struct qsim_host *d = &self->d;
+
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct gemm g = { 0 };
+		struct qaccel_hw_desc desc;
+		struct qaccel_hw_cqe cqe;
+		uint64_t *l1, *l0;
+
+		random_params(d, &g.p, QACCEL_GEMM_OUT_INT32);
+		g.p.m = 9;
+		g.p.n = 10;
+		g.p.k = 11;
+		g.p.lda = g.p.ldb = 11;
+		g.p.ldc = 40;
+		ASSERT_EQ(0, gemm_place(d, &g));
+		gemm_desc(d, &g, &desc);
+		switch (bad_cases[i].what) {
+		case BAD_OPCODE: desc.opcode = 0x7f; break;
+		case BAD_RESERVED: desc.reserved0 = 1; break;
+		case ZERO_M: desc.m = 0; break;
+		case ZERO_K: desc.k = 0; break;
+		case BIG_N: desc.n = QACCEL_MAX_DIM + 1; break;
+		case BAD_FLAGS: desc.flags |= 0x40; break;
+		case OUT_TYPE_3: desc.flags |= QACCEL_F_OUT_MASK; break;
+		case A_BEYOND_SIZE: desc.a.size -= 1; break;
+		case C_BEYOND_SIZE: desc.c.size = desc.c.offset + (desc.m - 1) * desc.ldc + desc.n * 4 - 1; break;
+		case INVALID_PTE:
+			l1 = qsim_host_ptr(d, g.b.table);
+			l0 = qsim_host_ptr(d, l1[0] & QACCEL_PTE_ADDR_MASK);
+			l0[(g.b_off + g.b_span - 1) / QACCEL_PAGE_SIZE] &= ~QACCEL_PTE_VALID;
+			break;
+		case INVALID_L1:
+			l1 = qsim_host_ptr(d, g.a.table);
+			l1[0] &= ~QACCEL_PTE_VALID;
+			break;
+		case OUTSIDE_MEMORY:
+			l1 = qsim_host_ptr(d, g.c.table);
+			l0 = qsim_host_ptr(d, l1[0] & QACCEL_PTE_ADDR_MASK);
+			l0[g.c_off / QACCEL_PAGE_SIZE] = (uint64_t)MEM_SIZE * 4 | QACCEL_PTE_VALID;
+			break;
+		}
+		qsim_host_sq_push(d, &desc);
+		qsim_host_sq_ring(d);
+		ASSERT_EQ(0, qsim_host_cq_wait(d, &cqe, JOB_CYCLE_LIMIT)) TH_LOG("%s: no completion", bad_cases[i].name);
+		EXPECT_EQ(desc.tag, cqe.tag);
+		EXPECT_EQ(bad_cases[i].status, cqe.status)
+			TH_LOG("%s: status %u, want %u (detail %u)", bad_cases[i].name,
+			       cqe.status, bad_cases[i].status, cqe.err_detail);
+		EXPECT_FALSE(qsim_reg_read(d->q, QACCEL_REG_STATUS) & QACCEL_STATUS_FATAL);
+		gemm_free(d, &g);
+		good_job_still_works(_metadata, d);
+	}
+}
+
+TEST_F_TIMEOUT(dev, ctrl_reset_mid_job_then_jobs_run_again, 300)
+{
+	struct qsim_host *d = &self->d;
+	struct gemm g = { 0 };
+	struct qaccel_hw_desc desc;
+
+	random_params(d, &g.p, QACCEL_GEMM_OUT_INT32);
+	g.p.m = g.p.n = g.p.k = 64;
+	g.p.lda = g.p.ldb = 64;
+	g.p.ldc = 256;
+	ASSERT_EQ(0, gemm_place(d, &g));
+	gemm_desc(d, &g, &desc);
+	qsim_host_sq_push(d, &desc);
+	qsim_host_sq_ring(d);
+	qsim_run(d->q, 2000);
+	EXPECT_TRUE(qsim_reg_read(d->q, QACCEL_REG_STATUS) & QACCEL_STATUS_BUSY);
+	qsim_reg_write(d->q, QACCEL_REG_CTRL, QACCEL_CTRL_RESET);
+	/* Reset lets in-flight DMA drain, then the device is idle. */
+	EXPECT_EQ(QSIM_STOP_IDLE, qsim_run(d->q, 1000000));
+	EXPECT_EQ(0, qsim_reg_read(d->q, QACCEL_REG_CTRL) & QACCEL_CTRL_RESET);
+	EXPECT_EQ(0, qsim_reg_read(d->q, QACCEL_REG_SQ_HEAD));
+	gemm_free(d, &g);
+	qsim_host_rings_start(d);
+	good_job_still_works(_metadata, d);
+	good_job_still_works(_metadata, d);
+}
+
+TEST_F_TIMEOUT(dev, counters_count_the_work, 300)
+{
+	struct qsim_host *d = &self->d;
+	uint64_t macs0 = qsim_host_reg_read64(d, QACCEL_REG_CNT_MACS);
+	uint64_t jobs0 = qsim_host_reg_read64(d, QACCEL_REG_CNT_JOBS);
+	uint64_t cyc0 = qsim_host_reg_read64(d, QACCEL_REG_CNT_CYCLES);
+	uint64_t busy0 = qsim_host_reg_read64(d, QACCEL_REG_CNT_BUSY);
+	uint64_t rd0 = qsim_host_reg_read64(d, QACCEL_REG_CNT_DMA_RD);
+	uint64_t wr0 = qsim_host_reg_read64(d, QACCEL_REG_CNT_DMA_WR);
+	struct gemm g = { 0 };
+	uint32_t status;
+	uint64_t macs, busy, cycles;
+
+	random_params(d, &g.p, QACCEL_GEMM_OUT_INT32);
+	g.p.m = 23;
+	g.p.n = 19;
+	g.p.k = 37;
+	g.p.lda = g.p.ldb = 37;
+	g.p.ldc = 19 * 4;
+	ASSERT_EQ(0, gemm_place(d, &g));
+	ASSERT_EQ(0, run_gemm(_metadata, d, &g, &status));
+	ASSERT_EQ(0, status);
+	macs = qsim_host_reg_read64(d, QACCEL_REG_CNT_MACS) - macs0;
+	busy = qsim_host_reg_read64(d, QACCEL_REG_CNT_BUSY) - busy0;
+	cycles = qsim_host_reg_read64(d, QACCEL_REG_CNT_CYCLES) - cyc0;
+	EXPECT_EQ(23 * 19 * 37, macs);
+	EXPECT_EQ(1, qsim_host_reg_read64(d, QACCEL_REG_CNT_JOBS) - jobs0);
+	EXPECT_LT(0, busy);
+	EXPECT_LE(busy, cycles);
+	/* At least the operands were read and C written. */
+	EXPECT_LE(23 * 37 + 19 * 37, qsim_host_reg_read64(d, QACCEL_REG_CNT_DMA_RD) - rd0);
+	EXPECT_LE(23 * 19 * 4, qsim_host_reg_read64(d, QACCEL_REG_CNT_DMA_WR) - wr0);
+	gemm_free(d, &g);
+}
+
+TEST_HARNESS_MAIN
