@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Install what qaccel needs on a Debian bookworm host, and prepare the guest
+# kernel.  Idempotent: a second run only checks, and takes about a second.
+#
+#   scripts/setup.sh            (as root, or through sudo: make setup)
+#
+# It installs the missing Debian packages (apt-get update only when something
+# is missing), resolves the guest kernel release from the linux-headers-amd64
+# metapackage, downloads the matching unsigned image and linux-source into
+# build/dl, unpacks the image into build/guest/image (depmod'ed), extracts the
+# uncompressed vmlinux (QEMU boots it through PVH, about 2x faster than the
+# bzImage under TCG), and takes the kselftest harness and checkpatch from
+# linux-source into build/src/linux-source-6.1.
+#
+# Environment:
+#   QACCEL_BUILD=DIR   build directory (default: <repo>/build)
+#   KDIR=DIR           your own kernel build tree: no linux-headers package,
+#                      the release is read from its include/generated/utsrelease.h
+#   GUEST_KERNEL=FILE  your own guest kernel (vmlinux or bzImage): no image
+#                      package; give sim/qaccel-vm GUEST_MODULES=DIR (its
+#                      lib/modules/REL, depmod'ed) as well
+set -euo pipefail
+shopt -s inherit_errexit
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${QACCEL_BUILD:-$top/build}
+dl=$build/dl
+guest=$build/guest
+ksrc=$build/src/linux-source-6.1
+
+packages=(build-essential pkg-config verilator liburing-dev libdrm-dev
+	qemu-system-x86 busybox-static cpio sparse gnuplot-nox libgemmlowp-dev
+	dataset-fashion-mnist xz-utils kmod clang)
+# Files taken from linux-source, relative to its top directory.
+ksrc_files=(tools/testing/selftests/kselftest_harness.h
+	tools/testing/selftests/kselftest.h
+	scripts/checkpatch.pl scripts/spelling.txt
+	scripts/const_structs.checkpatch scripts/extract-vmlinux)
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root or through sudo (apt-get needs it)"
+
+installed() {
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
+}
+
+updated=0
+apt_update() {
+	if [ "$updated" = 0 ]; then
+		say "apt-get update"
+		apt-get update -qq
+		updated=1
+	fi
+}
+
+# The release the linux-headers-amd64 metapackage points at, e.g.
+# 6.1.0-56-amd64: image, headers and modules must all be this one.
+resolve_release() {
+	apt-cache depends linux-headers-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: linux-headers-\([0-9][^ ]*-amd64\)$/\1/p' | head -n1
+}
+
+# Candidate version of a package (the image and source must match the headers).
+candidate() {
+	apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '(none)' || true
+}
+
+# Files under build/ belong to whoever ran `make`, not to root.
+owner=
+if [ -n "${SUDO_USER:-}" ] && [ "${SUDO_UID:-0}" != 0 ]; then
+	owner="$SUDO_UID:$SUDO_GID"
+fi
+as_user_mkdir() {
+	mkdir -p "$@"
+	[ -z "$owner" ] || chown "$owner" "$@"
+}
+trap '[ -z "$owner" ] || chown -R "$owner" "$dl" "$guest" "$build/src" 2>/dev/null || true' EXIT
+
+as_user_mkdir "$build" "$dl" "$guest" "$build/src"
+
+# --- Debian packages --------------------------------------------------------
+missing=()
+for p in "${packages[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+
+# --- guest kernel release ---------------------------------------------------
+if [ -n "${KDIR:-}" ]; then
+	# The release modules built against KDIR carry in their vermagic.
+	krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+		"$KDIR/include/generated/utsrelease.h" 2>/dev/null || true)
+	[ -n "$krel" ] || die "KDIR=$KDIR has no include/generated/utsrelease.h"
+	kver=
+else
+	krel=$(cat "$guest/kernel-release" 2>/dev/null || true)
+	if [ -z "$krel" ] || ! installed "linux-headers-$krel"; then
+		krel=$(resolve_release)
+		if [ -z "$krel" ]; then
+			apt_update
+			krel=$(resolve_release)
+		fi
+		[ -n "$krel" ] || die "cannot resolve linux-headers-amd64 to a kernel release"
+	fi
+	installed "linux-headers-$krel" || missing+=("linux-headers-$krel")
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+	apt_update
+	say "installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$(cat "$guest/kernel-release" 2>/dev/null)" != "$krel" ]; then
+	echo "$krel" >"$guest/kernel-release"
+fi
+say "guest kernel release $krel"
+
+# The exact Debian version of the headers: the image and source must match.
+if [ -z "${KDIR:-}" ]; then
+	kver=$(dpkg-query -W -f='${Version}' "linux-headers-$krel")
+fi
+
+# Fetch a package's .deb into build/dl unless a matching one is there.
+download() {
+	local pkg=$1 ver=$2 f debs
+	if [ -n "$ver" ]; then
+		debs=("$dl/${pkg}_${ver}_"*.deb)
+	else
+		debs=("$dl/${pkg}_"*.deb)
+	fi
+	f=${debs[0]}
+	if [ -e "$f" ]; then
+		echo "$f"
+		return
+	fi
+	[ -n "$ver" ] || ver=$(candidate "$pkg")
+	if [ -z "$ver" ]; then
+		apt_update >&2
+		ver=$(candidate "$pkg")
+	fi
+	say "downloading $pkg $ver" >&2
+	(cd "$dl" && apt-get download -qq "$pkg=$ver" >&2 2>/dev/null) ||
+		{ apt_update >&2; (cd "$dl" && apt-get download -qq "$pkg=$ver" >&2); }
+	debs=("$dl/${pkg}_${ver}_"*.deb)
+	f=${debs[0]}
+	[ -e "$f" ] || die "apt-get download $pkg=$ver left no .deb in $dl"
+	[ -z "$owner" ] || chown "$owner" "$f"
+	echo "$f"
+}
+
+# --- kselftest harness, checkpatch, extract-vmlinux from linux-source -------
+need_src=0
+for f in "${ksrc_files[@]}"; do
+	[ -e "$ksrc/$f" ] || need_src=1
+done
+if [ "$need_src" = 1 ]; then
+	src_ver=$kver
+	# With KDIR, take the source package apt offers for 6.1.
+	src_deb=$(download linux-source-6.1 "$src_ver")
+	say "extracting ${ksrc_files[*]##*/} from $(basename "$src_deb")"
+	tmp=$(mktemp -d "$build/src/.extract.XXXXXX")
+	dpkg-deb --fsys-tarfile "$src_deb" |
+		tar -xO ./usr/src/linux-source-6.1.tar.xz |
+		tar -xJ -C "$tmp" "${ksrc_files[@]/#/linux-source-6.1/}"
+	mkdir -p "$ksrc"
+	cp -a "$tmp/linux-source-6.1/." "$ksrc/"
+	rm -rf "$tmp"
+fi
+
+# --- guest kernel image and modules ----------------------------------------
+if [ -n "${GUEST_KERNEL:-}" ]; then
+	[ -r "$GUEST_KERNEL" ] || die "GUEST_KERNEL=$GUEST_KERNEL is not readable"
+	say "guest kernel $GUEST_KERNEL (GUEST_KERNEL)"
+else
+	image=$guest/image
+	mods=$image/lib/modules/$krel
+	if [ ! -f "$mods/modules.dep" ] || [ ! -f "$guest/vmlinux" ] ||
+	   [ "$(cat "$guest/image.release" 2>/dev/null)" != "$krel" ]; then
+		img_deb=$(download "linux-image-$krel-unsigned" "$kver")
+		say "unpacking $(basename "$img_deb")"
+		rm -rf "$image" "$guest/vmlinux"
+		dpkg -x "$img_deb" "$image"
+		say "depmod $krel"
+		depmod -b "$image" "$krel"
+		say "extracting vmlinux from vmlinuz-$krel"
+		"$ksrc/scripts/extract-vmlinux" "$image/boot/vmlinuz-$krel" >"$guest/vmlinux.tmp"
+		mv "$guest/vmlinux.tmp" "$guest/vmlinux"
+		echo "$krel" >"$guest/image.release"
+	fi
+fi
+
+say "ready (kernel $krel)"

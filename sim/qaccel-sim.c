@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: MIT
+/*
+ * qaccel-sim: the qaccel device as a host process.
+ *
+ * QEMU's ivshmem-doorbell device connects to it.  The guest reads registers
+ * from a mirror in BAR2 and writes them through a mailbox in BAR2 plus a
+ * doorbell (include/qaccel_hw.h, "ivshmem transport"); the device model
+ * (sim/qsim.h) does DMA straight into the guest's RAM file and its interrupt
+ * becomes an MSI-X eventfd.  The loop below blocks in epoll while the model
+ * is idle and otherwise runs it in slices, looking for doorbells in between.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "qaccel_hw.h"
+#include "qsim.h"
+#include "server_ivshmem.h"
+
+/*
+ * Cycles per qsim_run call while busy: long enough that the epoll check in
+ * between costs nothing, short enough that a doorbell waits well under a
+ * millisecond even for the largest array.
+ */
+#define SLICE_CYCLES	50000u
+
+struct options {
+	const char *socket_path;
+	const char *mem_path;
+	uint64_t mem_size;	/* 0: use the existing file's size */
+	unsigned int latency, bytes_per_cycle;
+	const char *trace_path;
+	const char *pidfile;
+	int ready_fd;
+	bool stats, verbose;
+};
+
+struct device {
+	struct qsim *q;
+	volatile uint32_t *regs;	/* register mirror in BAR2 */
+	struct qaccel_mbox *mbox;	/* write mailbox in BAR2 */
+	uint32_t tail;			/* mailbox entries applied so far */
+	bool irq;			/* irq_o as last seen */
+	struct ivshmem_server srv;
+	/* For --stats. */
+	uint64_t wakeups, mbox_writes, mbox_ignored, irqs_sent;
+};
+
+/* Registers the device changes on its own, refreshed after every run. */
+static const uint32_t live_regs[] = {
+	QACCEL_REG_STATUS, QACCEL_REG_SQ_HEAD, QACCEL_REG_CQ_TAIL,
+	QACCEL_REG_INT_STATUS, QACCEL_REG_ERR_CODE, QACCEL_REG_ERR_ADDR_LO,
+	QACCEL_REG_ERR_ADDR_HI,
+};
+
+static void mirror(struct device *d, uint32_t offset)
+{
+	d->regs[offset / 4] = qsim_reg_read(d->q, offset);
+}
+
+static void mirror_all(struct device *d)
+{
+	for (uint32_t off = 0; off < QACCEL_REG_END; off += 4)
+		mirror(d, off);
+}
+
+static void mirror_live(struct device *d, bool counters)
+{
+	for (size_t i = 0; i < sizeof(live_regs) / sizeof(live_regs[0]); i++)
+		mirror(d, live_regs[i]);
+	/* Counters cost one register read each: only after cycles ran. */
+	if (counters)
+		for (uint32_t off = QACCEL_REG_CNT_CYCLES; off < QACCEL_REG_END; off += 4)
+			mirror(d, off);
+}
+
+/* Raise MSI-X on a rising irq, or when irq stays high after an INT_STATUS write. */
+static void update_irq(struct device *d, bool int_status_written)
+{
+	bool irq = qsim_irq(d->q);
+
+	if (irq && (!d->irq || int_status_written)) {
+		ivshmem_notify(&d->srv, QACCEL_MSIX_IRQ);
+		d->irqs_sent++;
+	}
+	d->irq = irq;
+}
+
+/* Perform the guest's queued register writes, in order. */
+static void apply_mailbox(struct device *d)
+{
+	uint32_t head = __atomic_load_n(&d->mbox->head, __ATOMIC_ACQUIRE);
+	bool ctrl_written = false, int_status_written = false;
+
+	if (head == d->tail)
+		return;
+	if (head - d->tail > QACCEL_MBOX_ENTRIES) {
+		/* The guest overran the ring: its entries are gone. */
+		d->mbox_ignored += head - d->tail;
+		d->tail = head;
+	}
+	while (d->tail != head) {
+		const volatile struct qaccel_mbox_entry *e =
+			&d->mbox->entry[d->tail % QACCEL_MBOX_ENTRIES];
+		uint32_t offset = e->offset, value = e->value;
+
+		d->tail++;
+		if (offset >= QACCEL_WIN_MBOX || offset % 4) {
+			d->mbox_ignored++;
+			continue;
+		}
+		qsim_reg_write(d->q, offset, value);
+		d->mbox_writes++;
+		ctrl_written |= offset == QACCEL_REG_CTRL;
+		int_status_written |= offset == QACCEL_REG_INT_STATUS;
+		if (offset < QACCEL_REG_END)
+			mirror(d, offset);
+	}
+	/* A reset changes every register. */
+	if (ctrl_written)
+		mirror_all(d);
+	else
+		mirror_live(d, false);
+	/* The mirror is current before the guest sees its writes consumed. */
+	__atomic_store_n(&d->mbox->tail, d->tail, __ATOMIC_RELEASE);
+	update_irq(d, int_status_written);
+}
+
+static void run_slice(struct device *d)
+{
+	struct qsim_stats before, after;
+
+	qsim_get_stats(d->q, &before);
+	qsim_run(d->q, SLICE_CYCLES);
+	qsim_get_stats(d->q, &after);
+	mirror_live(d, after.cycles != before.cycles);
+	update_irq(d, false);
+}
+
+static void print_stats(struct device *d)
+{
+	struct qsim_stats st;
+	uint64_t jobs;
+
+	qsim_get_stats(d->q, &st);
+	jobs = qsim_reg_read(d->q, QACCEL_REG_CNT_JOBS) |
+	       (uint64_t)qsim_reg_read(d->q, QACCEL_REG_CNT_JOBS + 4) << 32;
+	fprintf(stderr,
+		"qaccel-sim stats: array %ux%u\n"
+		"  cycles          %" PRIu64 "\n"
+		"  jobs            %" PRIu64 "\n"
+		"  dma read bytes  %" PRIu64 " (%" PRIu64 " bursts)\n"
+		"  dma write bytes %" PRIu64 " (%" PRIu64 " bursts)\n"
+		"  axi errors      %" PRIu64 "\n"
+		"  wakeups         %" PRIu64 "\n"
+		"  register writes %" PRIu64 " (%" PRIu64 " ignored)\n"
+		"  interrupts      %" PRIu64 "\n",
+		qsim_rows(), qsim_cols(), st.cycles, jobs, st.rd_bytes, st.rd_bursts,
+		st.wr_bytes, st.wr_bursts, st.axi_errors, d->wakeups, d->mbox_writes,
+		d->mbox_ignored, d->irqs_sent);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: qaccel-sim --socket PATH [options]\n"
+"The qaccel device (%ux%u array): an ivshmem-doorbell server for one QEMU.\n"
+"  --socket PATH           UNIX socket to listen on (QEMU: -chardev socket,path=PATH)\n"
+"  --guest-mem PATH        the guest RAM file (QEMU memory-backend-file, share=on);\n"
+"                          the device's DMA reaches offsets below its size\n"
+"  --guest-mem-size SIZE   create PATH with this size (K/M/G suffix) before QEMU\n"
+"                          starts; without it PATH must exist\n"
+"  --latency N             memory latency in cycles (default %u)\n"
+"  --bytes-per-cycle N     memory bandwidth, 1..64 (default %u)\n"
+"  --trace FILE.fst        waveform trace (model built with tracing only)\n"
+"  --stats                 print cycles, jobs, DMA bytes, wakeups on exit\n"
+"  --pidfile FILE          write the process id there\n"
+"  --ready-fd N            write \"ready\\n\" to fd N and close it once listening\n"
+"  --verbose               say when QEMU connects and leaves\n"
+"It exits when QEMU disconnects, or on SIGTERM/SIGINT, removing the socket.\n",
+		qsim_rows(), qsim_cols(), QSIM_DEFAULT_LATENCY, QSIM_DEFAULT_BYTES_PER_CYCLE);
+}
+
+static bool parse_uint(const char *s, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || v > 0xffffffffu)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return false;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || v == 0 || v > (UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	enum { O_SOCKET = 256, O_MEM, O_MEM_SIZE, O_LATENCY, O_BPC, O_TRACE,
+	       O_STATS, O_PIDFILE, O_READY, O_VERBOSE, O_HELP };
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, O_SOCKET },
+		{ "guest-mem", required_argument, NULL, O_MEM },
+		{ "guest-mem-size", required_argument, NULL, O_MEM_SIZE },
+		{ "latency", required_argument, NULL, O_LATENCY },
+		{ "bytes-per-cycle", required_argument, NULL, O_BPC },
+		{ "trace", required_argument, NULL, O_TRACE },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "pidfile", required_argument, NULL, O_PIDFILE },
+		{ "ready-fd", required_argument, NULL, O_READY },
+		{ "verbose", no_argument, NULL, O_VERBOSE },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int fd;
+	int c, idx = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->ready_fd = -1;
+	while ((c = getopt_long(argc, argv, "hv", longopts, &idx)) != -1) {
+		bool ok = true;
+
+		switch (c) {
+		case O_SOCKET: o->socket_path = optarg; break;
+		case O_MEM: o->mem_path = optarg; break;
+		case O_MEM_SIZE: ok = parse_size(optarg, &o->mem_size); break;
+		case O_LATENCY: ok = parse_uint(optarg, &o->latency); break;
+		case O_BPC:
+			ok = parse_uint(optarg, &o->bytes_per_cycle) &&
+			     o->bytes_per_cycle >= 1 && o->bytes_per_cycle <= 64;
+			break;
+		case O_TRACE: o->trace_path = optarg; break;
+		case O_STATS: o->stats = true; break;
+		case O_PIDFILE: o->pidfile = optarg; break;
+		case O_READY:
+			ok = parse_uint(optarg, &fd) && fd <= 1023;
+			o->ready_fd = fd;
+			break;
+		case 'v': case O_VERBOSE: o->verbose = true; break;
+		case 'h': case O_HELP: usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+		if (!ok) {
+			fprintf(stderr, "qaccel-sim: bad value for --%s: %s\n",
+				longopts[idx].name, optarg);
+			exit(2);
+		}
+	}
+	if (optind != argc || !o->socket_path) {
+		usage(stderr);
+		exit(2);
+	}
+	if (o->mem_size && !o->mem_path) {
+		fprintf(stderr, "qaccel-sim: --guest-mem-size needs --guest-mem\n");
+		exit(2);
+	}
+}
+
+static void *map_guest_mem(const struct options *o, uint64_t *size)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	fd = open(o->mem_path, O_RDWR | O_CLOEXEC | (o->mem_size ? O_CREAT : 0), 0600);
+	if (fd < 0 || (o->mem_size && ftruncate(fd, o->mem_size) < 0) || fstat(fd, &st) < 0) {
+		fprintf(stderr, "qaccel-sim: %s: %s\n", o->mem_path, strerror(errno));
+		exit(1);
+	}
+	if (st.st_size == 0) {
+		fprintf(stderr, "qaccel-sim: %s is empty (give --guest-mem-size)\n", o->mem_path);
+		exit(1);
+	}
+	p = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "qaccel-sim: mmap %s: %s\n", o->mem_path, strerror(errno));
+		exit(1);
+	}
+	close(fd);
+	*size = st.st_size;
+	return p;
+}
+
+static void *map_window(int *fd_out)
+{
+	int fd = memfd_create("qaccel-bar2", MFD_CLOEXEC);
+	void *p;
+
+	if (fd < 0 || ftruncate(fd, QACCEL_WIN_SIZE) < 0) {
+		perror("qaccel-sim: memfd");
+		exit(1);
+	}
+	p = mmap(NULL, QACCEL_WIN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		perror("qaccel-sim: mmap window");
+		exit(1);
+	}
+	*fd_out = fd;
+	return p;
+}
+
+static void epoll_add(int ep, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		perror("qaccel-sim: epoll_ctl");
+		exit(1);
+	}
+}
+
+static void announce_ready(const struct options *o)
+{
+	if (o->pidfile) {
+		FILE *f = fopen(o->pidfile, "w");
+
+		if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f)) {
+			fprintf(stderr, "qaccel-sim: %s: %s\n", o->pidfile, strerror(errno));
+			exit(1);
+		}
+	}
+	if (o->ready_fd >= 0) {
+		if (write(o->ready_fd, "ready\n", 6) != 6)
+			perror("qaccel-sim: --ready-fd");
+		close(o->ready_fd);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct qsim_config cfg = { 0 };
+	struct epoll_event evs[8];
+	struct options o;
+	struct device d = { 0 };
+	sigset_t sigs;
+	int ep, sfd, shm_fd, err;
+	uint8_t *win;
+
+	parse_options(argc, argv, &o);
+
+	/* Signals arrive through epoll so that cleanup happens in one place. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	if (o.mem_path)
+		cfg.mem = map_guest_mem(&o, &cfg.mem_size);
+	cfg.mem_latency = o.latency;
+	cfg.mem_bytes_per_cycle = o.bytes_per_cycle;
+	cfg.trace_path = o.trace_path;
+	d.q = qsim_new(&cfg);
+	if (!d.q) {
+		perror("qaccel-sim: qsim_new");
+		return 1;
+	}
+	win = map_window(&shm_fd);
+	d.regs = (volatile uint32_t *)(win + QACCEL_WIN_REGS);
+	d.mbox = (struct qaccel_mbox *)(win + QACCEL_WIN_MBOX);
+
+	/* The driver's probe reads the ID magic as soon as the guest boots. */
+	qsim_reset(d.q);
+	mirror_all(&d);
+	d.irq = qsim_irq(d.q);
+
+	err = ivshmem_listen(&d.srv, o.socket_path, shm_fd);
+	if (err) {
+		fprintf(stderr, "qaccel-sim: %s: %s\n", o.socket_path, strerror(-err));
+		return 1;
+	}
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0 || sfd < 0) {
+		perror("qaccel-sim: epoll/signalfd");
+		ivshmem_close(&d.srv);
+		return 1;
+	}
+	epoll_add(ep, sfd);
+	epoll_add(ep, d.srv.listen_fd);
+	announce_ready(&o);
+	if (o.verbose)
+		fprintf(stderr, "qaccel-sim: %ux%u array, listening on %s\n",
+			qsim_rows(), qsim_cols(), o.socket_path);
+
+	for (;;) {
+		bool connected = d.srv.client_fd >= 0;
+		bool busy = connected && !qsim_idle(d.q);
+		int n = epoll_wait(ep, evs, 8, busy ? 0 : -1);
+
+		if (n < 0 && errno != EINTR) {
+			perror("qaccel-sim: epoll_wait");
+			break;
+		}
+		if (n > 0 && !busy)
+			d.wakeups++;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == sfd) {
+				if (o.verbose)
+					fprintf(stderr, "qaccel-sim: signal, exiting\n");
+				goto out;
+			} else if (fd == d.srv.listen_fd) {
+				err = ivshmem_accept(&d.srv);
+				if (err < 0) {
+					fprintf(stderr, "qaccel-sim: handshake: %s\n", strerror(-err));
+				} else if (err == 0) {
+					fprintf(stderr, "qaccel-sim: refused a second client\n");
+				} else {
+					epoll_add(ep, d.srv.client_fd);
+					for (unsigned int v = 0; v < QACCEL_NUM_VECTORS; v++)
+						epoll_add(ep, d.srv.doorbell_fd[v]);
+					if (o.verbose)
+						fprintf(stderr, "qaccel-sim: QEMU connected\n");
+				}
+			} else if (fd == d.srv.client_fd) {
+				if (ivshmem_client_gone(&d.srv)) {
+					if (o.verbose)
+						fprintf(stderr, "qaccel-sim: QEMU left\n");
+					goto out;
+				}
+			} else {
+				ivshmem_drain_doorbells(&d.srv);
+			}
+		}
+		if (d.srv.client_fd < 0)
+			continue;
+		apply_mailbox(&d);
+		if (!qsim_idle(d.q))
+			run_slice(&d);
+	}
+out:
+	ivshmem_close(&d.srv);
+	if (o.stats)
+		print_stats(&d);
+	qsim_free(d.q);
+	return 0;
+}
