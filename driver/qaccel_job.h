@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * qaccel: job validation, the job queue, completion and waiting.
+ */
+#ifndef QACCEL_JOB_H
+#define QACCEL_JOB_H
+
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#include "qaccel_hw.h"
+
+struct drm_device;
+struct drm_file;
+struct drm_gem_object;
+struct io_uring_cmd;
+struct qaccel_device;
+struct qaccel_file;
+
+/* A job names at most A, B, C, bias and per-channel parameters. */
+#define QACCEL_JOB_MAX_BOS	5
+
+/**
+ * struct qaccel_job - one job from validation to completion
+ * @ref: held by the queue until the job completes, by the file's record
+ *	until it is waited for, and by waiters while they wait
+ * @node: entry in &qaccel_queue.pending, then in a list of finished jobs
+ * @desc: the descriptor the device will run; @desc.tag is set when it
+ *	enters the hardware ring
+ * @bos: buffers the descriptor points into, one reference each
+ * @nr_bos: entries in @bos
+ * @cmd: the io_uring command to complete, or NULL for an ioctl job
+ * @qfile: the file @cmd came through (io_uring jobs only)
+ * @done: completed when the job has finished
+ * @status: 0 or a negative errno, valid once @done
+ * @hw_status: the device's QACCEL_ERR_* status, valid once @done
+ * @cycles: device cycles the job took, valid once @done
+ * @macs: multiply-accumulates the job did, valid once @done
+ */
+struct qaccel_job {
+	struct kref ref;
+	struct list_head node;
+	struct qaccel_hw_desc desc;
+	struct drm_gem_object *bos[QACCEL_JOB_MAX_BOS];
+	unsigned int nr_bos;
+	struct io_uring_cmd *cmd;
+	struct qaccel_file *qfile;
+	struct completion done;
+	int status;
+	u32 hw_status;
+	u64 cycles;
+	u64 macs;
+};
+
+/**
+ * struct qaccel_queue - jobs of one device, in submission order
+ * @lock: protects this structure and the hardware rings
+ * @pending: validated jobs waiting for a free ring slot
+ * @nr_pending: entries in @pending
+ * @running: jobs in the hardware ring, by slot
+ * @nr_running: entries in @running; at most QACCEL_RING_ENTRIES - 1
+ * @next_tag: tag of the next job given to the device; also, modulo the
+ *	ring size, the next submission slot
+ * @dead: 0, or the errno every new job fails with (device gone or broken)
+ */
+struct qaccel_queue {
+	struct mutex lock; /* guards the queue and the rings */
+	struct list_head pending;
+	unsigned int nr_pending;
+	struct qaccel_job *running[QACCEL_RING_ENTRIES];
+	unsigned int nr_running;
+	u32 next_tag;
+	int dead;
+};
+
+void qaccel_queue_init(struct qaccel_device *qdev);
+void qaccel_queue_stop(struct qaccel_device *qdev);
+void qaccel_queue_fini(struct qaccel_device *qdev);
+void qaccel_job_irq(struct qaccel_device *qdev);
+
+void qaccel_job_file_init(struct qaccel_file *qfile);
+void qaccel_job_file_fini(struct qaccel_file *qfile);
+
+int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file);
+int qaccel_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file);
+int qaccel_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
+
+#endif /* QACCEL_JOB_H */
