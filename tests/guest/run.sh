@@ -1,0 +1,57 @@
+#!/bin/sh
+# Run every guest test program in sequence, then check the kernel log.
+# Executed inside the QEMU guest:  sim/qaccel-vm -- tests/guest/run.sh
+# Each program prints its own KTAP; a program that dies without its
+# "# Totals:" line gets one written for it, and the dmesg check is a KTAP
+# program of its own, so the host runner's sum covers everything.
+# Exit status: 0 when everything passed.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$top/build/tests/guest
+status=0
+
+# Wrap a command that has no watchdog of its own; the harness has per-test
+# timeouts, this only catches a hang outside a test.
+run_limited() {
+	if command -v timeout >/dev/null 2>&1; then
+		timeout 900 "$@"
+	else
+		"$@"
+	fi
+}
+
+for name in gem query submit uring errors; do
+	prog=$bin/$name
+	echo "# ==== $name"
+	if [ ! -x "$prog" ]; then
+		echo "# $prog is missing (build with make)"
+		echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
+		status=1
+		continue
+	fi
+	out=$(mktemp)
+	run_limited "$prog" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	if ! grep -q '^# Totals: pass:' "$out"; then
+		echo "# $name ended without its totals (exit $rc)"
+		echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
+	fi
+	rm -f "$out"
+	[ "$rc" -eq 0 ] || status=1
+done
+
+# The kernel log: any warning, bug or oops fails the suite.
+echo "# ==== dmesg"
+echo "TAP version 13"
+echo "1..1"
+bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|general protection')
+if [ -z "$bad" ]; then
+	echo "ok 1 dmesg_has_no_warning_bug_or_oops"
+	echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
+else
+	echo "$bad" | sed 's/^/# /'
+	echo "not ok 1 dmesg_has_no_warning_bug_or_oops"
+	echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
+	status=1
+fi
+exit $status

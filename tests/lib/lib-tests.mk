@@ -1,0 +1,24 @@
+# Host tests of libqaccel and its CPU reference (no device needed).  Each
+# program is built twice: against the static library as shipped, and with
+# AddressSanitizer + UndefinedBehaviorSanitizer over the library sources.
+
+LIB_TEST_NAMES	:= test_ref test_lib_args
+LIB_TEST_DIR	:= $(BUILD)/tests/lib
+LIB_TEST_CFLAGS	:= $(LIB_CFLAGS) -isystem $(KSFT)
+LIB_SAN_FLAGS	:= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+
+LIB_TEST_PROGS	:= $(addprefix $(LIB_TEST_DIR)/,$(LIB_TEST_NAMES)) \
+		   $(addprefix $(LIB_TEST_DIR)/asan/,$(LIB_TEST_NAMES))
+
+$(LIB_TEST_DIR)/%: $(TOP)/tests/lib/%.c $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_TEST_CFLAGS) -o $@ $< $(LIB_LINK)
+
+$(LIB_TEST_DIR)/asan/%: $(TOP)/tests/lib/%.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_TEST_CFLAGS) $(LIB_SAN_FLAGS) -o $@ $< $(LIB_SRCS) $(LIB_PKG_LIBS)
+
+.PHONY: check-lib
+check-lib: $(LIB_TEST_PROGS)
+	$(TOP)/tests/run-tests.sh --no-guest $(LIB_TEST_PROGS)
