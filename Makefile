@@ -1,0 +1,76 @@
+# qaccel top-level Makefile.
+#
+#   make            build everything (RTL models, qaccel-sim, driver, library, tests)
+#   make run        set up, build, boot the simulated machine and run the demo
+#   make check      set up, build and run every test; ends with "N passed, N failed"
+#   make setup      install what is missing (Debian packages, guest kernel)
+#   make lint       verilator lint, checkpatch and sparse
+#
+# Everything generated goes under build/.  Each layer's rules live next to it
+# (hw/hw.mk, sim/sim.mk, lib/lib.mk, tests/tests.mk); this file ties them up.
+
+TOP	:= $(abspath .)
+BUILD	:= $(TOP)/build
+ARRAYS	?= 4x4 16x16
+ARRAY	?= 4x4
+
+CC	?= cc
+CXX	?= c++
+CFLAGS_COMMON := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+		 -I$(TOP)/include -I$(TOP)/lib
+# Guest kernel release, resolved by scripts/setup.sh from linux-headers-amd64.
+KREL_FILE := $(BUILD)/guest/kernel-release
+KREL	?= $(shell cat $(KREL_FILE) 2>/dev/null)
+KDIR	?= /usr/src/linux-headers-$(KREL)
+KSRC	:= $(BUILD)/src/linux-source-6.1
+KSFT	:= $(KSRC)/tools/testing/selftests
+
+SUDO	:= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all setup run check lint clean driver
+all:
+
+setup:
+	$(SUDO) $(TOP)/scripts/setup.sh
+
+include hw/hw.mk
+include sim/sim.mk
+include sim/server.mk
+include lib/lib.mk
+include tests/tests.mk
+include bench/bench.mk
+
+# --- driver: built out of tree, outputs under build/kmod ------------------
+KMOD_DIR := $(BUILD)/kmod
+DRIVER_SRCS := $(wildcard $(TOP)/driver/*.c $(TOP)/driver/*.h) $(TOP)/driver/Kbuild
+
+driver: $(KMOD_DIR)/driver/qaccel.ko
+$(KMOD_DIR)/driver/qaccel.ko: $(DRIVER_SRCS) $(TOP)/Kbuild $(wildcard $(TOP)/include/*.h $(TOP)/include/uapi/drm/*.h)
+	@mkdir -p $(KMOD_DIR)/driver
+	@ln -sfn $(TOP)/include $(KMOD_DIR)/include
+	@ln -sf $(TOP)/Kbuild $(KMOD_DIR)/Kbuild
+	@for f in $(DRIVER_SRCS); do ln -sf $$f $(KMOD_DIR)/driver/; done
+	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) modules
+
+all: driver
+
+# --- the demo in the simulated machine ------------------------------------
+RUN_ARGS ?=
+run: setup
+	$(MAKE) all
+	@echo "== booting the simulated machine ($(ARRAY) array) and running the demo"
+	$(TOP)/sim/qaccel-vm --array $(ARRAY) -- $(BUILD)/examples/qaccel-demo $(RUN_ARGS)
+
+# --- style checks ----------------------------------------------------------
+CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
+.PHONY: driver-lint
+driver-lint:
+	$(CHECKPATCH) --no-tree --strict --terse -f $(wildcard $(TOP)/driver/*.c $(TOP)/driver/*.h) \
+		$(TOP)/include/qaccel_hw.h $(TOP)/include/uapi/drm/qaccel_drm.h
+	@mkdir -p $(KMOD_DIR)
+	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) C=2 CHECK="sparse -Wno-decl" modules 2>&1 | tee $(BUILD)/sparse.log; \
+		! grep -E 'warning:|error:' $(BUILD)/sparse.log
+lint: driver-lint
+
+clean:
+	rm -rf $(BUILD)/kmod $(BUILD)/hw $(BUILD)/sim $(BUILD)/lib $(BUILD)/tests $(BUILD)/run
