@@ -3,8 +3,8 @@
 LIB_VERSION	:= 0.1.0
 LIB_SONAME	:= libqaccel.so.0
 LIB_DIR		:= $(BUILD)/lib
-LIB_SRCS	:= $(addprefix $(TOP)/lib/,qaccel_dev.c qaccel_buf.c qaccel_job.c qaccel_ref.c)
-LIB_HDRS	:= $(addprefix $(TOP)/lib/,qaccel.h qaccel_ref.h qaccel_internal.h) \
+LIB_SRCS	:= $(wildcard $(TOP)/lib/*.c)
+LIB_HDRS	:= $(wildcard $(TOP)/lib/*.h) \
 		   $(TOP)/include/uapi/drm/qaccel_drm.h
 LIB_PKG_CFLAGS	:= $(shell pkg-config --cflags libdrm liburing)
 LIB_PKG_LIBS	:= $(shell pkg-config --libs libdrm liburing)

@@ -2,7 +2,8 @@
 # program is built twice: against the static library as shipped, and with
 # AddressSanitizer + UndefinedBehaviorSanitizer over the library sources.
 
-LIB_TEST_NAMES	:= test_ref test_lib_args
+# Every tests/lib/*.c is one program.
+LIB_TEST_NAMES	:= $(sort $(basename $(notdir $(wildcard $(TOP)/tests/lib/*.c))))
 LIB_TEST_DIR	:= $(BUILD)/tests/lib
 LIB_TEST_CFLAGS	:= $(LIB_CFLAGS) -isystem $(KSFT)
 LIB_SAN_FLAGS	:= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
