@@ -131,9 +131,12 @@ static const struct file_operations qaccel_fops = {
 };
 
 static const struct drm_driver qaccel_drm_driver = {
-	.driver_features = DRIVER_GEM | DRIVER_RENDER,
+	.driver_features = DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ,
 	.open = qaccel_open,
 	.postclose = qaccel_postclose,
+#ifdef CONFIG_DEBUG_FS
+	.debugfs_init = qaccel_debugfs_init,
+#endif
 	.ioctls = qaccel_ioctls,
 	.num_ioctls = ARRAY_SIZE(qaccel_ioctls),
 	.fops = &qaccel_fops,
@@ -169,6 +172,9 @@ static int qaccel_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_queue;
 	ret = qaccel_hw_start(qdev);
+	if (ret)
+		goto err_stop;
+	ret = qaccel_sysfs_init(qdev);
 	if (ret)
 		goto err_stop;
 	ret = drm_dev_register(&qdev->drm, 0);

@@ -65,4 +65,11 @@ static inline struct qaccel_device *hw_to_qdev(struct qaccel_hw *hw)
 	return container_of(hw, struct qaccel_device, hw);
 }
 
+struct drm_minor;
+
+int qaccel_sysfs_init(struct qaccel_device *qdev);
+#ifdef CONFIG_DEBUG_FS
+void qaccel_debugfs_init(struct drm_minor *minor);
+#endif
+
 #endif /* QACCEL_DRV_H */

@@ -7,10 +7,17 @@
  * queue's pending list, runs in a slot of the hardware submission ring and
  * completes from the interrupt thread.  Completion wakes ioctl waiters or
  * posts the io_uring CQE from task work.
+ *
+ * The device runs jobs in order.  If it completes nothing for
+ * job_timeout_ms while it holds jobs, the oldest of them is declared hung:
+ * it fails with -ETIMEDOUT, the device is reset and every other job it held
+ * is given to it again, in order.
  */
 
+#include <linux/dma-fence.h>
 #include <linux/io_uring.h>
 #include <linux/jiffies.h>
+#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -19,6 +26,7 @@
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
+#include <drm/drm_syncobj.h>
 #include <uapi/drm/qaccel_drm.h>
 
 #include "qaccel_drv.h"
@@ -26,12 +34,62 @@
 #include "qaccel_hw.h"
 #include "qaccel_job.h"
 
+#define CREATE_TRACE_POINTS
+#include "qaccel_trace.h"
+
+/* Simulated hardware is slow and shares the CPU with the guest. */
+static unsigned int job_timeout_ms = 10000;
+module_param(job_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(job_timeout_ms,
+		 "Reset the device when it completes no job for this long while busy (ms, default 10000)");
+
 /* Most jobs one DRM_IOCTL_QACCEL_SUBMIT takes, as the uapi says. */
 #define QACCEL_SUBMIT_MAX_JOBS	64
 /* Submitted ioctl jobs a file may leave unwaited for. */
 #define QACCEL_FILE_MAX_JOBS	4096
 /* Jobs the device-wide pending list takes before io_uring gets -EBUSY. */
 #define QACCEL_MAX_PENDING	65536
+/* Syncobjs one job may wait for. */
+#define QACCEL_MAX_IN_SYNCOBJS	16
+/* In-fences are waited for in the ioctl, at most this many job timeouts. */
+#define QACCEL_IN_FENCE_TIMEOUTS	8
+
+static unsigned long qaccel_job_timeout(void)
+{
+	return msecs_to_jiffies(max(READ_ONCE(job_timeout_ms), 1u));
+}
+
+/* Each job fence is its own timeline: jobs with in-fences may overtake. */
+struct qaccel_fence {
+	struct dma_fence base;
+	spinlock_t lock; /* the fence's */
+};
+
+static const char *qaccel_fence_driver_name(struct dma_fence *fence)
+{
+	return QACCEL_DRIVER_NAME;
+}
+
+static const char *qaccel_fence_timeline_name(struct dma_fence *fence)
+{
+	return "qaccel-job";
+}
+
+static const struct dma_fence_ops qaccel_fence_ops = {
+	.get_driver_name = qaccel_fence_driver_name,
+	.get_timeline_name = qaccel_fence_timeline_name,
+};
+
+static struct dma_fence *qaccel_fence_create(void)
+{
+	struct qaccel_fence *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return NULL;
+	spin_lock_init(&f->lock);
+	dma_fence_init(&f->base, &qaccel_fence_ops, &f->lock, dma_fence_context_alloc(1), 1);
+	return &f->base;
+}
 
 /* The uapi flags are the descriptor's flags. */
 static_assert(DRM_QACCEL_GEMM_A_UINT8 == QACCEL_F_A_UINT8);
@@ -55,6 +113,8 @@ static void qaccel_job_free(struct kref *ref)
 	struct qaccel_job *job = container_of(ref, struct qaccel_job, ref);
 
 	qaccel_job_put_bos(job);
+	if (job->fence)
+		dma_fence_put(job->fence);
 	kfree(job);
 }
 
@@ -213,6 +273,7 @@ static int qaccel_job_create(struct qaccel_device *qdev, struct drm_file *file,
 	kref_init(&job->ref);
 	INIT_LIST_HEAD(&job->node);
 	init_completion(&job->done);
+	job->id = atomic64_inc_return(&qdev->queue.next_id);
 
 	ret = qaccel_job_validate(qdev, file, args, job);
 	if (ret) {
@@ -285,10 +346,25 @@ static void qaccel_uring_post(struct qaccel_job *job)
 }
 
 /* Tell the submitter; consumes the queue's reference.  Sleeps. */
-static void qaccel_job_finish(struct qaccel_job *job)
+static void qaccel_job_finish(struct qaccel_device *qdev, struct qaccel_job *job)
 {
+	struct qaccel_stats *st = &qdev->queue.stats;
+
+	trace_qaccel_job_complete(job);
+	if (job->status) {
+		atomic64_inc(&st->failed);
+	} else {
+		atomic64_inc(&st->completed);
+		atomic64_add(job->cycles, &st->busy_cycles);
+		atomic64_add(job->macs, &st->macs);
+	}
 	/* The buffers may be freed now; the device is done with them. */
 	qaccel_job_put_bos(job);
+	if (job->fence) {
+		if (job->status)
+			dma_fence_set_error(job->fence, job->status);
+		dma_fence_signal(job->fence);
+	}
 	if (job->cmd) {
 		/* The reference moves to the CQE. */
 		qaccel_uring_post(job);
@@ -298,13 +374,13 @@ static void qaccel_job_finish(struct qaccel_job *job)
 	qaccel_job_put(job);
 }
 
-static void qaccel_job_finish_list(struct list_head *done)
+static void qaccel_job_finish_list(struct qaccel_device *qdev, struct list_head *done)
 {
 	struct qaccel_job *job, *tmp;
 
 	list_for_each_entry_safe(job, tmp, done, node) {
 		list_del_init(&job->node);
-		qaccel_job_finish(job);
+		qaccel_job_finish(qdev, job);
 	}
 }
 
@@ -315,20 +391,38 @@ static void qaccel_job_fail(struct qaccel_job *job, int err, struct list_head *d
 	list_add_tail(&job->node, done);
 }
 
-/* Fail everything in the ring (not pending jobs) with @err. */
-static void qaccel_queue_fail_running_locked(struct qaccel_device *qdev, int err,
-					     struct list_head *done)
+/*
+ * Take every job out of the ring onto @list, oldest first.  The slot of
+ * next_tag is always free (the ring holds one less than its size), so the
+ * slots after it, in ring order, hold the jobs in the order they were given.
+ */
+static void qaccel_queue_take_running_locked(struct qaccel_queue *q, struct list_head *list)
 {
-	struct qaccel_queue *q = &qdev->queue;
 	unsigned int i;
 
-	for (i = 0; i < QACCEL_RING_ENTRIES; i++) {
-		if (q->running[i]) {
-			qaccel_job_fail(q->running[i], err, done);
-			q->running[i] = NULL;
+	for (i = 1; i <= QACCEL_RING_ENTRIES; i++) {
+		u32 slot = (q->next_tag + i) % QACCEL_RING_ENTRIES;
+
+		if (q->running[slot]) {
+			list_add_tail(&q->running[slot]->node, list);
+			q->running[slot] = NULL;
 		}
 	}
 	q->nr_running = 0;
+}
+
+/* Fail everything in the ring (not pending jobs) with @err, oldest first. */
+static void qaccel_queue_fail_running_locked(struct qaccel_device *qdev, int err,
+					     struct list_head *done)
+{
+	struct qaccel_job *job, *tmp;
+	LIST_HEAD(running);
+
+	qaccel_queue_take_running_locked(&qdev->queue, &running);
+	list_for_each_entry_safe(job, tmp, &running, node) {
+		list_del_init(&job->node);
+		qaccel_job_fail(job, err, done);
+	}
 }
 
 /* The device cannot run jobs any more: fail them all, now and later. */
@@ -355,6 +449,11 @@ static void qaccel_queue_kick_locked(struct qaccel_device *qdev, struct list_hea
 	struct qaccel_job *job;
 	bool pushed = false;
 
+	/* The timeout counts from when an idle device gets work. */
+	if (!q->nr_running && !list_empty(&q->pending)) {
+		q->progress = jiffies;
+		mod_delayed_work(system_wq, &q->timeout_work, qaccel_job_timeout());
+	}
 	while (!list_empty(&q->pending) && q->nr_running < QACCEL_RING_ENTRIES - 1) {
 		u32 slot = q->next_tag % QACCEL_RING_ENTRIES;
 
@@ -367,6 +466,7 @@ static void qaccel_queue_kick_locked(struct qaccel_device *qdev, struct list_hea
 		q->running[slot] = job;
 		q->nr_running++;
 		pushed = true;
+		trace_qaccel_job_start(job);
 	}
 	/* The mailbox write orders after the descriptor stores (writel). */
 	if (pushed && qaccel_reg_write(hw, QACCEL_REG_SQ_TAIL,
@@ -382,8 +482,10 @@ static void qaccel_queue_push(struct qaccel_device *qdev, struct qaccel_job **jo
 	LIST_HEAD(done);
 	unsigned int i;
 
+	atomic64_add(count, &q->stats.submitted);
 	mutex_lock(&q->lock);
 	for (i = 0; i < count; i++) {
+		trace_qaccel_job_submit(jobs[i]);
 		if (q->dead) {
 			qaccel_job_fail(jobs[i], q->dead, &done);
 		} else {
@@ -394,11 +496,12 @@ static void qaccel_queue_push(struct qaccel_device *qdev, struct qaccel_job **jo
 	qaccel_queue_kick_locked(qdev, &done);
 	mutex_unlock(&q->lock);
 
-	qaccel_job_finish_list(&done);
+	qaccel_job_finish_list(qdev, &done);
 }
 
-/* Collect every completion record the device has written. */
-static void qaccel_queue_reap_locked(struct qaccel_device *qdev, struct list_head *done)
+/* Collect every completion record the device has written; return how many. */
+static unsigned int qaccel_queue_reap_locked(struct qaccel_device *qdev,
+					     struct list_head *done)
 {
 	struct qaccel_queue *q = &qdev->queue;
 	struct qaccel_hw *hw = &qdev->hw;
@@ -424,7 +527,26 @@ static void qaccel_queue_reap_locked(struct qaccel_device *qdev, struct list_hea
 		qaccel_hw_cq_pop(hw);
 		reaped++;
 	}
-	if (reaped && qaccel_reg_write(hw, QACCEL_REG_CQ_HEAD, hw->cq_head))
+	if (!reaped)
+		return 0;
+	q->progress = jiffies;
+	if (q->nr_running)
+		mod_delayed_work(system_wq, &q->timeout_work, qaccel_job_timeout());
+	if (qaccel_reg_write(hw, QACCEL_REG_CQ_HEAD, hw->cq_head))
+		qaccel_queue_kill_locked(qdev, -EIO, done);
+	return reaped;
+}
+
+/* Start the device afresh; the caller has emptied the ring. */
+static void qaccel_queue_reset_locked(struct qaccel_device *qdev, const char *why,
+				      unsigned int requeued, struct list_head *done)
+{
+	struct qaccel_queue *q = &qdev->queue;
+
+	atomic64_inc(&q->stats.resets);
+	trace_qaccel_reset(why, requeued);
+	q->next_tag = 0;
+	if (qaccel_hw_start(qdev))
 		qaccel_queue_kill_locked(qdev, -EIO, done);
 }
 
@@ -434,7 +556,6 @@ static void qaccel_queue_reap_locked(struct qaccel_device *qdev, struct list_hea
  */
 static void qaccel_queue_recover_locked(struct qaccel_device *qdev, struct list_head *done)
 {
-	struct qaccel_queue *q = &qdev->queue;
 	struct qaccel_hw *hw = &qdev->hw;
 
 	dev_err(qdev->drm.dev, "device error %u at 0x%llx, resetting\n",
@@ -444,9 +565,61 @@ static void qaccel_queue_recover_locked(struct qaccel_device *qdev, struct list_
 
 	qaccel_queue_reap_locked(qdev, done);
 	qaccel_queue_fail_running_locked(qdev, -EIO, done);
-	q->next_tag = 0;
-	if (qaccel_hw_start(qdev))
-		qaccel_queue_kill_locked(qdev, -EIO, done);
+	qaccel_queue_reset_locked(qdev, "fatal error", 0, done);
+}
+
+/*
+ * The device has completed nothing for a whole timeout: the oldest job it
+ * holds is hung.  Fail it, give the others back to the pending list in
+ * their order, and reset the device.  A job that was partly done runs
+ * again from the start; a GEMM only writes its output, so that is safe.
+ */
+static void qaccel_queue_hang_locked(struct qaccel_device *qdev, struct list_head *done)
+{
+	struct qaccel_queue *q = &qdev->queue;
+	struct qaccel_job *hung;
+	unsigned int requeued = q->nr_running - 1;
+	LIST_HEAD(running);
+
+	qaccel_queue_take_running_locked(q, &running);
+	hung = list_first_entry(&running, struct qaccel_job, node);
+	list_del_init(&hung->node);
+	drm_err(&qdev->drm, "job %llu (tag %u) timed out after %u ms, resetting the device\n",
+		hung->id, hung->desc.tag, jiffies_to_msecs(jiffies - q->progress));
+	atomic64_inc(&q->stats.timeouts);
+	trace_qaccel_job_timeout(hung);
+	qaccel_job_fail(hung, -ETIMEDOUT, done);
+
+	list_splice(&running, &q->pending);
+	q->nr_pending += requeued;
+	qaccel_queue_reset_locked(qdev, "job timeout", requeued, done);
+}
+
+static void qaccel_queue_timeout_work(struct work_struct *work)
+{
+	struct qaccel_queue *q = container_of(to_delayed_work(work), struct qaccel_queue,
+					      timeout_work);
+	struct qaccel_device *qdev = container_of(q, struct qaccel_device, queue);
+	unsigned long deadline;
+	LIST_HEAD(done);
+
+	mutex_lock(&q->lock);
+	if (q->dead || !q->nr_running)
+		goto out;
+	/* A completion the interrupt thread has not taken yet is progress too. */
+	if (qaccel_queue_reap_locked(qdev, &done))
+		goto out;
+	deadline = q->progress + qaccel_job_timeout();
+	if (time_before(jiffies, deadline)) {
+		mod_delayed_work(system_wq, &q->timeout_work, deadline - jiffies);
+		goto out;
+	}
+	qaccel_queue_hang_locked(qdev, &done);
+	if (!q->dead)
+		qaccel_queue_kick_locked(qdev, &done);
+out:
+	mutex_unlock(&q->lock);
+	qaccel_job_finish_list(qdev, &done);
 }
 
 /**
@@ -482,7 +655,7 @@ void qaccel_job_irq(struct qaccel_device *qdev)
 out:
 	mutex_unlock(&q->lock);
 
-	qaccel_job_finish_list(&done);
+	qaccel_job_finish_list(qdev, &done);
 }
 
 /**
@@ -495,6 +668,7 @@ void qaccel_queue_init(struct qaccel_device *qdev)
 
 	mutex_init(&q->lock);
 	INIT_LIST_HEAD(&q->pending);
+	INIT_DELAYED_WORK(&q->timeout_work, qaccel_queue_timeout_work);
 }
 
 /**
@@ -509,6 +683,8 @@ void qaccel_queue_stop(struct qaccel_device *qdev)
 	mutex_lock(&qdev->queue.lock);
 	qdev->queue.dead = -ENODEV;
 	mutex_unlock(&qdev->queue.lock);
+	/* Nothing re-arms it once the queue is dead. */
+	cancel_delayed_work_sync(&qdev->queue.timeout_work);
 }
 
 /**
@@ -526,7 +702,8 @@ void qaccel_queue_fini(struct qaccel_device *qdev)
 	mutex_lock(&q->lock);
 	qaccel_queue_kill_locked(qdev, -ENODEV, &done);
 	mutex_unlock(&q->lock);
-	qaccel_job_finish_list(&done);
+	cancel_delayed_work_sync(&q->timeout_work);
+	qaccel_job_finish_list(qdev, &done);
 	mutex_destroy(&q->lock);
 }
 
@@ -600,12 +777,45 @@ out:
 	return ret;
 }
 
+/*
+ * Wait until every syncobj @ujob names has signalled.  The fences are taken
+ * when the call starts, so a job cannot wait for another of the same call.
+ */
+static int qaccel_job_wait_in_syncobjs(struct drm_file *file, const struct drm_qaccel_job *ujob)
+{
+	u32 __user *handles = u64_to_user_ptr(ujob->in_syncobjs);
+	unsigned long left = qaccel_job_timeout() * QACCEL_IN_FENCE_TIMEOUTS;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ujob->in_syncobj_count; i++) {
+		struct dma_fence *fence;
+		u32 handle;
+		long t;
+
+		if (get_user(handle, &handles[i]))
+			return -EFAULT;
+		ret = drm_syncobj_find_fence(file, handle, 0, 0, &fence);
+		if (ret)
+			return ret;
+		t = dma_fence_wait_timeout(fence, true, left);
+		dma_fence_put(fence);
+		if (t < 0)
+			return t;
+		if (!t)
+			return -ETIME;
+		left = t;
+	}
+	return 0;
+}
+
 int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct qaccel_device *qdev = to_qaccel_device(drm);
 	struct qaccel_file *qfile = file->driver_priv;
 	struct drm_qaccel_submit *args = data;
 	struct drm_qaccel_job __user *ujobs = u64_to_user_ptr(args->jobs);
+	struct drm_syncobj **syncobjs;
 	struct qaccel_job **jobs;
 	unsigned int i, created = 0;
 	int ret, idx;
@@ -616,15 +826,40 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 	if (args->job_count > QACCEL_SUBMIT_MAX_JOBS)
 		return -E2BIG;
 
-	/* Validation pins buffers for the device: it must still be there. */
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
 	jobs = kcalloc(args->job_count, sizeof(*jobs), GFP_KERNEL);
-	if (!jobs) {
+	syncobjs = kcalloc(args->job_count, sizeof(*syncobjs), GFP_KERNEL);
+	if (!jobs || !syncobjs) {
 		ret = -ENOMEM;
-		goto out;
+		goto out_free;
 	}
 
+	/*
+	 * In-fences first, outside drm_dev_enter(): the wait may be long and
+	 * must not hold up unplug.  Nothing is queued yet, so an error or a
+	 * signal leaves no trace.
+	 */
+	for (i = 0; i < args->job_count; i++) {
+		struct drm_qaccel_job ujob;
+
+		if (copy_from_user(&ujob, &ujobs[i], sizeof(ujob))) {
+			ret = -EFAULT;
+			goto out_free;
+		}
+		if (ujob.in_syncobj_count > QACCEL_MAX_IN_SYNCOBJS ||
+		    !ujob.in_syncobj_count != !ujob.in_syncobjs) {
+			ret = -EINVAL;
+			goto out_free;
+		}
+		ret = qaccel_job_wait_in_syncobjs(file, &ujob);
+		if (ret)
+			goto out_free;
+	}
+
+	/* Validation pins buffers for the device: it must still be there. */
+	if (!drm_dev_enter(drm, &idx)) {
+		ret = -ENODEV;
+		goto out_free;
+	}
 	for (created = 0; created < args->job_count; created++) {
 		struct drm_qaccel_job ujob;
 
@@ -632,18 +867,33 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 			ret = -EFAULT;
 			goto err;
 		}
-		if (ujob.in_syncobjs || ujob.in_syncobj_count || ujob.out_syncobj) {
-			ret = -EINVAL;
-			goto err;
+		if (ujob.out_syncobj) {
+			syncobjs[created] = drm_syncobj_find(file, ujob.out_syncobj);
+			if (!syncobjs[created]) {
+				ret = -ENOENT;
+				goto err;
+			}
 		}
 		ret = qaccel_job_create(qdev, file, &ujob.gemm, &jobs[created]);
 		if (ret)
 			goto err;
+		if (syncobjs[created]) {
+			jobs[created]->fence = qaccel_fence_create();
+			if (!jobs[created]->fence) {
+				qaccel_job_put(jobs[created]);
+				ret = -ENOMEM;
+				goto err;
+			}
+		}
 	}
 
 	ret = qaccel_file_add_jobs(qfile, jobs, ujobs, args->job_count);
 	if (ret)
 		goto err;
+	/* Nothing fails from here: the syncobjs get their fences, the queue the jobs. */
+	for (i = 0; i < args->job_count; i++)
+		if (syncobjs[i])
+			drm_syncobj_replace_fence(syncobjs[i], jobs[i]->fence);
 	/* The queue takes the creation references. */
 	qaccel_queue_push(qdev, jobs, args->job_count);
 	goto out;
@@ -652,8 +902,13 @@ err:
 	for (i = 0; i < created; i++)
 		qaccel_job_put(jobs[i]);
 out:
-	kfree(jobs);
 	drm_dev_exit(idx);
+out_free:
+	for (i = 0; syncobjs && i < args->job_count; i++)
+		if (syncobjs[i])
+			drm_syncobj_put(syncobjs[i]);
+	kfree(syncobjs);
+	kfree(jobs);
 	return ret;
 }
 

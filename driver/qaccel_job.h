@@ -5,14 +5,17 @@
 #ifndef QACCEL_JOB_H
 #define QACCEL_JOB_H
 
+#include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "qaccel_hw.h"
 
+struct dma_fence;
 struct drm_device;
 struct drm_file;
 struct drm_gem_object;
@@ -25,6 +28,7 @@ struct qaccel_file;
 
 /**
  * struct qaccel_job - one job from validation to completion
+ * @id: device-wide job number, for tracing
  * @ref: held by the queue until the job completes, by the file's record
  *	until it is waited for, and by waiters while they wait
  * @node: entry in &qaccel_queue.pending, then in a list of finished jobs
@@ -39,8 +43,11 @@ struct qaccel_file;
  * @hw_status: the device's QACCEL_ERR_* status, valid once @done
  * @cycles: device cycles the job took, valid once @done
  * @macs: multiply-accumulates the job did, valid once @done
+ * @fence: signalled when the job finishes (ioctl jobs with an out-syncobj),
+ *	else NULL
  */
 struct qaccel_job {
+	u64 id;
 	struct kref ref;
 	struct list_head node;
 	struct qaccel_hw_desc desc;
@@ -53,6 +60,27 @@ struct qaccel_job {
 	u32 hw_status;
 	u64 cycles;
 	u64 macs;
+	struct dma_fence *fence;
+};
+
+/**
+ * struct qaccel_stats - what the driver counted since probe
+ * @submitted: jobs queued
+ * @completed: jobs that finished with status 0
+ * @failed: jobs that finished with an error (timeouts included)
+ * @timeouts: jobs that hung and were failed with -ETIMEDOUT
+ * @resets: device resets after a hang or a fatal error
+ * @busy_cycles: device cycles of the completed jobs
+ * @macs: multiply-accumulates of the completed jobs
+ */
+struct qaccel_stats {
+	atomic64_t submitted;
+	atomic64_t completed;
+	atomic64_t failed;
+	atomic64_t timeouts;
+	atomic64_t resets;
+	atomic64_t busy_cycles;
+	atomic64_t macs;
 };
 
 /**
@@ -65,6 +93,12 @@ struct qaccel_job {
  * @next_tag: tag of the next job given to the device; also, modulo the
  *	ring size, the next submission slot
  * @dead: 0, or the errno every new job fails with (device gone or broken)
+ * @timeout_work: declares the oldest running job hung when the device has
+ *	made no progress for job_timeout_ms
+ * @progress: jiffies of the last completion, or of the first job given to
+ *	an idle device
+ * @next_id: source of &qaccel_job.id
+ * @stats: counters for sysfs
  */
 struct qaccel_queue {
 	struct mutex lock; /* guards the queue and the rings */
@@ -74,6 +108,10 @@ struct qaccel_queue {
 	unsigned int nr_running;
 	u32 next_tag;
 	int dead;
+	struct delayed_work timeout_work;
+	unsigned long progress;
+	atomic64_t next_id;
+	struct qaccel_stats stats;
 };
 
 void qaccel_queue_init(struct qaccel_device *qdev);

@@ -278,6 +278,22 @@ struct qaccel_hw_cqe {
 #define QACCEL_MSIX_IRQ		0u	/* MSI-X vector: device interrupt */
 #define QACCEL_NUM_VECTORS	2u
 
+/*
+ * Fault injection, qaccel-sim only (never reaches the RTL).  Offsets in the
+ * register window past QACCEL_REG_END.  qaccel-sim started with
+ * --fault-injection mirrors QACCEL_SIM_FAULT_MAGIC at QACCEL_SIM_REG_FAULT_ID
+ * (otherwise it reads 0) and takes mailbox writes to QACCEL_SIM_REG_HANG_AFTER:
+ * N arms a hang: N more completion records are written, then the device
+ * stops running (the next job never completes) until CTRL.RESET.
+ * QACCEL_SIM_HANG_OFF disarms.  The mirror shows the jobs left before the
+ * hang, QACCEL_SIM_HANG_OFF when disarmed, QACCEL_SIM_HANG_NOW while hung.
+ */
+#define QACCEL_SIM_REG_FAULT_ID		0x800u
+#define QACCEL_SIM_REG_HANG_AFTER	0x804u
+#define QACCEL_SIM_FAULT_MAGIC		0x51464931u	/* "QFI1" */
+#define QACCEL_SIM_HANG_OFF		0xffffffffu
+#define QACCEL_SIM_HANG_NOW		0xfffffffeu
+
 /* ivshmem peer ids qaccel-sim hands out: the guest (QEMU) and the device. */
 #define QACCEL_IVSHMEM_GUEST_ID		0u
 #define QACCEL_IVSHMEM_DEVICE_ID	1u
@@ -306,6 +322,8 @@ QACCEL_HW_STATIC_ASSERT(sizeof(struct qaccel_hw_quant) == 8, "quant is 8 bytes")
 QACCEL_HW_STATIC_ASSERT(offsetof(struct qaccel_hw_desc, quant) == 0x60, "desc quant");
 QACCEL_HW_STATIC_ASSERT(offsetof(struct qaccel_hw_desc, clamp_max) == 0x7e, "desc clamp");
 QACCEL_HW_STATIC_ASSERT(offsetof(struct qaccel_hw_cqe, compute_stall_cycles) == 0x3c, "cqe");
+QACCEL_HW_STATIC_ASSERT(QACCEL_SIM_REG_FAULT_ID >= QACCEL_REG_END &&
+			QACCEL_SIM_REG_HANG_AFTER + 4 <= QACCEL_WIN_MBOX, "sim registers");
 QACCEL_HW_STATIC_ASSERT(QACCEL_WIN_MBOX + sizeof(struct qaccel_mbox) <= QACCEL_WIN_SIZE,
 			"mailbox fits the window");
 

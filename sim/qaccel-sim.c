@@ -34,6 +34,11 @@
  * millisecond even for the largest array.
  */
 #define SLICE_CYCLES	50000u
+/*
+ * While a hang is armed the model runs in steps this short, so that the
+ * device stops right after the completion record that used up the count.
+ */
+#define FAULT_STEP_CYCLES	16u
 
 struct options {
 	const char *socket_path;
@@ -44,6 +49,8 @@ struct options {
 	const char *pidfile;
 	int ready_fd;
 	bool stats, verbose;
+	bool fault_injection;	/* take QACCEL_SIM_REG_* writes from the guest */
+	uint32_t hang_after;	/* --fault hang-after=N, or QACCEL_SIM_HANG_OFF */
 };
 
 struct device {
@@ -53,6 +60,9 @@ struct device {
 	uint32_t tail;			/* mailbox entries applied so far */
 	bool irq;			/* irq_o as last seen */
 	struct ivshmem_server srv;
+	/* Fault injection: completions left before a hang, or QACCEL_SIM_HANG_*. */
+	bool fault_injection;
+	uint32_t hang_left;
 	/* For --stats. */
 	uint64_t wakeups, mbox_writes, mbox_ignored, irqs_sent;
 };
@@ -69,10 +79,31 @@ static void mirror(struct device *d, uint32_t offset)
 	d->regs[offset / 4] = qsim_reg_read(d->q, offset);
 }
 
+static bool hung(const struct device *d)
+{
+	return d->hang_left == QACCEL_SIM_HANG_NOW;
+}
+
+/* The fault-injection registers exist only in the mirror, never in the RTL. */
+static void mirror_fault(struct device *d)
+{
+	d->regs[QACCEL_SIM_REG_FAULT_ID / 4] = d->fault_injection ? QACCEL_SIM_FAULT_MAGIC : 0;
+	d->regs[QACCEL_SIM_REG_HANG_AFTER / 4] = d->hang_left;
+}
+
+static void arm_hang(struct device *d, uint32_t after)
+{
+	d->hang_left = after ? after : QACCEL_SIM_HANG_NOW;
+	if (hung(d))
+		fprintf(stderr, "qaccel-sim: fault injected: device hangs\n");
+	mirror_fault(d);
+}
+
 static void mirror_all(struct device *d)
 {
 	for (uint32_t off = 0; off < QACCEL_REG_END; off += 4)
 		mirror(d, off);
+	mirror_fault(d);
 }
 
 static void mirror_live(struct device *d, bool counters)
@@ -116,6 +147,10 @@ static void apply_mailbox(struct device *d)
 		uint32_t offset = e->offset, value = e->value;
 
 		d->tail++;
+		if (offset == QACCEL_SIM_REG_HANG_AFTER && d->fault_injection) {
+			arm_hang(d, value);
+			continue;
+		}
 		if (offset >= QACCEL_WIN_MBOX || offset % 4) {
 			d->mbox_ignored++;
 			continue;
@@ -123,6 +158,9 @@ static void apply_mailbox(struct device *d)
 		qsim_reg_write(d->q, offset, value);
 		d->mbox_writes++;
 		ctrl_written |= offset == QACCEL_REG_CTRL;
+		/* A reset is what ends a hang. */
+		if (offset == QACCEL_REG_CTRL && (value & QACCEL_CTRL_RESET) && hung(d))
+			d->hang_left = QACCEL_SIM_HANG_OFF;
 		int_status_written |= offset == QACCEL_REG_INT_STATUS;
 		if (offset < QACCEL_REG_END)
 			mirror(d, offset);
@@ -137,12 +175,37 @@ static void apply_mailbox(struct device *d)
 	update_irq(d, int_status_written);
 }
 
+static uint32_t jobs_done(struct device *d)
+{
+	return qsim_reg_read(d->q, QACCEL_REG_CNT_JOBS);
+}
+
+/* Run up to @cycles; stop as soon as an armed hang's count runs out. */
+static void run_armed(struct device *d, unsigned int cycles)
+{
+	for (unsigned int done = 0; done < cycles && !qsim_idle(d->q); done += FAULT_STEP_CYCLES) {
+		uint32_t before = jobs_done(d), n;
+
+		qsim_run(d->q, FAULT_STEP_CYCLES);
+		n = jobs_done(d) - before;
+		if (n >= d->hang_left) {
+			arm_hang(d, 0);
+			return;
+		}
+		d->hang_left -= n;
+	}
+	mirror_fault(d);
+}
+
 static void run_slice(struct device *d)
 {
 	struct qsim_stats before, after;
 
 	qsim_get_stats(d->q, &before);
-	qsim_run(d->q, SLICE_CYCLES);
+	if (d->hang_left == QACCEL_SIM_HANG_OFF)
+		qsim_run(d->q, SLICE_CYCLES);
+	else
+		run_armed(d, SLICE_CYCLES);
 	qsim_get_stats(d->q, &after);
 	mirror_live(d, after.cycles != before.cycles);
 	update_irq(d, false);
@@ -188,8 +251,15 @@ static void usage(FILE *f)
 "  --pidfile FILE          write the process id there\n"
 "  --ready-fd N            write \"ready\\n\" to fd N and close it once listening\n"
 "  --verbose               say when QEMU connects and leaves\n"
+"  --fault-injection       let the guest inject faults: a write of N to the\n"
+"                          window offset QACCEL_SIM_REG_HANG_AFTER (0x%x) makes\n"
+"                          the device hang after N more completions, until\n"
+"                          CTRL.RESET (the driver's debugfs fault_hang_after)\n"
+"  --fault hang-after=N    inject that hang from the start (implies\n"
+"                          --fault-injection)\n"
 "It exits when QEMU disconnects, or on SIGTERM/SIGINT, removing the socket.\n",
-		qsim_rows(), qsim_cols(), QSIM_DEFAULT_LATENCY, QSIM_DEFAULT_BYTES_PER_CYCLE);
+		qsim_rows(), qsim_cols(), QSIM_DEFAULT_LATENCY, QSIM_DEFAULT_BYTES_PER_CYCLE,
+		QACCEL_SIM_REG_HANG_AFTER);
 }
 
 static bool parse_uint(const char *s, unsigned int *out)
@@ -229,7 +299,7 @@ static bool parse_size(const char *s, uint64_t *out)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SOCKET = 256, O_MEM, O_MEM_SIZE, O_LATENCY, O_BPC, O_TRACE,
-	       O_STATS, O_PIDFILE, O_READY, O_VERBOSE, O_HELP };
+	       O_STATS, O_PIDFILE, O_READY, O_VERBOSE, O_FAULT_INJ, O_FAULT, O_HELP };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "guest-mem", required_argument, NULL, O_MEM },
@@ -241,6 +311,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "pidfile", required_argument, NULL, O_PIDFILE },
 		{ "ready-fd", required_argument, NULL, O_READY },
 		{ "verbose", no_argument, NULL, O_VERBOSE },
+		{ "fault-injection", no_argument, NULL, O_FAULT_INJ },
+		{ "fault", required_argument, NULL, O_FAULT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -249,6 +321,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->ready_fd = -1;
+	o->hang_after = QACCEL_SIM_HANG_OFF;
 	while ((c = getopt_long(argc, argv, "hv", longopts, &idx)) != -1) {
 		bool ok = true;
 
@@ -269,6 +342,13 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->ready_fd = fd;
 			break;
 		case 'v': case O_VERBOSE: o->verbose = true; break;
+		case O_FAULT_INJ: o->fault_injection = true; break;
+		case O_FAULT:
+			ok = !strncmp(optarg, "hang-after=", 11) &&
+			     parse_uint(optarg + 11, &o->hang_after) &&
+			     o->hang_after < QACCEL_SIM_HANG_NOW;
+			o->fault_injection = true;
+			break;
 		case 'h': case O_HELP: usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -394,6 +474,10 @@ int main(int argc, char **argv)
 	d.mbox = (struct qaccel_mbox *)(win + QACCEL_WIN_MBOX);
 
 	/* The driver's probe reads the ID magic as soon as the guest boots. */
+	d.fault_injection = o.fault_injection;
+	d.hang_left = o.hang_after;
+	if (!d.hang_left)
+		d.hang_left = QACCEL_SIM_HANG_NOW;
 	qsim_reset(d.q);
 	mirror_all(&d);
 	d.irq = qsim_irq(d.q);
@@ -418,7 +502,7 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		bool connected = d.srv.client_fd >= 0;
-		bool busy = connected && !qsim_idle(d.q);
+		bool busy = connected && !hung(&d) && !qsim_idle(d.q);
 		int n = epoll_wait(ep, evs, 8, busy ? 0 : -1);
 
 		if (n < 0 && errno != EINTR) {
@@ -460,7 +544,7 @@ int main(int argc, char **argv)
 		if (d.srv.client_fd < 0)
 			continue;
 		apply_mailbox(&d);
-		if (!qsim_idle(d.q))
+		if (!hung(&d) && !qsim_idle(d.q))
 			run_slice(&d);
 	}
 out:

@@ -251,15 +251,16 @@ TEST_F(errors, submit_header_checked)
 		r.jobs = 8;
 		EXPECT_EQ(EFAULT, SUBMIT_ERRNO(r));
 	}
-	/* reserved syncobj fields */
+	/* syncobj fields: a count without an array, an array without a count */
 	jobs[0].in_syncobj_count = 1;
 	EXPECT_EQ(EINVAL, SUBMIT_ERRNO(req));
 	jobs[0].in_syncobj_count = 0;
 	jobs[0].in_syncobjs = 1;
 	EXPECT_EQ(EINVAL, SUBMIT_ERRNO(req));
 	jobs[0].in_syncobjs = 0;
+	/* an out-syncobj handle this file does not have, as DRM's syncobj ioctls say */
 	jobs[0].out_syncobj = 1;
-	EXPECT_EQ(EINVAL, SUBMIT_ERRNO(req));
+	EXPECT_EQ(ENOENT, SUBMIT_ERRNO(req));
 	jobs[0].out_syncobj = 0;
 	/* 64 is the limit, and fine */
 	req.job_count = 64;

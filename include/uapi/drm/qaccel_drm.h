@@ -182,11 +182,17 @@ struct drm_qaccel_gemm {
  * struct drm_qaccel_job - one job of a DRM_IOCTL_QACCEL_SUBMIT
  * @gemm: in, the job
  * @in_syncobjs: in, user pointer to @in_syncobj_count __u32 syncobj handles
- *	the job waits for (reserved: must be 0)
- * @in_syncobj_count: in (reserved: must be 0)
- * @out_syncobj: in, syncobj signalled when the job completes, or 0
- *	(reserved: must be 0)
+ *	the job waits for, or 0 when @in_syncobj_count is 0
+ * @in_syncobj_count: in, 0..16
+ * @out_syncobj: in, syncobj that gets the job's fence, signalled when the
+ *	job completes (with the job's error if it failed), or 0
  * @seqno: out, the job's id for DRM_IOCTL_QACCEL_WAIT
+ *
+ * The in-syncobjs' fences are taken when the call starts and waited for in
+ * the call (interruptibly, at most 8 job timeouts: -ETIME), before any job
+ * of the call is queued; so a job cannot wait for another job of the same
+ * call.  An unknown syncobj handle gives -ENOENT, an in-syncobj without a
+ * fence -EINVAL.  Requires DRIVER_SYNCOBJ (the driver has it).
  */
 struct drm_qaccel_job {
 	struct drm_qaccel_gemm gemm;
@@ -220,7 +226,9 @@ struct drm_qaccel_submit {
  * @seqno: in, as returned by submit
  * @timeout_ns: in, relative timeout; 0 polls, negative waits forever
  * @status: out, 0 or a negative errno: -EIO device error, -EFAULT DMA fault,
- *	-ETIMEDOUT the job hung and the device was reset
+ *	-ETIMEDOUT the job hung (the device completed nothing for the module
+ *	parameter job_timeout_ms) and the device was reset; the other jobs
+ *	it held were run again
  * @hw_status: out, the device's completion status (QACCEL_ERR_*)
  * @cycles: out, device cycles the job took
  * @macs: out, multiply-accumulates the job performed

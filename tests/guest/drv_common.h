@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers of the driver tests (drv_*.c): the driver's sysfs statistics,
+ * its debugfs fault-injection knob and module parameters.
+ */
+#ifndef QACCEL_DRV_COMMON_H
+#define QACCEL_DRV_COMMON_H
+
+#include <glob.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+
+/* First path matching @pattern into @out, or -1. */
+static inline int drv_glob(const char *pattern, char *out, size_t len)
+{
+	glob_t g;
+	int ret = -1;
+
+	if (glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc > 0) {
+		snprintf(out, len, "%s", g.gl_pathv[0]);
+		ret = 0;
+	}
+	globfree(&g);
+	return ret;
+}
+
+/* The driver's sysfs group, e.g. /sys/class/drm/renderD128/device/qaccel. */
+static inline int drv_sysfs_dir(char *out, size_t len)
+{
+	char p[512];
+
+	if (drv_glob("/sys/class/drm/renderD*/device/qaccel/submitted", p, sizeof(p)))
+		return -1;
+	*strrchr(p, '/') = 0;
+	snprintf(out, len, "%s", p);
+	return 0;
+}
+
+static inline int drv_read_str(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	if (fgets(buf, len, f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+static inline int drv_write_str(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(s, f) < 0 ? -1 : 0;
+	if (fclose(f))
+		ret = -1;
+	return ret;
+}
+
+/* A statistic of the sysfs group, or -1. */
+static inline long long drv_stat(const char *name)
+{
+	char dir[512], path[600], buf[64];
+
+	if (drv_sysfs_dir(dir, sizeof(dir)))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (drv_read_str(path, buf, sizeof(buf)))
+		return -1;
+	return strtoll(buf, NULL, 0);
+}
+
+/* The debugfs fault knob, present when qaccel-sim takes fault injection. */
+static inline int drv_fault_knob(char *out, size_t len)
+{
+	if (access("/sys/kernel/debug/dri", F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	return drv_glob("/sys/kernel/debug/dri/*/fault_hang_after", out, len);
+}
+
+#define DRV_TIMEOUT_PARAM "/sys/module/qaccel/parameters/job_timeout_ms"
+
+#endif /* QACCEL_DRV_COMMON_H */

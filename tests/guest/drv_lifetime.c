@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lifetimes: a process killed with 64 io_uring jobs in flight, two processes
+ * submitting at once, a dma-buf shared between processes, and unbind/rebind
+ * of the driver while a process submits.  After each, the device must still
+ * compute correct results.
+ */
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "guest_common.h"
+#include "drv_common.h"
+
+/* One GEMM through a fresh open of the device; 0 when it matches. */
+static int one_gemm(uint64_t seed)
+{
+	struct drm_qaccel_gemm job;
+	struct qaccel_dev *dev;
+	struct gemm_case t;
+	int ret;
+
+	ret = qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev);
+	if (ret)
+		return ret;
+	ret = gemm_case_init(dev, &t, 21, 19, 37, QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, seed);
+	if (!ret)
+		ret = qa_gemm_encode(dev, &t.g, &job);
+	if (!ret)
+		ret = raw_run(qaccel_fd(dev), &job, NULL);
+	if (!ret && gemm_case_mismatch(&t) != -1)
+		ret = -EBADMSG;
+	gemm_case_free(&t);
+	qaccel_close(dev);
+	return ret;
+}
+
+/* Wait until the driver holds no job (sysfs "queued" is "0 0"). */
+static int queue_drains(void)
+{
+	char dir[512], path[600], buf[64];
+
+	for (int i = 0; i < 600; i++) {
+		if (drv_sysfs_dir(dir, sizeof(dir)))
+			return -1;
+		snprintf(path, sizeof(path), "%s/queued", dir);
+		if (!drv_read_str(path, buf, sizeof(buf)) && !strcmp(buf, "0 0"))
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+TEST(killed_with_64_uring_jobs_in_flight_device_still_works)
+{
+	int pipefd[2];
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct drm_qaccel_gemm job;
+		struct qaccel_dev *dev;
+		struct io_uring ring;
+		struct gemm_case t;
+
+		close(pipefd[0]);
+		if (qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev) || raw_ring(&ring, 64, true) ||
+		    gemm_case_init(dev, &t, 64, 64, 64, QACCEL_GEMM_OUT_INT32, 1) ||
+		    qa_gemm_encode(dev, &t.g, &job))
+			_exit(1);
+		for (int i = 0; i < 64; i++)
+			raw_prep_cmd(&ring, qaccel_fd(dev), DRM_QACCEL_URING_CMD_GEMM, &job, i);
+		if (io_uring_submit(&ring) != 64)
+			_exit(1);
+		/* Buffers closed while the jobs run: they must stay alive. */
+		gemm_case_free(&t);
+		if (write(pipefd[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	close(pipefd[0]);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	EXPECT_EQ(0, queue_drains());
+	EXPECT_EQ(0, one_gemm(2));
+}
+
+TEST(two_processes_submit_concurrently_results_correct)
+{
+	pid_t pid[2];
+	int status;
+
+	for (int p = 0; p < 2; p++) {
+		pid[p] = fork();
+		ASSERT_GE(pid[p], 0);
+		if (pid[p] == 0) {
+			for (int i = 0; i < 12; i++)
+				if (one_gemm(100 * p + i))
+					_exit(1);
+			_exit(0);
+		}
+	}
+	for (int p = 0; p < 2; p++) {
+		ASSERT_EQ(pid[p], waitpid(pid[p], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+}
+
+TEST(dmabuf_shared_between_processes_usable_by_both)
+{
+	struct qaccel_dev *dev;
+	struct gemm_case t;
+	int fa, fc, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
+	ASSERT_EQ(0, gemm_case_init(dev, &t, 30, 22, 18, QACCEL_GEMM_OUT_INT8, 5));
+	ASSERT_EQ(0, qaccel_buf_export(t.a, &fa));
+	ASSERT_EQ(0, qaccel_buf_export(t.c, &fc));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* Another process with its own device fd: A and C are imported. */
+		struct qaccel_buf *ia, *ic;
+		struct drm_qaccel_gemm job;
+		struct qaccel_dev *cdev;
+
+		if (qaccel_open(NULL, QACCEL_OPEN_IOCTL, &cdev) ||
+		    qaccel_buf_import(cdev, fa, &ia) || qaccel_buf_import(cdev, fc, &ic))
+			_exit(1);
+		/* B, bias and quant: the child's own copies of the parent's data. */
+		struct gemm_case mine = t;
+
+		if (gc_alloc(cdev, 22 * 18, &mine.b, &mine.pb))
+			_exit(1);
+		memcpy(mine.pb, t.pb, 22 * 18);
+		mine.g.a.buf = ia;
+		mine.g.b.buf = mine.b;
+		mine.g.c.buf = ic;
+		mine.g.bias.buf = NULL;
+		mine.g.quant.buf = NULL;
+		if (qa_gemm_encode(cdev, &mine.g, &job) || raw_run(qaccel_fd(cdev), &job, NULL))
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("child %d", status);
+	/* The child's job wrote the parent's C. */
+	EXPECT_EQ(-1, gemm_case_mismatch(&t));
+	close(fa);
+	close(fc);
+	gemm_case_free(&t);
+	qaccel_close(dev);
+}
+
+TEST(unbind_and_rebind_under_load)
+{
+	char link[512], dev[256], *slash;
+	int pipefd[2], status;
+	ssize_t n;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, drv_glob("/sys/class/drm/renderD*/device/qaccel", link, sizeof(link)));
+	*strrchr(link, '/') = 0;
+	n = readlink(link, dev, sizeof(dev) - 1);
+	ASSERT_GT(n, 0);
+	dev[n] = 0;
+	slash = strrchr(dev, '/');
+	ASSERT_NE(NULL, slash);
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* Keep the device busy until it goes away under us. */
+		struct drm_qaccel_gemm job;
+		struct qaccel_dev *d;
+		struct gemm_case t;
+		uint64_t seqno;
+
+		close(pipefd[0]);
+		if (qaccel_open(NULL, QACCEL_OPEN_IOCTL, &d) ||
+		    gemm_case_init(d, &t, 64, 64, 64, QACCEL_GEMM_OUT_INT32, 7) ||
+		    qa_gemm_encode(d, &t.g, &job))
+			_exit(1);
+		for (int i = 0; i < 32; i++)
+			raw_submit(qaccel_fd(d), &job, &seqno);
+		if (write(pipefd[1], "r", 1) != 1)
+			_exit(1);
+		for (int i = 0; i < 2000; i++) {
+			int ret = raw_submit(qaccel_fd(d), &job, &seqno);
+
+			if (ret == -EBUSY)
+				usleep(1000);
+			else if (ret)
+				_exit(ret == -ENODEV ? 0 : 3);
+		}
+		_exit(0);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	close(pipefd[0]);
+	ASSERT_EQ(0, drv_write_str("/sys/bus/pci/drivers/qaccel/unbind", slash + 1));
+	ASSERT_EQ(0, drv_write_str("/sys/bus/pci/drivers/qaccel/bind", slash + 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("child %d", status);
+	EXPECT_EQ(0, one_gemm(8));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Introspection: the driver's sysfs group (capabilities, statistics) and
+ * its tracepoints.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "guest_common.h"
+#include "drv_common.h"
+
+static const char *const files[] = {
+	"version", "caps", "array", "max_dim", "submitted", "completed", "failed",
+	"timeouts", "resets", "busy_cycles", "macs", "utilization", "queued",
+};
+
+TEST(sysfs_files_exist_and_read)
+{
+	char dir[512], path[600], buf[64];
+
+	ASSERT_EQ(0, drv_sysfs_dir(dir, sizeof(dir)));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		EXPECT_EQ(0, drv_read_str(path, buf, sizeof(buf))) TH_LOG("%s", path);
+	}
+	snprintf(path, sizeof(path), "%s/array", dir);
+	ASSERT_EQ(0, drv_read_str(path, buf, sizeof(buf)));
+	EXPECT_NE(NULL, strchr(buf, 'x'));
+}
+
+TEST(sysfs_counts_move_with_jobs)
+{
+	long long sub = drv_stat("submitted"), done = drv_stat("completed");
+	long long macs = drv_stat("macs"), busy = drv_stat("busy_cycles");
+	struct drm_qaccel_gemm job;
+	struct qaccel_dev *dev;
+	struct gemm_case t;
+
+	ASSERT_GE(sub, 0);
+	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
+	ASSERT_EQ(0, gemm_case_init(dev, &t, 12, 10, 14, QACCEL_GEMM_OUT_INT32, 9));
+	ASSERT_EQ(0, qa_gemm_encode(dev, &t.g, &job));
+	ASSERT_EQ(0, raw_run(qaccel_fd(dev), &job, NULL));
+	EXPECT_EQ(sub + 1, drv_stat("submitted"));
+	EXPECT_EQ(done + 1, drv_stat("completed"));
+	EXPECT_GE(drv_stat("macs"), macs + 12 * 10 * 14);
+	EXPECT_GT(drv_stat("busy_cycles"), busy);
+	EXPECT_GE(drv_stat("utilization"), 0);
+	EXPECT_LE(drv_stat("utilization"), 1000);
+	gemm_case_free(&t);
+	qaccel_close(dev);
+}
+
+static const char *const events[] = {
+	"qaccel_job_submit", "qaccel_job_start", "qaccel_job_complete",
+	"qaccel_job_timeout", "qaccel_reset",
+};
+
+TEST(tracepoints_record_a_job)
+{
+	const char *tr = "/sys/kernel/tracing";
+	char path[256], *log;
+	struct drm_qaccel_gemm job;
+	struct qaccel_dev *dev;
+	struct gemm_case t;
+	int fd;
+	ssize_t n;
+
+	if (access("/sys/kernel/tracing/events", F_OK))
+		mount("tracefs", tr, "tracefs", 0, NULL);
+	if (access("/sys/kernel/tracing/events", F_OK))
+		SKIP(return, "no tracefs");
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/qaccel/%s/enable", tr, events[i]);
+		ASSERT_EQ(0, access(path, F_OK)) TH_LOG("%s", path);
+	}
+	ASSERT_EQ(0, drv_write_str("/sys/kernel/tracing/trace", ""));
+	ASSERT_EQ(0, drv_write_str("/sys/kernel/tracing/events/qaccel/enable", "1"));
+
+	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
+	ASSERT_EQ(0, gemm_case_init(dev, &t, 8, 8, 8, QACCEL_GEMM_OUT_INT32, 10));
+	ASSERT_EQ(0, qa_gemm_encode(dev, &t.g, &job));
+	ASSERT_EQ(0, raw_run(qaccel_fd(dev), &job, NULL));
+	gemm_case_free(&t);
+	qaccel_close(dev);
+
+	drv_write_str("/sys/kernel/tracing/events/qaccel/enable", "0");
+	log = calloc(1, 1 << 16);
+	ASSERT_NE(NULL, log);
+	fd = open("/sys/kernel/tracing/trace", O_RDONLY);
+	ASSERT_GE(fd, 0);
+	n = read(fd, log, (1 << 16) - 1);
+	close(fd);
+	ASSERT_GT(n, 0);
+	EXPECT_NE(NULL, strstr(log, "qaccel_job_submit: job="));
+	EXPECT_NE(NULL, strstr(log, "qaccel_job_start: job="));
+	EXPECT_NE(NULL, strstr(log, "qaccel_job_complete: job="));
+	free(log);
+}
+
+TEST_HARNESS_MAIN
