@@ -36,16 +36,22 @@ struct shape {
 };
 
 /*
- * The default set.  Square shapes show how utilization grows with reuse;
- * 1 x 4096 x 4096 is batch-1 inference (a matrix-vector product, all
- * weight traffic).  --big adds the shapes that take many minutes at today's
- * simulation speed (see docs/performance.md).
+ * The default set: square shapes show how utilization grows with reuse,
+ * 1 x 4096 x 4096 is batch-1 inference (a matrix-vector product, all weight
+ * traffic).  A shape stays in the default only where it simulates in about
+ * a minute on the 2-core reference machine (docs/performance.md): 512^3 up
+ * to 16x16, batch-1 at 4x4 only (6 minutes at 16x16, about an hour at
+ * 32x32).  --big runs all of them.
  */
-static const struct shape default_shapes[] = {
-	{ 64, 64, 64 }, { 128, 128, 128 }, { 256, 256, 256 }, { 1, 4096, 4096 },
-};
-static const struct shape big_shapes[] = {
-	{ 512, 512, 512 },
+static const struct {
+	struct shape s;
+	unsigned int max_pes;		/* default only when rows * cols <= this */
+} default_shapes[] = {
+	{ { 64, 64, 64 }, ~0u },
+	{ { 128, 128, 128 }, ~0u },
+	{ { 256, 256, 256 }, ~0u },
+	{ { 512, 512, 512 }, 16 * 16 },
+	{ { 1, 4096, 4096 }, 4 * 4 },
 };
 static const struct shape quick_shapes[] = {
 	{ 64, 64, 64 }, { 128, 128, 128 },
@@ -99,8 +105,10 @@ static void usage(FILE *f, const char *prog)
 		"usage: %s [options]\n"
 		"Runs GEMM jobs on the %ux%u RTL model and reports cycles and utilization.\n"
 		"  --array RxC        fail unless this binary's model is RxC (default: any)\n"
-		"  --shapes MxNxK,... shapes to run (default: 64^3 128^3 256^3 1x4096x4096)\n"
-		"  --big              add 512x512x512 to the default set (slow: minutes)\n"
+		"  --shapes MxNxK,... shapes to run (default: 64^3 128^3 256^3, plus 512^3\n"
+		"                     up to 16x16 and 1x4096x4096 at 4x4)\n"
+		"  --big              default shapes at every size (512^3 and 1x4096x4096\n"
+		"                     take many minutes at 16x16 and 32x32)\n"
 		"  --quick            64^3 and 128^3 only\n"
 		"  --out int32|int8   output type (default int32; int8 = per-tensor requant)\n"
 		"  --latency N        memory latency in cycles (default %u)\n"
@@ -224,15 +232,13 @@ static int parse_options(struct options *o, int argc, char **argv)
 		usage(stderr, argv[0]);
 		return -1;
 	}
-	if (!o->nshapes) {
-		if (quick)
-			add_shapes(o, quick_shapes, sizeof(quick_shapes) / sizeof(quick_shapes[0]));
-		else
-			add_shapes(o, default_shapes,
-				   sizeof(default_shapes) / sizeof(default_shapes[0]));
-		if (big)
-			add_shapes(o, big_shapes, sizeof(big_shapes) / sizeof(big_shapes[0]));
-	}
+	if (o->nshapes)
+		return 0;
+	if (quick)
+		return add_shapes(o, quick_shapes, sizeof(quick_shapes) / sizeof(quick_shapes[0]));
+	for (size_t i = 0; i < sizeof(default_shapes) / sizeof(default_shapes[0]); i++)
+		if (big || qsim_rows() * qsim_cols() <= default_shapes[i].max_pes)
+			add_shapes(o, &default_shapes[i].s, 1);
 	return 0;
 }
 

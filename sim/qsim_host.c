@@ -254,6 +254,21 @@ int qsim_host_cq_wait(struct qsim_host *h, struct qaccel_hw_cqe *out, uint64_t m
 	return 0;
 }
 
+int qsim_host_run_until_idle(struct qsim_host *h, uint64_t max_cycles)
+{
+	struct qsim_stats st;
+	uint64_t end;
+
+	qsim_get_stats(h->q, &st);
+	end = st.cycles + max_cycles;
+	while (st.cycles < end) {
+		if (qsim_run(h->q, end - st.cycles) == QSIM_STOP_IDLE)
+			return 0;
+		qsim_get_stats(h->q, &st);
+	}
+	return qsim_idle(h->q) ? 0 : -ETIMEDOUT;
+}
+
 int qsim_host_run_desc(struct qsim_host *h, const struct qaccel_hw_desc *desc,
 		       struct qaccel_hw_cqe *out, uint64_t max_cycles)
 {

@@ -124,6 +124,14 @@ static inline uint32_t qsim_host_next_tag(struct qsim_host *h)
  */
 int qsim_host_cq_wait(struct qsim_host *h, struct qaccel_hw_cqe *out, uint64_t max_cycles);
 
+/*
+ * Clock the device until it is idle (irq edges do not stop it).  A record is
+ * in memory one write round trip before the device counts its job (CNT_*,
+ * CQ_TAIL and INT_STATUS.CQ advance on the record's write response), so read
+ * counters after this.  -ETIMEDOUT if still busy after max_cycles.
+ */
+int qsim_host_run_until_idle(struct qsim_host *h, uint64_t max_cycles);
+
 /* Push, ring and wait for one descriptor's record. */
 int qsim_host_run_desc(struct qsim_host *h, const struct qaccel_hw_desc *desc,
 		       struct qaccel_hw_cqe *out, uint64_t max_cycles);

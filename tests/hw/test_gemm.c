@@ -695,6 +695,8 @@ TEST_F_TIMEOUT(dev, counters_count_the_work, 300)
 	ASSERT_EQ(0, gemm_place(d, &g));
 	ASSERT_EQ(0, run_gemm(_metadata, d, &g, &status));
 	ASSERT_EQ(0, status);
+	/* The counters move on the record's write response, after we saw it. */
+	ASSERT_EQ(0, qsim_host_run_until_idle(d, 1000000));
 	macs = qsim_host_reg_read64(d, QACCEL_REG_CNT_MACS) - macs0;
 	busy = qsim_host_reg_read64(d, QACCEL_REG_CNT_BUSY) - busy0;
 	cycles = qsim_host_reg_read64(d, QACCEL_REG_CNT_CYCLES) - cyc0;
