@@ -14,10 +14,14 @@
  * negative errno value on failure; qaccel_strerror() turns it into text.
  * The library keeps no global state and never prints.
  *
- * Threads: a qaccel_dev and the buffers allocated from it must be used by
- * one thread at a time (open one qaccel_dev per thread, or lock around
- * every call).  Different qaccel_devs are independent.  The memory a
- * mapped buffer points at is ordinary shared memory.
+ * Threads: libqaccel takes no locks.  A qaccel_dev and the buffers
+ * allocated from it must be used by one thread at a time: open one
+ * qaccel_dev per thread (each has its own ring; this is the intended use
+ * and scales), or serialize every call on a shared one with your own
+ * mutex.  Different qaccel_devs are fully independent; functions without
+ * a qaccel_dev (qaccel_strerror, qaccel_device_count, qaccel_device_path,
+ * the reference and quantization functions) are thread-safe.  The memory
+ * a mapped buffer points at is ordinary shared memory.
  *
  * The CPU reference (qaccel_ref_gemm() and friends) and the GEMM flags come
  * from qaccel_ref.h, included here.
@@ -29,6 +33,7 @@
 #include <stdint.h>
 
 #include "qaccel_ref.h"
+#include "qaccel_quant.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -96,6 +101,21 @@ struct qaccel_gemm {
 	struct qaccel_operand a, b, c, bias, quant;
 };
 
+/*
+ * What the library itself did on one qaccel_dev since it was opened: jobs
+ * and the system calls they cost.  For tests and benchmarks (e.g. "1,000
+ * submits cost 4 io_uring_enters"); read with qaccel_get_stats().
+ */
+struct qaccel_stats {
+	uint64_t submitted;	/* jobs queued by qaccel_submit*() */
+	uint64_t completed;	/* completions reaped by qaccel_wait() */
+	uint64_t enters;	/* io_uring_enter system calls (uring path) */
+	uint64_t ioctls;	/* DRM_IOCTL_QACCEL_SUBMIT/_WAIT calls (ioctl path) */
+	uint64_t reaped_without_syscall; /* completions qaccel_wait() took
+					    from the CQ ring before making
+					    any system call */
+};
+
 /* One finished job. */
 struct qaccel_completion {
 	uint64_t tag;		/* the user_tag given at submit */
@@ -114,14 +134,29 @@ const char *qaccel_strerror(int err);
  * is not one).
  */
 int qaccel_open(const char *path, unsigned int flags, struct qaccel_dev **out);
+/*
+ * Open the index-th qaccel device (0 is the one qaccel_open(NULL, ...)
+ * takes).  Devices are numbered in render-node order.  -ENODEV: fewer
+ * than index + 1 devices.
+ */
+int qaccel_open_index(unsigned int index, unsigned int flags,
+		      struct qaccel_dev **out);
+/* How many qaccel devices this process can open (0 when none). */
+int qaccel_device_count(void);
+/* The render-node path of the index-th device into buf (NUL-terminated). */
+int qaccel_device_path(unsigned int index, char *buf, size_t len);
+/* The path dev was opened from ("/dev/dri/renderD128"). */
+const char *qaccel_dev_path(const struct qaccel_dev *dev);
 /* Close; frees every buffer still allocated and forgets jobs in flight. */
 void qaccel_close(struct qaccel_dev *dev);
 /* The render node fd, e.g. for raw ioctls. */
 int qaccel_fd(const struct qaccel_dev *dev);
 /*
  * An fd for poll/epoll: readable while completions wait to be reaped (the
- * io_uring's fd).  Flush submitted jobs before sleeping on it.
- * -EOPNOTSUPP on the ioctl path.
+ * io_uring's fd).  Flush submitted jobs before sleeping on it, reap with
+ * qaccel_wait(dev, out, max, 0, 0) (no system call).  Completions arrive
+ * through io_uring task work, which interrupts a sleeping epoll_wait():
+ * treat EINTR as a wake-up.  -EOPNOTSUPP on the ioctl path.
  */
 int qaccel_poll_fd(const struct qaccel_dev *dev);
 int qaccel_get_caps(const struct qaccel_dev *dev, struct qaccel_caps *caps);
@@ -129,6 +164,8 @@ int qaccel_get_counters(struct qaccel_dev *dev, struct qaccel_counters *cnt);
 /* Switch the submission path; -EBUSY while jobs are queued or in flight. */
 int qaccel_set_path(struct qaccel_dev *dev, enum qaccel_path path);
 enum qaccel_path qaccel_get_path(const struct qaccel_dev *dev);
+/* The library's own counters for dev (jobs, system calls). */
+int qaccel_get_stats(const struct qaccel_dev *dev, struct qaccel_stats *st);
 
 /* Buffers --------------------------------------------------------------- */
 
@@ -164,11 +201,14 @@ int qaccel_submit_nop(struct qaccel_dev *dev, uint64_t user_tag);
 /* Hand every queued job to the kernel; returns how many were handed over. */
 int qaccel_flush(struct qaccel_dev *dev);
 /*
- * Flush, then reap up to max completions into out, waiting until at least
- * min_wait have been reaped (capped at the number of jobs outstanding) or
- * timeout_ms has passed (< 0: no timeout, 0: do not wait).  Returns the
- * number reaped, which is below min_wait only on timeout.  Completions come
- * in the order jobs finish; the device runs jobs in submission order.
+ * Reap up to max completions into out, waiting until at least min_wait
+ * have been reaped (capped at the number of jobs outstanding) or
+ * timeout_ms has passed (< 0: no timeout, 0: do not wait); queued jobs are
+ * always handed over.  What the completion ring already holds is taken
+ * without a system call; only if that is not enough does one io_uring_enter
+ * both submit and sleep.  Returns the number reaped, which is below
+ * min_wait only on timeout.  Completions come in the order jobs finish; the
+ * device runs jobs in submission order.
  */
 int qaccel_wait(struct qaccel_dev *dev, struct qaccel_completion *out,
 		unsigned int max, unsigned int min_wait, int timeout_ms);

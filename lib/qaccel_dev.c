@@ -43,6 +43,7 @@ const char *qaccel_strerror(int err)
 	case ENFILE:	return "too many open files";
 	case ENOSPC:	return "no space left";
 	case EEXIST:	return "buffer already imported";
+	case ENAMETOOLONG: return "path too long";
 	default:	return "unknown error";
 	}
 }
@@ -119,32 +120,79 @@ static int open_if_qaccel(const char *path, struct qaccel_caps *caps)
 }
 
 /*
- * Open the first render node whose driver is qaccel.  libdrm's device list
- * comes first; the plain scan of renderD128.. covers systems where libdrm
- * cannot describe the device (a minimal sysfs, an unknown bus).
+ * Find the index-th render node whose driver is qaccel, in minor order
+ * (the order libdrm lists them in, and stable across calls), and return
+ * its open fd with its path in path[len].  -ENODEV when there are fewer;
+ * -EACCES when a node could not be opened and none qualified, so that a
+ * permission problem is not reported as a missing device.  *count, when
+ * not NULL, receives the number of qaccel nodes seen (the scan then goes
+ * through every node).
  */
-static int open_first(struct qaccel_caps *caps)
+static int scan_nodes(unsigned int index, struct qaccel_caps *caps,
+		      char *path, size_t len, unsigned int *count)
 {
-	drmDevicePtr devs[QA_MAX_DRM_DEVICES];
-	int n = drmGetDevices2(0, devs, QA_MAX_DRM_DEVICES);
-	int fd = -ENODEV;
+	unsigned int seen = 0;
+	int denied = 0, found = -ENODEV;
 
-	for (int i = 0; i < n && fd < 0; i++) {
-		if (devs[i]->available_nodes & (1 << DRM_NODE_RENDER))
-			fd = open_if_qaccel(devs[i]->nodes[DRM_NODE_RENDER], caps);
-	}
-	if (n > 0)
-		drmFreeDevices(devs, n);
-	for (int minor = 128; minor < 128 + QA_MAX_DRM_DEVICES && fd < 0; minor++) {
-		char path[64];
+	for (int minor = 128; minor < 128 + QA_MAX_DRM_DEVICES; minor++) {
+		char node[64];
+		int fd;
 
-		snprintf(path, sizeof(path), "%s/renderD%d", DRM_DIR_NAME, minor);
-		fd = open_if_qaccel(path, caps);
+		snprintf(node, sizeof(node), "%s/renderD%d", DRM_DIR_NAME, minor);
+		fd = open_if_qaccel(node, caps);
+		if (fd == -EACCES || fd == -EPERM)
+			denied = fd;
+		if (fd < 0)
+			continue;
+		if (seen++ == index && found < 0) {
+			found = fd;
+			if (path)
+				snprintf(path, len, "%s", node);
+			if (!count)
+				break;
+		} else {
+			close(fd);
+		}
 	}
-	return fd < 0 ? -ENODEV : fd;
+	if (count)
+		*count = seen;
+	if (found < 0 && denied)
+		return denied;
+	return found;
 }
 
-int qaccel_open(const char *path, unsigned int flags, struct qaccel_dev **out)
+int qaccel_device_count(void)
+{
+	struct qaccel_caps caps;
+	unsigned int count = 0;
+	int fd = scan_nodes(~0u, &caps, NULL, 0, &count);
+
+	if (fd >= 0)
+		close(fd);
+	return (int)count;
+}
+
+int qaccel_device_path(unsigned int index, char *buf, size_t len)
+{
+	struct qaccel_caps caps;
+	char node[64];
+	int fd;
+
+	if (!buf || !len)
+		return -EINVAL;
+	fd = scan_nodes(index, &caps, node, sizeof(node), NULL);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	if (strlen(node) >= len)
+		return -ENOSPC;
+	memcpy(buf, node, strlen(node) + 1);
+	return 0;
+}
+
+/* Open by path (path != NULL) or by index; the common tail of both. */
+static int open_dev(const char *path, unsigned int index, unsigned int flags,
+		    struct qaccel_dev **out)
 {
 	struct qaccel_dev *dev;
 	int ret;
@@ -154,6 +202,8 @@ int qaccel_open(const char *path, unsigned int flags, struct qaccel_dev **out)
 	*out = NULL;
 	if (flags & ~QACCEL_OPEN_IOCTL)
 		return -EINVAL;
+	if (path && strlen(path) >= sizeof(dev->node))
+		return -ENAMETOOLONG;
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return -ENOMEM;
@@ -168,8 +218,10 @@ int qaccel_open(const char *path, unsigned int flags, struct qaccel_dev **out)
 		ret = check_driver(dev->fd, &dev->caps);
 		if (ret)
 			goto err_close;
+		snprintf(dev->node, sizeof(dev->node), "%s", path);
 	} else {
-		dev->fd = open_first(&dev->caps);
+		dev->fd = scan_nodes(index, &dev->caps, dev->node,
+				     sizeof(dev->node), NULL);
 		if (dev->fd < 0) {
 			ret = dev->fd;
 			goto err_free;
@@ -192,6 +244,30 @@ err_close:
 err_free:
 	free(dev);
 	return ret;
+}
+
+int qaccel_open(const char *path, unsigned int flags, struct qaccel_dev **out)
+{
+	return open_dev(path, 0, flags, out);
+}
+
+int qaccel_open_index(unsigned int index, unsigned int flags,
+		      struct qaccel_dev **out)
+{
+	return open_dev(NULL, index, flags, out);
+}
+
+const char *qaccel_dev_path(const struct qaccel_dev *dev)
+{
+	return dev ? dev->node : NULL;
+}
+
+int qaccel_get_stats(const struct qaccel_dev *dev, struct qaccel_stats *st)
+{
+	if (!dev || !st)
+		return -EINVAL;
+	*st = dev->stats;
+	return 0;
 }
 
 void qaccel_close(struct qaccel_dev *dev)

@@ -13,8 +13,12 @@
 #include "qaccel.h"
 #include "uapi/drm/qaccel_drm.h"
 
-/* SQ entries of the io_uring; the CQ gets twice as many (the default). */
-#define QA_URING_ENTRIES	(QACCEL_MAX_INFLIGHT / 2)
+/*
+ * SQ entries of the io_uring: as many as jobs may be outstanding, so that a
+ * full batch costs one io_uring_enter.  The CQ gets twice as many (the
+ * default) and can never overflow.
+ */
+#define QA_URING_ENTRIES	QACCEL_MAX_INFLIGHT
 /* Jobs per DRM_IOCTL_QACCEL_SUBMIT (the uapi's limit). */
 #define QA_IOCTL_BATCH		64u
 
@@ -36,6 +40,8 @@ struct qa_ioctl_job {
 
 struct qaccel_dev {
 	int fd;
+	char node[256];			/* the render node it was opened from */
+	struct qaccel_stats stats;	/* what the library did, for tests and benchmarks */
 	enum qaccel_path path;
 	bool ring_ready;
 	struct io_uring ring;

@@ -125,10 +125,12 @@ static unsigned int uring_queued(struct qaccel_dev *dev)
 	return io_uring_sq_ready(&dev->ring);
 }
 
+/* Without SQPOLL, io_uring_submit() is exactly one io_uring_enter. */
 static int uring_flush(struct qaccel_dev *dev)
 {
 	if (!uring_queued(dev))
 		return 0;
+	dev->stats.enters++;
 	return io_uring_submit(&dev->ring);
 }
 
@@ -189,31 +191,48 @@ static int64_t time_left(int64_t deadline)
 	return left > 0 ? left : 0;
 }
 
+/*
+ * Longest single sleep of a wait without a deadline.  Every sleep carries a
+ * timeout so that liburing makes exactly one io_uring_enter per call (with
+ * a timeout it never loops), which keeps stats.enters exact.
+ */
+#define QA_WAIT_SLICE_NS	(10ll * 1000 * 1000 * 1000)
+
 static int uring_wait(struct qaccel_dev *dev, struct qaccel_completion *out,
 		      unsigned int max, unsigned int min_wait, int64_t deadline)
 {
-	unsigned int got;
-	int ret = uring_flush(dev);
+	/* First what the CQ ring already holds: no system call. */
+	unsigned int got = uring_reap(dev, out, max);
+	int ret;
 
-	if (ret < 0 && ret != -EINTR && ret != -EAGAIN)
-		return ret;
-	got = uring_reap(dev, out, max);
+	dev->stats.reaped_without_syscall += got;
+	if (got >= min_wait) {
+		ret = uring_flush(dev);
+		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && !got)
+			return ret;
+		return (int)got;
+	}
 	while (got < min_wait) {
-		struct __kernel_timespec ts, *tsp = NULL;
+		struct __kernel_timespec ts;
 		struct io_uring_cqe *cqe;
+		int64_t left = QA_WAIT_SLICE_NS;
 
 		if (deadline >= 0) {
-			int64_t left = time_left(deadline);
-
+			left = time_left(deadline);
 			if (!left)
 				break;
-			ts.tv_sec = left / 1000000000;
-			ts.tv_nsec = left % 1000000000;
-			tsp = &ts;
+			if (left > QA_WAIT_SLICE_NS)
+				left = QA_WAIT_SLICE_NS;
 		}
-		/* The CQ is empty here: wait for min_wait - got new CQEs. */
-		ret = io_uring_wait_cqes(&dev->ring, &cqe, min_wait - got, tsp,
-					 NULL);
+		ts.tv_sec = left / 1000000000;
+		ts.tv_nsec = left % 1000000000;
+		/*
+		 * The CQ is empty here.  One io_uring_enter hands over every
+		 * queued job and sleeps until min_wait - got more complete.
+		 */
+		dev->stats.enters++;
+		ret = io_uring_submit_and_wait_timeout(&dev->ring, &cqe,
+						       min_wait - got, &ts, NULL);
 		if (ret < 0 && ret != -ETIME && ret != -EINTR)
 			return got ? (int)got : ret;
 		got += uring_reap(dev, out + got, max - got);
@@ -237,6 +256,7 @@ static int submit_ioctl(struct qaccel_dev *dev, struct drm_qaccel_job *jobs,
 		.job_size = sizeof(*jobs),
 	};
 
+	dev->stats.ioctls++;
 	return drmIoctl(dev->fd, DRM_IOCTL_QACCEL_SUBMIT, &req) ? -errno : 0;
 }
 
@@ -325,6 +345,7 @@ static int ioctl_wait(struct qaccel_dev *dev, struct qaccel_completion *out,
 				w.timeout_ns = -1;
 			else
 				w.timeout_ns = time_left(deadline);
+			dev->stats.ioctls++;
 			if (drmIoctl(dev->fd, DRM_IOCTL_QACCEL_WAIT, &w)) {
 				ret = -errno;
 				if (ret == -ETIME)
@@ -356,8 +377,10 @@ static int queue_job(struct qaccel_dev *dev, const struct drm_qaccel_gemm *job,
 		ret = uring_queue(dev, job, tag);
 	else
 		ret = ioctl_queue(dev, job, tag);
-	if (!ret)
+	if (!ret) {
 		dev->outstanding++;
+		dev->stats.submitted++;
+	}
 	return ret;
 }
 
@@ -396,6 +419,7 @@ int qaccel_wait(struct qaccel_dev *dev, struct qaccel_completion *out,
 		unsigned int max, unsigned int min_wait, int timeout_ms)
 {
 	int64_t deadline = -1;
+	int ret;
 
 	if (!dev || !out || !max || min_wait > max)
 		return -EINVAL;
@@ -404,8 +428,12 @@ int qaccel_wait(struct qaccel_dev *dev, struct qaccel_completion *out,
 	if (timeout_ms >= 0)
 		deadline = now_ns() + (int64_t)timeout_ms * 1000000;
 	if (dev->path == QACCEL_PATH_URING)
-		return uring_wait(dev, out, max, min_wait, deadline);
-	return ioctl_wait(dev, out, max, min_wait, deadline);
+		ret = uring_wait(dev, out, max, min_wait, deadline);
+	else
+		ret = ioctl_wait(dev, out, max, min_wait, deadline);
+	if (ret > 0)
+		dev->stats.completed += (unsigned int)ret;
+	return ret;
 }
 
 unsigned int qaccel_inflight(const struct qaccel_dev *dev)

@@ -23,3 +23,11 @@ $(LIB_TEST_DIR)/asan/%: $(TOP)/tests/lib/%.c $(LIB_SRCS) $(LIB_HDRS)
 .PHONY: check-lib
 check-lib: $(LIB_TEST_PROGS)
 	$(TOP)/tests/run-tests.sh --no-guest $(LIB_TEST_PROGS)
+
+# `make install` into a temporary DESTDIR (a KTAP shell script; it needs the
+# tools and man pages, so it is not one of the C programs above).
+LIB_TEST_PROGS	+= $(LIB_TEST_DIR)/test_install
+$(LIB_TEST_DIR)/test_install: $(TOP)/tests/lib/test_install.sh $(LIB_SO) $(LIB_A) $(TOOLS)
+	@mkdir -p $(@D)
+	sed 's|^top=.*|top=$(TOP)|' $< > $@
+	chmod +x $@
