@@ -499,7 +499,16 @@ static void qaccel_queue_push(struct qaccel_device *qdev, struct qaccel_job **jo
 	qaccel_job_finish_list(qdev, &done);
 }
 
-/* Collect every completion record the device has written; return how many. */
+static void qaccel_queue_fail_oldest_locked(struct qaccel_device *qdev, int err,
+					    const char *why, struct list_head *done);
+
+/*
+ * Collect every completion record the device has written; return how many.
+ * Records come in submission order, so each must carry the tag of the
+ * oldest job in the ring.  One that does not is corrupt: the oldest job's
+ * result cannot be trusted, so it fails with -EIO, the others run again
+ * after a device reset.
+ */
 static unsigned int qaccel_queue_reap_locked(struct qaccel_device *qdev,
 					     struct list_head *done)
 {
@@ -509,21 +518,30 @@ static unsigned int qaccel_queue_reap_locked(struct qaccel_device *qdev,
 	unsigned int reaped = 0;
 
 	while ((cqe = qaccel_hw_cq_next(hw))) {
-		u32 slot = cqe->tag % QACCEL_RING_ENTRIES;
+		u32 tag = READ_ONCE(cqe->tag);
+		u32 slot = tag % QACCEL_RING_ENTRIES;
 		struct qaccel_job *job = q->running[slot];
 
-		if (job && job->desc.tag == cqe->tag) {
-			job->hw_status = cqe->status;
-			job->status = qaccel_hw_status_errno(cqe->status);
-			job->cycles = cqe->cycles;
-			job->macs = cqe->macs;
-			q->running[slot] = NULL;
-			q->nr_running--;
-			list_add_tail(&job->node, done);
-		} else {
-			dev_err_ratelimited(qdev->drm.dev, "completion for unknown tag %u\n",
-					    cqe->tag);
+		if (!q->nr_running || tag != q->next_tag - q->nr_running ||
+		    !job || job->desc.tag != tag) {
+			dev_err_ratelimited(qdev->drm.dev,
+					    "bad completion record (tag %u, expected %u)\n",
+					    tag, q->next_tag - q->nr_running);
+			qaccel_hw_cq_pop(hw);
+			if (q->nr_running)
+				qaccel_queue_fail_oldest_locked(qdev, -EIO, "bad completion",
+								done);
+			/* The reset started the completion ring afresh. */
+			q->progress = jiffies;
+			return reaped + 1;
 		}
+		job->hw_status = cqe->status;
+		job->status = qaccel_hw_status_errno(cqe->status);
+		job->cycles = cqe->cycles;
+		job->macs = cqe->macs;
+		q->running[slot] = NULL;
+		q->nr_running--;
+		list_add_tail(&job->node, done);
 		qaccel_hw_cq_pop(hw);
 		reaped++;
 	}
@@ -574,7 +592,8 @@ static void qaccel_queue_recover_locked(struct qaccel_device *qdev, struct list_
  * their order, and reset the device.  A job that was partly done runs
  * again from the start; a GEMM only writes its output, so that is safe.
  */
-static void qaccel_queue_hang_locked(struct qaccel_device *qdev, struct list_head *done)
+static void qaccel_queue_fail_oldest_locked(struct qaccel_device *qdev, int err,
+					    const char *why, struct list_head *done)
 {
 	struct qaccel_queue *q = &qdev->queue;
 	struct qaccel_job *hung;
@@ -584,15 +603,26 @@ static void qaccel_queue_hang_locked(struct qaccel_device *qdev, struct list_hea
 	qaccel_queue_take_running_locked(q, &running);
 	hung = list_first_entry(&running, struct qaccel_job, node);
 	list_del_init(&hung->node);
-	drm_err(&qdev->drm, "job %llu (tag %u) timed out after %u ms, resetting the device\n",
-		hung->id, hung->desc.tag, jiffies_to_msecs(jiffies - q->progress));
-	atomic64_inc(&q->stats.timeouts);
-	trace_qaccel_job_timeout(hung);
-	qaccel_job_fail(hung, -ETIMEDOUT, done);
+	if (err == -ETIMEDOUT) {
+		drm_err(&qdev->drm,
+			"job %llu (tag %u) timed out after %u ms, resetting the device\n",
+			hung->id, hung->desc.tag, jiffies_to_msecs(jiffies - q->progress));
+		atomic64_inc(&q->stats.timeouts);
+		trace_qaccel_job_timeout(hung);
+	} else {
+		drm_err(&qdev->drm, "job %llu (tag %u) failed: %s, resetting the device\n",
+			hung->id, hung->desc.tag, why);
+	}
+	qaccel_job_fail(hung, err, done);
 
 	list_splice(&running, &q->pending);
 	q->nr_pending += requeued;
-	qaccel_queue_reset_locked(qdev, "job timeout", requeued, done);
+	qaccel_queue_reset_locked(qdev, why, requeued, done);
+}
+
+static void qaccel_queue_hang_locked(struct qaccel_device *qdev, struct list_head *done)
+{
+	qaccel_queue_fail_oldest_locked(qdev, -ETIMEDOUT, "job timeout", done);
 }
 
 static void qaccel_queue_timeout_work(struct work_struct *work)
@@ -603,11 +633,16 @@ static void qaccel_queue_timeout_work(struct work_struct *work)
 	unsigned long deadline;
 	LIST_HEAD(done);
 
+	/*
+	 * An interrupt may have been lost: do the interrupt thread's work
+	 * (acknowledge, so that the line can rise again; reap; refill).  A
+	 * completion it takes is progress, not a hang; a device that no longer
+	 * takes register writes is gone and fails every job with -EIO.
+	 */
+	qaccel_job_irq(qdev);
+
 	mutex_lock(&q->lock);
 	if (q->dead || !q->nr_running)
-		goto out;
-	/* A completion the interrupt thread has not taken yet is progress too. */
-	if (qaccel_queue_reap_locked(qdev, &done))
 		goto out;
 	deadline = q->progress + qaccel_job_timeout();
 	if (time_before(jiffies, deadline)) {

@@ -133,21 +133,34 @@ int qaccel_sysfs_init(struct qaccel_device *qdev)
 }
 
 #ifdef CONFIG_DEBUG_FS
-static ssize_t qaccel_fault_hang_write(struct file *f, const char __user *ubuf,
-				       size_t len, loff_t *pos)
+/* Pass a number written to a debugfs knob to a sim-only register. */
+static ssize_t qaccel_fault_write(struct file *f, const char __user *ubuf,
+				  size_t len, u32 reg)
 {
 	struct qaccel_device *qdev = file_inode(f)->i_private;
-	unsigned int after;
+	unsigned int val;
 	int ret, idx;
 
-	ret = kstrtouint_from_user(ubuf, len, 0, &after);
+	ret = kstrtouint_from_user(ubuf, len, 0, &val);
 	if (ret)
 		return ret;
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return -ENODEV;
-	ret = qaccel_reg_write_sync(&qdev->hw, QACCEL_SIM_REG_HANG_AFTER, after);
+	ret = qaccel_reg_write_sync(&qdev->hw, reg, val);
 	drm_dev_exit(idx);
 	return ret ? ret : len;
+}
+
+static ssize_t qaccel_fault_hang_write(struct file *f, const char __user *ubuf,
+				       size_t len, loff_t *pos)
+{
+	return qaccel_fault_write(f, ubuf, len, QACCEL_SIM_REG_HANG_AFTER);
+}
+
+static ssize_t qaccel_fault_inject_write(struct file *f, const char __user *ubuf,
+					 size_t len, loff_t *pos)
+{
+	return qaccel_fault_write(f, ubuf, len, QACCEL_SIM_REG_FAULT);
 }
 
 static const struct file_operations qaccel_fault_hang_fops = {
@@ -157,20 +170,32 @@ static const struct file_operations qaccel_fault_hang_fops = {
 	.llseek = noop_llseek,
 };
 
+static const struct file_operations qaccel_fault_inject_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = qaccel_fault_inject_write,
+	.llseek = noop_llseek,
+};
+
 /**
  * qaccel_debugfs_init() - &drm_driver.debugfs_init
  * @minor: the DRM minor whose debugfs directory to fill
  *
  * fault_hang_after exists only when qaccel-sim takes fault injection:
  * writing N makes the device hang after N more completions, which the job
- * timeout then has to detect and recover from.
+ * timeout then has to detect and recover from.  fault_inject takes a
+ * QACCEL_SIM_FAULT_* code: a one-shot lost interrupt, DMA error, corrupted
+ * completion record, or the device process exiting.
  */
 void qaccel_debugfs_init(struct drm_minor *minor)
 {
 	struct qaccel_device *qdev = to_qaccel_device(minor->dev);
 
-	if (qaccel_reg_read(&qdev->hw, QACCEL_SIM_REG_FAULT_ID) == QACCEL_SIM_FAULT_MAGIC)
-		debugfs_create_file("fault_hang_after", 0200, minor->debugfs_root, qdev,
-				    &qaccel_fault_hang_fops);
+	if (qaccel_reg_read(&qdev->hw, QACCEL_SIM_REG_FAULT_ID) != QACCEL_SIM_FAULT_MAGIC)
+		return;
+	debugfs_create_file("fault_hang_after", 0200, minor->debugfs_root, qdev,
+			    &qaccel_fault_hang_fops);
+	debugfs_create_file("fault_inject", 0200, minor->debugfs_root, qdev,
+			    &qaccel_fault_inject_fops);
 }
 #endif

@@ -290,6 +290,23 @@ struct qaccel_hw_cqe {
  */
 #define QACCEL_SIM_REG_FAULT_ID		0x800u
 #define QACCEL_SIM_REG_HANG_AFTER	0x804u
+/*
+ * One-shot device faults (a mailbox write of a QACCEL_SIM_FAULT_* code; the
+ * mirror shows the armed code, 0 once it has happened):
+ *  LOST_IRQ  the next MSI-X the device would raise is not sent (the irq
+ *            line stays high, so no later edge raises one either until
+ *            the driver writes INT_STATUS);
+ *  DMA_ERROR the next read burst outside the submission ring (the next
+ *            job's page-table or operand read) is answered with SLVERR;
+ *  BAD_CQE   the next completion record is written with a corrupted tag;
+ *  DIE       qaccel-sim exits at once: the device is gone.
+ */
+#define QACCEL_SIM_REG_FAULT		0x808u
+#define QACCEL_SIM_FAULT_NONE		0u
+#define QACCEL_SIM_FAULT_LOST_IRQ	1u
+#define QACCEL_SIM_FAULT_DMA_ERROR	2u
+#define QACCEL_SIM_FAULT_BAD_CQE	3u
+#define QACCEL_SIM_FAULT_DIE		4u
 #define QACCEL_SIM_FAULT_MAGIC		0x51464931u	/* "QFI1" */
 #define QACCEL_SIM_HANG_OFF		0xffffffffu
 #define QACCEL_SIM_HANG_NOW		0xfffffffeu
@@ -323,7 +340,7 @@ QACCEL_HW_STATIC_ASSERT(offsetof(struct qaccel_hw_desc, quant) == 0x60, "desc qu
 QACCEL_HW_STATIC_ASSERT(offsetof(struct qaccel_hw_desc, clamp_max) == 0x7e, "desc clamp");
 QACCEL_HW_STATIC_ASSERT(offsetof(struct qaccel_hw_cqe, compute_stall_cycles) == 0x3c, "cqe");
 QACCEL_HW_STATIC_ASSERT(QACCEL_SIM_REG_FAULT_ID >= QACCEL_REG_END &&
-			QACCEL_SIM_REG_HANG_AFTER + 4 <= QACCEL_WIN_MBOX, "sim registers");
+			QACCEL_SIM_REG_FAULT + 4 <= QACCEL_WIN_MBOX, "sim registers");
 QACCEL_HW_STATIC_ASSERT(QACCEL_WIN_MBOX + sizeof(struct qaccel_mbox) <= QACCEL_WIN_SIZE,
 			"mailbox fits the window");
 

@@ -63,6 +63,10 @@ struct device {
 	/* Fault injection: completions left before a hang, or QACCEL_SIM_HANG_*. */
 	bool fault_injection;
 	uint32_t hang_left;
+	uint32_t fault;			/* armed QACCEL_SIM_FAULT_* (one-shot) */
+	bool die;			/* QACCEL_SIM_FAULT_DIE: leave the loop */
+	uint8_t *mem;			/* guest RAM, for BAD_CQE */
+	uint64_t mem_size;
 	/* For --stats. */
 	uint64_t wakeups, mbox_writes, mbox_ignored, irqs_sent;
 };
@@ -89,6 +93,55 @@ static void mirror_fault(struct device *d)
 {
 	d->regs[QACCEL_SIM_REG_FAULT_ID / 4] = d->fault_injection ? QACCEL_SIM_FAULT_MAGIC : 0;
 	d->regs[QACCEL_SIM_REG_HANG_AFTER / 4] = d->hang_left;
+	d->regs[QACCEL_SIM_REG_FAULT / 4] = d->fault;
+}
+
+static uint64_t reg64(struct device *d, uint32_t lo)
+{
+	return qsim_reg_read(d->q, lo) | (uint64_t)qsim_reg_read(d->q, lo + 4) << 32;
+}
+
+/* A one-shot fault from the guest (QACCEL_SIM_FAULT_*). */
+static void arm_fault(struct device *d, uint32_t code)
+{
+	static const char *const what[] = {
+		"none", "lost interrupt", "DMA error", "bad completion record", "device gone",
+	};
+
+	if (code > QACCEL_SIM_FAULT_DIE)
+		return;
+	fprintf(stderr, "qaccel-sim: fault armed: %s\n", what[code]);
+	d->fault = code;
+	if (code == QACCEL_SIM_FAULT_DMA_ERROR) {
+		/* Descriptor fetches pass; the next job's own reads fail. */
+		uint64_t sq = reg64(d, QACCEL_REG_SQ_BASE_LO);
+
+		qsim_inject_read_error(d->q, sq,
+				       sq + (uint64_t)qsim_reg_read(d->q, QACCEL_REG_SQ_SIZE) *
+				       sizeof(struct qaccel_hw_desc));
+	}
+	if (code == QACCEL_SIM_FAULT_DIE)
+		d->die = true;
+	mirror_fault(d);
+}
+
+/* BAD_CQE: flip bits of the tag of the record just written at CQ_TAIL - 1. */
+static void corrupt_last_cqe(struct device *d)
+{
+	uint64_t base = reg64(d, QACCEL_REG_CQ_BASE_LO);
+	uint32_t size = qsim_reg_read(d->q, QACCEL_REG_CQ_SIZE);
+	uint32_t slot = (qsim_reg_read(d->q, QACCEL_REG_CQ_TAIL) + size - 1) % size;
+	uint64_t at = base + (uint64_t)slot * sizeof(struct qaccel_hw_cqe);
+
+	if (d->mem && at + sizeof(struct qaccel_hw_cqe) <= d->mem_size) {
+		struct qaccel_hw_cqe *cqe = (struct qaccel_hw_cqe *)(d->mem + at);
+
+		cqe->tag ^= 0x00a50000u;
+		fprintf(stderr, "qaccel-sim: fault injected: completion record %u corrupted\n",
+			slot);
+	}
+	d->fault = QACCEL_SIM_FAULT_NONE;
+	mirror_fault(d);
 }
 
 static void arm_hang(struct device *d, uint32_t after)
@@ -122,8 +175,14 @@ static void update_irq(struct device *d, bool int_status_written)
 	bool irq = qsim_irq(d->q);
 
 	if (irq && (!d->irq || int_status_written)) {
-		ivshmem_notify(&d->srv, QACCEL_MSIX_IRQ);
-		d->irqs_sent++;
+		if (d->fault == QACCEL_SIM_FAULT_LOST_IRQ) {
+			fprintf(stderr, "qaccel-sim: fault injected: interrupt not sent\n");
+			d->fault = QACCEL_SIM_FAULT_NONE;
+			mirror_fault(d);
+		} else {
+			ivshmem_notify(&d->srv, QACCEL_MSIX_IRQ);
+			d->irqs_sent++;
+		}
 	}
 	d->irq = irq;
 }
@@ -149,6 +208,10 @@ static void apply_mailbox(struct device *d)
 		d->tail++;
 		if (offset == QACCEL_SIM_REG_HANG_AFTER && d->fault_injection) {
 			arm_hang(d, value);
+			continue;
+		}
+		if (offset == QACCEL_SIM_REG_FAULT && d->fault_injection) {
+			arm_fault(d, value);
 			continue;
 		}
 		if (offset >= QACCEL_WIN_MBOX || offset % 4) {
@@ -197,15 +260,36 @@ static void run_armed(struct device *d, unsigned int cycles)
 	mirror_fault(d);
 }
 
+/* BAD_CQE armed: run in short steps until a record is written, corrupt it. */
+static void run_bad_cqe(struct device *d, unsigned int cycles)
+{
+	for (unsigned int done = 0; done < cycles && !qsim_idle(d->q); done += FAULT_STEP_CYCLES) {
+		uint32_t tail = qsim_reg_read(d->q, QACCEL_REG_CQ_TAIL);
+
+		qsim_run(d->q, FAULT_STEP_CYCLES);
+		if (qsim_reg_read(d->q, QACCEL_REG_CQ_TAIL) != tail) {
+			corrupt_last_cqe(d);
+			return;
+		}
+	}
+}
+
 static void run_slice(struct device *d)
 {
 	struct qsim_stats before, after;
 
 	qsim_get_stats(d->q, &before);
-	if (d->hang_left == QACCEL_SIM_HANG_OFF)
-		qsim_run(d->q, SLICE_CYCLES);
-	else
+	if (d->hang_left != QACCEL_SIM_HANG_OFF)
 		run_armed(d, SLICE_CYCLES);
+	else if (d->fault == QACCEL_SIM_FAULT_BAD_CQE)
+		run_bad_cqe(d, SLICE_CYCLES);
+	else
+		qsim_run(d->q, SLICE_CYCLES);
+	if (d->fault == QACCEL_SIM_FAULT_DMA_ERROR && !qsim_read_error_pending(d->q)) {
+		fprintf(stderr, "qaccel-sim: fault injected: read answered with SLVERR\n");
+		d->fault = QACCEL_SIM_FAULT_NONE;
+		mirror_fault(d);
+	}
 	qsim_get_stats(d->q, &after);
 	mirror_live(d, after.cycles != before.cycles);
 	update_irq(d, false);
@@ -254,7 +338,10 @@ static void usage(FILE *f)
 "  --fault-injection       let the guest inject faults: a write of N to the\n"
 "                          window offset QACCEL_SIM_REG_HANG_AFTER (0x%x) makes\n"
 "                          the device hang after N more completions, until\n"
-"                          CTRL.RESET (the driver's debugfs fault_hang_after)\n"
+"                          CTRL.RESET (the driver's debugfs fault_hang_after);\n"
+"                          a write of a QACCEL_SIM_FAULT_* code to 0x808 arms a\n"
+"                          one-shot lost interrupt (1), DMA error (2), corrupted\n"
+"                          completion record (3) or device exit (4)\n"
 "  --fault hang-after=N    inject that hang from the start (implies\n"
 "                          --fault-injection)\n"
 "It exits when QEMU disconnects, or on SIGTERM/SIGINT, removing the socket.\n",
@@ -461,6 +548,8 @@ int main(int argc, char **argv)
 
 	if (o.mem_path)
 		cfg.mem = map_guest_mem(&o, &cfg.mem_size);
+	d.mem = cfg.mem;
+	d.mem_size = cfg.mem_size;
 	cfg.mem_latency = o.latency;
 	cfg.mem_bytes_per_cycle = o.bytes_per_cycle;
 	cfg.trace_path = o.trace_path;
@@ -544,6 +633,11 @@ int main(int argc, char **argv)
 		if (d.srv.client_fd < 0)
 			continue;
 		apply_mailbox(&d);
+		if (d.die) {
+			/* Really gone: QEMU sees the socket close, the guest nothing more. */
+			fprintf(stderr, "qaccel-sim: fault injected: device gone, exiting\n");
+			break;
+		}
 		if (!hung(&d) && !qsim_idle(d.q))
 			run_slice(&d);
 	}

@@ -77,6 +77,10 @@ struct qsim {
 
 	struct qsim_stats st;
 	unsigned int proto_reports;
+
+	/* qsim_inject_read_error(): armed, and the range it leaves alone. */
+	bool rd_fault;
+	uint64_t rd_fault_lo, rd_fault_hi;
 };
 
 unsigned int qsim_rows(void)
@@ -147,6 +151,12 @@ static void accept_request(struct qsim *q, struct req_fifo *f, uint64_t addr,
 	r->done = 0;
 	r->id = id;
 	r->err = check_burst(q, addr, r->beats, size, burst);
+	if (is_read && q->rd_fault && !r->err &&
+	    (addr < q->rd_fault_lo || addr >= q->rd_fault_hi)) {
+		q->rd_fault = false;
+		q->st.axi_errors++;
+		r->err = true;
+	}
 	r->ready_at = is_read ? q->cycle + q->cfg.mem_latency : UINT64_MAX;
 	f->count++;
 	if (is_read)
@@ -442,4 +452,16 @@ bool qsim_idle(const struct qsim *q)
 void qsim_get_stats(const struct qsim *q, struct qsim_stats *st)
 {
 	*st = q->st;
+}
+
+void qsim_inject_read_error(struct qsim *q, uint64_t skip_lo, uint64_t skip_hi)
+{
+	q->rd_fault = true;
+	q->rd_fault_lo = skip_lo;
+	q->rd_fault_hi = skip_hi;
+}
+
+bool qsim_read_error_pending(const struct qsim *q)
+{
+	return q->rd_fault;
 }

@@ -69,6 +69,12 @@ enum qsim_stop qsim_run(struct qsim *q, uint64_t max_cycles);
 bool qsim_irq(const struct qsim *q);
 bool qsim_idle(const struct qsim *q);
 void qsim_get_stats(const struct qsim *q, struct qsim_stats *st);
+/*
+ * Fault injection: answer the next read burst whose address is outside
+ * [skip_lo, skip_hi) with SLVERR (one burst, then disarmed).
+ */
+void qsim_inject_read_error(struct qsim *q, uint64_t skip_lo, uint64_t skip_hi);
+bool qsim_read_error_pending(const struct qsim *q);
 
 /* The array size this model was built with. */
 unsigned int qsim_rows(void);

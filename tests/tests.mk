@@ -25,3 +25,4 @@ check-host: all
 
 check-guest: all
 	$(TOP)/tests/run-tests.sh --array $(GUEST_ARRAY) --timeout $(GUEST_TIMEOUT)
+include tests/reliability.mk

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Device faults injected in qaccel-sim (debugfs fault_inject): a lost
+ * interrupt, a DMA error on a job's reads, a corrupted completion record.
+ * Each is detected (at the latest by the job timeout check, shortened to
+ * 1.5 s here), exactly the affected job fails with its documented error,
+ * the other jobs are bit-exact, and the device keeps working.
+ */
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "guest_common.h"
+#include "rel_common.h"
+
+#define NJOBS 3
+
+FIXTURE(faults) {
+	struct qaccel_dev *dev;
+	int fd;
+	char knob[512];
+	char saved_timeout[32];
+};
+
+FIXTURE_SETUP(faults)
+{
+	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &self->dev));
+	self->fd = qaccel_fd(self->dev);
+	self->saved_timeout[0] = 0;
+	if (rel_fault_knob(self->knob, sizeof(self->knob)))
+		SKIP(return, "qaccel-sim runs without --fault-injection");
+	ASSERT_EQ(0, drv_read_str(DRV_TIMEOUT_PARAM, self->saved_timeout,
+				  sizeof(self->saved_timeout)));
+	ASSERT_EQ(0, drv_write_str(DRV_TIMEOUT_PARAM, "1500"));
+}
+
+FIXTURE_TEARDOWN(faults)
+{
+	if (self->saved_timeout[0])
+		drv_write_str(DRV_TIMEOUT_PARAM, self->saved_timeout);
+	qaccel_close(self->dev);
+}
+
+/*
+ * Arm @fault, submit NJOBS GEMMs in one call, wait for each: job @victim
+ * must end with @want (0: correct result), every other job correct.
+ */
+static void run_batch(struct __test_metadata *_metadata, FIXTURE_DATA(faults) *self,
+		      unsigned int fault, int victim, int want)
+{
+	struct drm_qaccel_job jobs[NJOBS];
+	struct drm_qaccel_submit req = {
+		.jobs = (uintptr_t)jobs, .job_count = NJOBS, .job_size = sizeof(jobs[0]),
+	};
+	struct gemm_case t[NJOBS];
+
+	memset(jobs, 0, sizeof(jobs));
+	for (int i = 0; i < NJOBS; i++) {
+		ASSERT_EQ(0, gemm_case_init(self->dev, &t[i], 20 + i, 24, 36,
+					    QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, 300 + i));
+		ASSERT_EQ(0, qa_gemm_encode(self->dev, &t[i].g, &jobs[i].gemm));
+	}
+	ASSERT_EQ(0, rel_inject(self->knob, fault));
+	ASSERT_EQ(0, ioctl(self->fd, DRM_IOCTL_QACCEL_SUBMIT, &req));
+	for (int i = 0; i < NJOBS; i++) {
+		struct drm_qaccel_wait w = { .seqno = jobs[i].seqno,
+					     .timeout_ns = 30ll * 1000 * 1000 * 1000 };
+
+		ASSERT_EQ(0, ioctl(self->fd, DRM_IOCTL_QACCEL_WAIT, &w));
+		if (i == victim) {
+			EXPECT_EQ(want, w.status);
+			if (!want)
+				EXPECT_EQ(-1, gemm_case_mismatch(&t[i]));
+		} else {
+			EXPECT_EQ(0, w.status);
+			EXPECT_EQ(-1, gemm_case_mismatch(&t[i]));
+		}
+	}
+	for (int i = 0; i < NJOBS; i++)
+		gemm_case_free(&t[i]);
+}
+
+/* Two more GEMMs, one by ioctl and one by io_uring: the device works. */
+static void run_after(struct __test_metadata *_metadata, FIXTURE_DATA(faults) *self)
+{
+	struct drm_qaccel_gemm job;
+	struct io_uring ring;
+	struct gemm_case t;
+
+	ASSERT_EQ(0, gemm_case_init(self->dev, &t, 33, 17, 29, QACCEL_GEMM_OUT_INT32, 9));
+	ASSERT_EQ(0, qa_gemm_encode(self->dev, &t.g, &job));
+	EXPECT_EQ(0, raw_run(self->fd, &job, NULL));
+	EXPECT_EQ(-1, gemm_case_mismatch(&t));
+	memset(t.pc, 0x5a, (size_t)t.g.params.m * t.g.params.ldc);
+	ASSERT_EQ(0, raw_ring(&ring, 4, true));
+	EXPECT_EQ(0, raw_uring_run(&ring, self->fd, DRM_QACCEL_URING_CMD_GEMM, &job, NULL));
+	EXPECT_EQ(-1, gemm_case_mismatch(&t));
+	io_uring_queue_exit(&ring);
+	gemm_case_free(&t);
+}
+
+TEST_F(faults, lost_interrupt_is_noticed_by_the_timeout_check)
+{
+	long long timeouts = drv_stat("timeouts");
+
+	/* The first completion's MSI-X never comes; nothing fails. */
+	run_batch(_metadata, self, QACCEL_SIM_FAULT_LOST_IRQ, 0, 0);
+	run_after(_metadata, self);
+	EXPECT_EQ(timeouts, drv_stat("timeouts"));
+}
+
+TEST_F(faults, dma_error_fails_that_job_with_efault)
+{
+	long long failed = drv_stat("failed");
+
+	run_batch(_metadata, self, QACCEL_SIM_FAULT_DMA_ERROR, 0, -EFAULT);
+	run_after(_metadata, self);
+	EXPECT_EQ(failed + 1, drv_stat("failed"));
+}
+
+TEST_F(faults, corrupt_completion_record_fails_that_job_eio_and_resets)
+{
+	long long resets = drv_stat("resets");
+
+	run_batch(_metadata, self, QACCEL_SIM_FAULT_BAD_CQE, 0, -EIO);
+	run_after(_metadata, self);
+	EXPECT_EQ(resets + 1, drv_stat("resets"));
+}
+
+TEST_HARNESS_MAIN
