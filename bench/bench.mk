@@ -1,5 +1,17 @@
 # bench/bench.mk: benchmarks (not part of `all` or `check`).
 #
+#   make bench         everything in one run (docs/performance.md): the RTL
+#                      GEMM suite (bench-hw), the CPU comparison (bench-cpu),
+#                      the submission path in the guest (bench-submit), then
+#                      $(BUILD)/bench/results.json, summary.md and *.png
+#                      (bench/report.py).  BENCH_QUICK=1: a fast pass (small
+#                      shapes, fewer jobs); BENCH_BIG=1: every shape at
+#                      every array size (over an hour).
+#   make bench-cpu     the suite's int8 GEMMs on the host CPU: qaccel_ref,
+#                      gemmlowp, oneDNN (one thread); fails on any result
+#                      that differs from qaccel_ref_gemm()
+#   make bench-submit  tools/qaccel-bench --json in the guest (qaccel-vm)
+#
 #   make bench-hw      GEMMs on the RTL of every size in BENCH_ARRAYS, on the
 #                      host; writes $(BUILD)/bench/hw.json (one object per run)
 #                      and $(BUILD)/bench/hw.txt (the summary table)
@@ -10,7 +22,16 @@
 
 BENCH_DIR	:= $(BUILD)/bench
 BENCH_ARRAYS	?= 4x4 16x16 32x32
-BENCH_HW_ARGS	?=
+BENCH_QUICK	?=
+BENCH_BIG	?=
+BENCH_HW_ARGS	?= $(if $(BENCH_QUICK),--quick,$(if $(BENCH_BIG),--big))
+BENCH_CPU_ARGS	?= $(if $(BENCH_QUICK),--quick)
+BENCH_SUBMIT_ARGS ?= $(if $(BENCH_QUICK),--quick)
+# The submission benchmark's device: the fastest model to simulate (a NOP
+# or a tiny GEMM does not need a big array, and the simulator's speed bounds
+# the jobs per second; docs/performance.md).
+BENCH_SUBMIT_ARRAY ?= 4x4
+BENCH_CMD	= make bench$(if $(BENCH_QUICK), BENCH_QUICK=1)$(if $(BENCH_BIG), BENCH_BIG=1)
 
 # Models sim/sim.mk does not already build for ARRAYS.
 $(foreach a,$(filter-out $(ARRAYS),$(BENCH_ARRAYS)),$(eval $(call qsim_model_rules,$(a),$(a),,)))
@@ -43,3 +64,63 @@ bench-hw: $(BENCH_HW_PROGS)
 	done; \
 	echo "== summary ($(BENCH_DIR)/hw.txt, runs in $(BENCH_DIR)/hw.json)"; \
 	cat $(BENCH_DIR)/hw.txt; exit $$fail
+
+# The CPU comparison.  bench_gemmlowp.cpp is the only C++ here: gemmlowp is
+# header-only C++, so it needs a thin extern "C" wrapper.
+BENCH_CXXFLAGS := $(filter-out -std=gnu11,$(CFLAGS_COMMON)) -std=gnu++17
+
+$(BENCH_DIR)/bench_gemmlowp.o: $(TOP)/bench/bench_gemmlowp.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(BENCH_CXXFLAGS) -c $< -o $@
+
+$(BENCH_DIR)/bench_cpu: $(TOP)/bench/bench_cpu.c $(BENCH_DIR)/bench_gemmlowp.o \
+		$(TOP)/lib/qaccel_ref.c $(TOP)/lib/qaccel_ref.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $(TOP)/bench/bench_cpu.c $(TOP)/lib/qaccel_ref.c \
+		$(BENCH_DIR)/bench_gemmlowp.o -ldnnl -lstdc++ -pthread -o $@
+
+# One thread for oneDNN (its OpenMP runtime reads this at start-up), like
+# gemmlowp and the reference.
+.PHONY: bench-cpu
+bench-cpu: $(BENCH_DIR)/bench_cpu
+	OMP_NUM_THREADS=1 $(BENCH_DIR)/bench_cpu --json $(BENCH_DIR)/cpu.jsonl $(BENCH_CPU_ARGS) \
+		| tee $(BENCH_DIR)/cpu.txt
+
+# The guest sees the tree at the same path, so qaccel-bench writes its JSON
+# straight into $(BENCH_DIR).  One guest boot per device memory latency:
+# 200 cycles (the model's default) shows the whole stack; 1 cycle takes the
+# simulated memory out of the way, so that what remains is the software path
+# plus the simulator's speed.  A boot that fails before the program runs
+# (status 125: seen under heavy host load as an early timer panic) is
+# retried once.
+BENCH_SUBMIT_LATENCIES ?= 200 1
+
+# `all` builds what the guest run needs: qaccel-sim, the module, the tools.
+.PHONY: bench-submit
+bench-submit: all
+	@rm -f $(BENCH_DIR)/submit-*.jsonl $(BENCH_DIR)/submit-*.txt
+	@mkdir -p $(BENCH_DIR)
+	@fail=0; for lat in $(BENCH_SUBMIT_LATENCIES); do \
+	    for try in 1 2; do \
+		out=$(BENCH_DIR)/submit-$(BENCH_SUBMIT_ARRAY)-lat$$lat; \
+		echo "== qaccel-bench in the guest: $(BENCH_SUBMIT_ARRAY) device, memory latency $$lat"; \
+		{ $(TOP)/sim/qaccel-vm --array $(BENCH_SUBMIT_ARRAY) --latency $$lat -- \
+			$(BUILD)/tools/qaccel-bench --json $$out.jsonl $(BENCH_SUBMIT_ARGS); \
+			echo $$? >$$out.status; } | tee $$out.txt; \
+		st=$$(cat $$out.status); \
+		[ $$st = 125 ] && [ $$try = 1 ] && { echo "bench-submit: boot failed, retrying"; continue; }; \
+		[ $$st = 0 ] || fail=1; break; \
+	    done; \
+	done; exit $$fail
+
+# Every part runs even when one fails (its records are then missing from
+# the report); the target fails if any part did.
+.PHONY: bench
+bench: $(BENCH_HW_PROGS) $(BENCH_DIR)/bench_cpu
+	@start=$$(date +%s); fail=0; \
+	$(MAKE) --no-print-directory bench-hw BENCH_HW_ARGS="$(BENCH_HW_ARGS)" || fail=1; \
+	$(MAKE) --no-print-directory bench-cpu || fail=1; \
+	$(MAKE) --no-print-directory bench-submit || fail=1; \
+	python3 $(TOP)/bench/report.py $(BENCH_DIR) "$(BENCH_CMD)" || fail=1; \
+	echo "== make bench: $$(( $$(date +%s) - start )) s; $(BENCH_DIR)/results.json," \
+		"summary.md, *.png"; exit $$fail

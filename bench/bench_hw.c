@@ -36,12 +36,13 @@ struct shape {
 };
 
 /*
- * The default set: square shapes show how utilization grows with reuse,
- * 1 x 4096 x 4096 is batch-1 inference (a matrix-vector product, all weight
- * traffic).  A shape stays in the default only where it simulates in about
- * a minute on the 2-core reference machine (docs/performance.md): 512^3 up
- * to 16x16, batch-1 at 4x4 only (6 minutes at 16x16, about an hour at
- * 32x32).  --big runs all of them.
+ * The default set: square shapes show how utilization grows with reuse;
+ * the three Fashion-MNIST layers of examples/fashion at batch 256 (784-256,
+ * 256-128, 128-10, as M x N x K); a transformer feed-forward projection
+ * (128 x 768 x 3072); batch-1 inference (M = 1, a matrix-vector product, all
+ * weight traffic).  A shape stays in the default only where it simulates in
+ * about a minute or two on the 2-core reference machine
+ * (docs/performance.md); --big runs all of them at every size.
  */
 static const struct {
 	struct shape s;
@@ -51,10 +52,15 @@ static const struct {
 	{ { 128, 128, 128 }, ~0u },
 	{ { 256, 256, 256 }, ~0u },
 	{ { 512, 512, 512 }, 16 * 16 },
-	{ { 1, 4096, 4096 }, 4 * 4 },
+	{ { 256, 256, 784 }, ~0u },
+	{ { 256, 128, 256 }, ~0u },
+	{ { 256, 10, 128 }, ~0u },
+	{ { 128, 768, 3072 }, 16 * 16 },
+	{ { 1, 1024, 1024 }, ~0u },
+	{ { 1, 4096, 4096 }, 16 * 16 },
 };
 static const struct shape quick_shapes[] = {
-	{ 64, 64, 64 }, { 128, 128, 128 },
+	{ 64, 64, 64 }, { 128, 128, 128 }, { 256, 10, 128 },
 };
 
 struct options {
@@ -105,11 +111,12 @@ static void usage(FILE *f, const char *prog)
 		"usage: %s [options]\n"
 		"Runs GEMM jobs on the %ux%u RTL model and reports cycles and utilization.\n"
 		"  --array RxC        fail unless this binary's model is RxC (default: any)\n"
-		"  --shapes MxNxK,... shapes to run (default: 64^3 128^3 256^3, plus 512^3\n"
-		"                     up to 16x16 and 1x4096x4096 at 4x4)\n"
-		"  --big              default shapes at every size (512^3 and 1x4096x4096\n"
-		"                     take many minutes at 16x16 and 32x32)\n"
-		"  --quick            64^3 and 128^3 only\n"
+		"  --shapes MxNxK,... shapes to run (default: 64^3 128^3 256^3, the\n"
+		"                     Fashion-MNIST layers, 1x1024x1024, and up to 16x16\n"
+		"                     512^3, 128x768x3072 and 1x4096x4096)\n"
+		"  --big              default shapes at every size (512^3, 128x768x3072 and\n"
+		"                     1x4096x4096 take many minutes at 32x32)\n"
+		"  --quick            64^3, 128^3 and 256x10x128 only\n"
 		"  --out int32|int8   output type (default int32; int8 = per-tensor requant)\n"
 		"  --latency N        memory latency in cycles (default %u)\n"
 		"  --bytes-per-cycle N memory bandwidth (default %u, at most 64)\n"
@@ -380,6 +387,26 @@ static double bandwidth_fraction(const struct result *r, const struct options *o
 	return r->cqe.cycles ? bytes / r->cqe.cycles / o->bytes_per_cycle : 0;
 }
 
+/*
+ * Device figures in time assume this clock.  1 GHz is a plausible target
+ * for a 16x16 int8 array in a current process; nothing here was synthesized,
+ * so it is a stated assumption, not a measurement (docs/performance.md).
+ */
+#define MODELED_CLOCK_HZ	1e9
+
+static double ops_per_cycle(const struct result *r)
+{
+	return r->cqe.cycles ? 2.0 * macs_of(r) / r->cqe.cycles : 0;
+}
+
+/* Roofline x axis: operations (2 per MAC) per byte the DMA moved. */
+static double op_intensity(const struct result *r)
+{
+	double bytes = (double)r->cqe.dma_rd_bytes + (double)r->cqe.dma_wr_bytes;
+
+	return bytes > 0 ? 2.0 * macs_of(r) / bytes : 0;
+}
+
 static double fraction(uint64_t part, uint64_t whole)
 {
 	return whole ? (double)part / whole : 0;
@@ -407,13 +434,17 @@ static void json_object(FILE *f, const struct result *r, const struct options *o
 		"\"bandwidth_fraction\": %.6f, \"busy_cycles\": %llu, "
 		"\"dma_stall_cycles\": %u, \"compute_stall_cycles\": %u, "
 		"\"latency\": %u, \"bytes_per_cycle\": %u, \"wall_s\": %.3f, "
-		"\"sim_cycles_per_s\": %.0f, \"correct\": %s, \"command\": ",
+		"\"sim_cycles_per_s\": %.0f, \"sim_macs_per_s\": %.0f, "
+		"\"ops_per_cycle\": %.4f, \"op_intensity\": %.4f, \"clock_hz\": %.0f, "
+		"\"modeled_tops\": %.6f, \"correct\": %s, \"command\": ",
 		qsim_rows(), qsim_cols(), r->s.m, r->s.n, r->s.k, o->out_int8 ? "int8" : "int32",
 		(unsigned long long)q->cycles, (unsigned long long)macs_of(r), utilization(r),
 		(unsigned long long)q->dma_rd_bytes, (unsigned long long)q->dma_wr_bytes,
 		bandwidth_fraction(r, o), (unsigned long long)q->busy_cycles,
 		q->dma_stall_cycles, q->compute_stall_cycles, o->latency, o->bytes_per_cycle,
 		r->wall_s, r->wall_s > 0 ? r->sim_cycles / r->wall_s : 0,
+		r->wall_s > 0 ? macs_of(r) / r->wall_s : 0, ops_per_cycle(r), op_intensity(r),
+		MODELED_CLOCK_HZ, ops_per_cycle(r) * MODELED_CLOCK_HZ / 1e12,
 		r->correct ? "true" : "false");
 	json_string(f, o->command);
 	fputc('}', f);
