@@ -4,21 +4,27 @@
 //
 // Takes descriptors from the submission ring, validates them, runs a whole
 // GEMM by tiling it over the array, and writes the completion record.  The
-// loop nest, per job (one tile of C is Rows x Cols):
+// loop nest, per job (one tile of C is Rows x Cols, one chunk KChunk of K):
 //
-//   for n0 in 0..N step Cols          load bias[n0..] and quant[n0..] if used
-//     for m0 in 0..M step Rows        clear the accumulators
-//       for k0 in 0..K step 64        load A[m0.., k0..k0+63], B[n0.., k0..]
-//                                     stream the chunk through the array
-//       for each row of the tile      bias, requantize, write the C row
+//   for m0 in 0..M step Rows          (m outer: a row block of C and of A
+//     for n0 in 0..N step Cols         stays in the DMA's translation cache)
+//       for k0 in 0..K step KChunk    load A[m0.., k0..], B[n0.., k0..] (and
+//                                     with the last chunk bias/quant[n0..])
+//                                     into a scratchpad bank, stream it
+//                                     through the array
+//       copy the accumulators out     bias, requantize, write the C rows
 //
-// Scratchpads hold one 64-byte K chunk per array row (A) and per array
-// column (B).  Loads, compute and stores follow each other; the DMA keeps up
-// to 16 reads and 16 writes in flight, and the stores of one tile drain while
-// the next tile loads.  Double buffering is left to a later
-// revision (see docs/hw-architecture.md).
+// Three engines run concurrently on that nest, linked by two scratchpad
+// banks and one output shadow:
+//   loader   issues the DMA reads of the next chunk into the free bank;
+//   compute  streams a full bank through the array, then (last chunk of a
+//            tile) copies the accumulators into the shadow and clears them;
+//   post     turns the shadow into C rows and issues their writes.
+// So the loads of chunk i+1 and the stores of tile j-1 overlap the compute
+// of chunk i.  Rows of an operand that are contiguous in memory (stride ==
+// chunk length) are loaded as one range, i.e. long bursts.
 //
-// Any DMA error fails the job: the sequencer stops issuing, waits for the
+// Any DMA error fails the job: the engines stop, the sequencer waits for the
 // beats in flight, and completes the job with the error; a ring access error
 // is fatal instead.
 
@@ -27,7 +33,9 @@ module qaccel_core
 #(
   parameter int unsigned Rows    = 4,
   parameter int unsigned Cols    = 4,
-  parameter int unsigned WrBytes = 64
+  parameter int unsigned WrBytes = 64,
+  parameter int unsigned KChunk  = 512,  // bytes of K per bank; a multiple of 64
+  parameter int unsigned TagW    = 24
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,
@@ -66,25 +74,26 @@ module qaccel_core
   output logic [63:0]          req_table_o,
   output logic [31:0]          req_size_o,
   output logic [63:0]          req_x_o,
-  output logic [8:0]           req_len_o,
-  output logic [7:0]           req_tag_o,
+  output logic [15:0]          req_len_o,
+  output logic [TagW-1:0]      req_tag_o,
   output logic [WrBytes*8-1:0] req_wdata_o,
   input  logic                 rd_valid_i,
-  input  logic [7:0]           rd_tag_i,
+  input  logic [TagW-1:0]      rd_tag_i,
   input  logic [511:0]         rd_data_i,
-  input  logic signed [9:0]    rd_lo_i,
-  input  logic [8:0]           rd_len_i,
+  input  logic [15:0]          rd_pos_i,
+  input  logic [6:0]           rd_cnt_i,
+  input  logic                 rd_last_i,
   input  logic                 err_valid_i,
   input  logic                 err_bounds_i,
   input  logic                 err_phys_i,
   input  logic [2:0]           err_stream_i,
   input  logic                 dma_idle_i,
   input  logic                 dma_rd_idle_i,
+  input  logic                 dma_wr_room_i,
   input  logic                 rd_beat_i,
   input  logic [6:0]           wr_bytes_i
 );
 
-  localparam int unsigned KChunk = 64;
   localparam int unsigned WrBits = WrBytes * 8;
 
   // Operand streams: DMA translation cache slots and err_detail - 1.
@@ -94,27 +103,47 @@ module qaccel_core
   localparam logic [2:0] StreamBias  = 3'd3;
   localparam logic [2:0] StreamQuant = 3'd4;
 
-  // Read tags: {kind, index}.
-  localparam logic [2:0] TagDesc  = 3'd0;
-  localparam logic [2:0] TagA     = 3'd1;
-  localparam logic [2:0] TagB     = 3'd2;
-  localparam logic [2:0] TagBias  = 3'd3;
-  localparam logic [2:0] TagQuant = 3'd4;
+  // Scratchpad: 64-byte lines, two banks of {A, B, bias, quant} and spare
+  // lines for the second line of an unaligned write and the fixed-width
+  // bias/quant reads at the end of bank 1.
+  localparam int unsigned ALines     = Rows * KChunk / 64;
+  localparam int unsigned BLines     = Cols * KChunk / 64;
+  localparam int unsigned BiasLines  = (Cols * 4 + 63) / 64;
+  localparam int unsigned QuantLines = (Cols * 8 + 63) / 64;
+  localparam int unsigned BankLines  = ALines + BLines + BiasLines + QuantLines;
+  localparam int unsigned SpadLines  = 2 * BankLines + 4;
+  localparam int unsigned LineW      = $clog2(SpadLines + 1);
+  localparam int unsigned DestW      = TagW - 3;
+  localparam int unsigned KlW        = $clog2(KChunk + 1);
+  localparam int unsigned BiasW      = Cols * 32;  // at most two lines
+  localparam int unsigned QuantW     = Cols * 64;  // at most four lines
 
-  typedef enum logic [4:0] {
+  function automatic logic [DestW-1:0] a_base(logic b);
+    return DestW'((b ? BankLines : 0) * 64);
+  endfunction
+  function automatic logic [DestW-1:0] b_base(logic b);
+    return DestW'(((b ? BankLines : 0) + ALines) * 64);
+  endfunction
+  function automatic logic [LineW-1:0] bias_line(logic b);
+    return LineW'((b ? BankLines : 0) + ALines + BLines);
+  endfunction
+  function automatic logic [LineW-1:0] quant_line(logic b);
+    return LineW'((b ? BankLines : 0) + ALines + BLines + BiasLines);
+  endfunction
+
+  // Read tag: {descriptor, last range of a bank, bank, scratchpad byte}.
+  typedef struct packed {
+    logic             desc;
+    logic             bank_last;
+    logic             bank;
+    logic [DestW-1:0] dest;
+  } rd_tag_t;
+
+  typedef enum logic [3:0] {
     CIdle,      // wait for a descriptor
     CFetch,     // descriptor beats in flight
     CDecode,    // validate
-    CReqBias,   // column tile start: bias[n0..]
-    CReqQuant,  //                    quant[n0..]
-    CWaitBq,
-    CTileM,     // C tile start
-    CLoadA,
-    CLoadB,
-    CLoadWait,
-    CCompute,
-    CPost,      // one C row through the output stage
-    CWrite,
+    CRun,       // loader, compute and post engines at work
     CDrain,     // last writes acknowledged
     CAbort,     // failed job: let the beats in flight land
     CCqeWait,   // completion ring full
@@ -122,6 +151,38 @@ module qaccel_core
     CCqeDone,
     CHalt       // fatal: until reset
   } core_state_e;
+
+  typedef enum logic [2:0] {
+    LIdle,      // no job
+    LWait,      // the next bank is still in use
+    LBias,
+    LQuant,
+    LLoadA,
+    LLoadB,
+    LDone       // every chunk of the job requested
+  } load_state_e;
+
+  typedef enum logic [1:0] {
+    KIdle,      // wait for a full bank
+    KRun,       // stream it through the array
+    KCapture    // copy the accumulators to the post shadow
+  } comp_state_e;
+
+  typedef enum logic [1:0] {
+    PIdle,
+    PRow,       // one C row through the output stage
+    PWrite      // its write request
+  } post_state_e;
+
+  // What the compute and post engines need to know of a bank's chunk.
+  typedef struct packed {
+    logic [16:0]    m0;
+    logic [16:0]    n0;
+    logic [5:0]     mv;    // valid rows, columns
+    logic [5:0]     nv;
+    logic [KlW-1:0] kl;    // K bytes
+    logic           last;  // last chunk of its tile
+  } chunk_t;
 
   core_state_e state_q, state_d;
 
@@ -204,23 +265,6 @@ module qaccel_core
   end
 
   // ---------------------------------------------------------------------
-  // Loop state
-  // ---------------------------------------------------------------------
-  logic [16:0] m0_q, n0_q, k0_q;
-  logic [5:0]  idx_q;   // row of a load or write
-  logic [7:0]  t_q;     // compute step
-  logic [31:0] mv, nv, kl;  // valid rows, columns, K bytes of this tile
-
-  assign mv = (dim_m - 32'(m0_q)) < Rows ? dim_m - 32'(m0_q) : Rows;
-  assign nv = (dim_n - 32'(n0_q)) < Cols ? dim_n - 32'(n0_q) : Cols;
-  assign kl = (dim_k - 32'(k0_q)) < KChunk ? dim_k - 32'(k0_q) : KChunk;
-
-  logic last_m_tile, last_n_tile, last_k_chunk;
-  assign last_m_tile  = 32'(m0_q) + Rows >= dim_m;
-  assign last_n_tile  = 32'(n0_q) + Cols >= dim_n;
-  assign last_k_chunk = 32'(k0_q) + KChunk >= dim_k;
-
-  // ---------------------------------------------------------------------
   // Job bookkeeping
   // ---------------------------------------------------------------------
   err_e        status_q, status_d;
@@ -232,84 +276,172 @@ module qaccel_core
   logic dma_err_job;  // an operand error this cycle that fails the job
   assign dma_err_job = err_valid_i && !err_phys_i;
 
+  logic run;  // the engines work only while the job is running
+  assign run = state_q == CRun;
+
   // ---------------------------------------------------------------------
-  // Scratchpads
+  // Scratchpad: every read beat lands here (or in the descriptor)
   // ---------------------------------------------------------------------
-  logic [Rows-1:0][511:0]    a_spad_q, a_spad_d;
-  logic [Cols-1:0][511:0]    b_spad_q, b_spad_d;
-  logic [Cols-1:0][31:0]     bias_spad_q, bias_spad_d;
-  logic [Cols-1:0][63:0]     quant_spad_q, quant_spad_d;
+  logic [511:0] spad_q [SpadLines];
 
-  // Byte j of a range lands from a beat that covers [lo, lo+64).
-  function automatic logic beat_has(int j, logic signed [9:0] lo, logic [8:0] len);
-    return j >= int'(lo) && j < int'(lo) + 64 && j < int'(len);
-  endfunction
+  rd_tag_t rd_tag;
+  assign rd_tag = rd_tag_t'(rd_tag_i);
 
-  function automatic logic [511:0] merge64(logic [511:0] old, logic [511:0] beat,
-                                           logic signed [9:0] lo, logic [8:0] len);
-    logic [511:0] r;
-    r = old;
-    for (int j = 0; j < 64; j++) begin
-      if (beat_has(j, lo, len)) r[j*8 +: 8] = beat[j*8 +: 8];
-    end
-    return r;
-  endfunction
+  // A beat's bytes go to [dest + pos, dest + pos + cnt), which straddles at
+  // most two lines: merge into both and write both back.
+  logic [DestW-1:0]  wr_byte;
+  logic [LineW-1:0]  wr_line;
+  logic [1023:0]     wr_win, wr_mask, wr_new;
+  logic              spad_we;
 
-  logic [2:0] rd_kind;
-  logic [4:0] rd_idx;
-  assign rd_kind = rd_tag_i[7:5];
-  assign rd_idx  = rd_tag_i[4:0];
+  assign spad_we = rd_valid_i && !rd_tag.desc;
+  assign wr_byte = rd_tag.dest + DestW'(rd_pos_i);
+  assign wr_line = LineW'(wr_byte >> 6);
 
   always_comb begin
-    desc_d       = desc_q;
-    a_spad_d     = a_spad_q;
-    b_spad_d     = b_spad_q;
-    bias_spad_d  = bias_spad_q;
-    quant_spad_d = quant_spad_q;
-    if (rd_valid_i) begin
-      unique case (rd_kind)
-        TagDesc: begin
-          for (int j = 0; j < DescBytes; j++) begin
-            if (beat_has(j, rd_lo_i, rd_len_i)) desc_d[j*8 +: 8] = rd_data_i[(j%64)*8 +: 8];
-          end
-        end
-        TagA: begin
-          if (32'(rd_idx) < Rows) a_spad_d[rd_idx] = merge64(a_spad_q[rd_idx], rd_data_i, rd_lo_i, rd_len_i);
-        end
-        TagB: begin
-          if (32'(rd_idx) < Cols) b_spad_d[rd_idx] = merge64(b_spad_q[rd_idx], rd_data_i, rd_lo_i, rd_len_i);
-        end
-        TagBias: begin
-          for (int j = 0; j < Cols * 4; j++) begin
-            if (beat_has(j, rd_lo_i, rd_len_i)) bias_spad_d[j/4][(j%4)*8 +: 8] = rd_data_i[(j%64)*8 +: 8];
-          end
-        end
-        TagQuant: begin
-          for (int j = 0; j < Cols * 8; j++) begin
-            if (beat_has(j, rd_lo_i, rd_len_i)) quant_spad_d[j/8][(j%8)*8 +: 8] = rd_data_i[(j%64)*8 +: 8];
-          end
-        end
-        default: ;
-      endcase
+    logic [1023:0] ones;
+    ones    = {512'd0, {512{1'b1}} >> {7'd64 - rd_cnt_i, 3'd0}};
+    wr_mask = ones << {wr_byte[5:0], 3'd0};
+    wr_new  = {512'd0, rd_data_i} << {wr_byte[5:0], 3'd0};
+    wr_win  = {spad_q[wr_line + 1'b1], spad_q[wr_line]};
+    wr_win  = (wr_win & ~wr_mask) | (wr_new & wr_mask);
+  end
+
+  // Scratchpads need no reset: nothing reads a byte before a load writes it.
+  always_ff @(posedge clk_i) begin
+    if (spad_we) begin
+      spad_q[wr_line]        <= wr_win[511:0];
+      spad_q[wr_line + 1'b1] <= wr_win[1023:512];
     end
   end
 
-  // Every per-channel shift of this column tile must be in range.
-  logic quant_ok;
+  // The descriptor ring is 128-byte aligned: its two beats are whole.
+  logic desc_we;
+  assign desc_we = rd_valid_i && rd_tag.desc;
   always_comb begin
-    quant_ok = 1'b1;
-    for (int c = 0; c < Cols; c++) begin
-      if (32'(c) < nv && per_channel &&
-          ($signed(quant_spad_q[c][63:32]) < ShiftMin || $signed(quant_spad_q[c][63:32]) > ShiftMax)) begin
-        quant_ok = 1'b0;
+    desc_d = desc_q;
+    if (desc_we) desc_d[rd_pos_i[6] * 512 +: 512] = rd_data_i;
+  end
+
+  // ---------------------------------------------------------------------
+  // Banks
+  // ---------------------------------------------------------------------
+  logic [1:0]         bank_busy_q, bank_full_q;  // being loaded or full; all beats in
+  logic [1:0][$bits(chunk_t)-1:0] bank_chunk_q;
+  logic               bank_claim, bank_release;
+  logic               bank_filled;
+
+  assign bank_filled = spad_we && rd_tag.bank_last && rd_last_i;
+
+  // ---------------------------------------------------------------------
+  // Loader
+  // ---------------------------------------------------------------------
+  load_state_e    ld_q, ld_d;
+  logic [16:0]    lm0_q, ln0_q, lk0_q, lm0_d, ln0_d, lk0_d;
+  logic [5:0]     lidx_q, lidx_d;
+  logic           lbank_q, lbank_d;
+  logic [5:0]     lmv, lnv;
+  logic [KlW-1:0] lkl;
+  logic           l_last_k, l_last_m, l_last_n, a_whole, b_whole;
+
+  assign lmv = (dim_m - 32'(lm0_q)) < Rows ? 6'(dim_m - 32'(lm0_q)) : 6'(Rows);
+  assign lnv = (dim_n - 32'(ln0_q)) < Cols ? 6'(dim_n - 32'(ln0_q)) : 6'(Cols);
+  assign lkl = (dim_k - 32'(lk0_q)) < KChunk ? KlW'(dim_k - 32'(lk0_q)) : KlW'(KChunk);
+  assign l_last_k = 32'(lk0_q) + KChunk >= dim_k;
+  assign l_last_m = 32'(lm0_q) + Rows >= dim_m;
+  assign l_last_n = 32'(ln0_q) + Cols >= dim_n;
+  // The rows of a chunk are one contiguous range when the stride is the
+  // chunk length: load them with one request (long bursts).
+  assign a_whole = lda == 32'(lkl);
+  assign b_whole = ldb == 32'(lkl);
+
+  // The loader goes first: its few long reads decide when the array can run,
+  // while the post engine has a whole tile's time for its writes.
+  logic ld_req, ld_grant, post_req, post_grant;
+  assign ld_req     = ld_q inside {LBias, LQuant, LLoadA, LLoadB};
+  assign ld_grant   = ld_req && req_ready_i;
+
+  always_comb begin
+    ld_d       = ld_q;
+    lm0_d      = lm0_q;
+    ln0_d      = ln0_q;
+    lk0_d      = lk0_q;
+    lidx_d     = lidx_q;
+    lbank_d    = lbank_q;
+    bank_claim = 1'b0;
+    unique case (ld_q)
+      LWait: begin
+        if (!bank_busy_q[lbank_q]) begin
+          bank_claim = 1'b1;
+          lidx_d     = '0;
+          ld_d       = (l_last_k && bias_en) ? LBias :
+                       (l_last_k && per_channel) ? LQuant : LLoadA;
+        end
       end
+      LBias: begin
+        if (ld_grant) ld_d = per_channel ? LQuant : LLoadA;
+      end
+      LQuant: begin
+        if (ld_grant) ld_d = LLoadA;
+      end
+      LLoadA: begin
+        if (ld_grant) begin
+          lidx_d = lidx_q + 6'd1;
+          if (a_whole || lidx_q + 6'd1 >= lmv) begin
+            lidx_d = '0;
+            ld_d   = LLoadB;
+          end
+        end
+      end
+      LLoadB: begin
+        if (ld_grant) begin
+          lidx_d = lidx_q + 6'd1;
+          if (b_whole || lidx_q + 6'd1 >= lnv) begin
+            lidx_d  = '0;
+            lbank_d = !lbank_q;
+            ld_d    = LWait;
+            if (!l_last_k) begin
+              lk0_d = lk0_q + 17'(KChunk);
+            end else begin
+              lk0_d = '0;
+              if (!l_last_n) begin
+                ln0_d = ln0_q + 17'(Cols);
+              end else begin
+                ln0_d = '0;
+                if (!l_last_m) lm0_d = lm0_q + 17'(Rows);
+                else ld_d = LDone;
+              end
+            end
+          end
+        end
+      end
+      default: ;
+    endcase
+    if (!run) begin
+      ld_d    = (state_q == CDecode && decode_status == ErrOk && opcode == OpGemm) ? LWait : LIdle;
+      lm0_d   = '0;
+      ln0_d   = '0;
+      lk0_d   = '0;
+      lidx_d  = '0;
+      lbank_d = 1'b0;
     end
   end
 
+  chunk_t l_chunk;
+  assign l_chunk = '{m0: lm0_q, n0: ln0_q, mv: lmv, nv: lnv, kl: lkl, last: l_last_k};
+
   // ---------------------------------------------------------------------
-  // Array and its skewed edges
+  // Compute: the array and its skewed edges
   // ---------------------------------------------------------------------
-  logic                            array_clear;
+  comp_state_e cs_q, cs_d;
+  logic        cbank_q, cbank_d;
+  logic [10:0] t_q, t_d;
+  chunk_t      c_chunk;
+  logic        array_clear, capture, post_busy;
+
+  assign c_chunk = chunk_t'(bank_chunk_q[cbank_q]);
+
+  logic                            clear_acc;
   logic [Rows-1:0][9:0]            a_edge;
   logic [Cols-1:0][9:0]            b_edge;
   logic [Rows-1:0][Cols-1:0][31:0] acc;
@@ -322,18 +454,24 @@ module qaccel_core
 
   // Row r of A enters r cycles late and column c of B c cycles late, so
   // PE(r,c) sees k = t - r - c from both sides; outside 0..kl-1 both are 0.
+  // Row r of a chunk starts r * kl bytes into its operand's area.
   always_comb begin
+    logic [DestW-1:0] a_at, b_at;
+    a_at   = '0;
+    b_at   = '0;
     a_edge = '0;
     b_edge = '0;
-    if (state_q == CCompute) begin
+    if (cs_q == KRun) begin
       for (int r = 0; r < Rows; r++) begin
-        if (32'(t_q) >= 32'(r) && 32'(t_q) - 32'(r) < kl) begin
-          a_edge[r] = operand(a_spad_q[r][(32'(t_q) - 32'(r)) * 8 +: 8], a_u8, a_zp[9:0]);
+        a_at = a_base(cbank_q) + DestW'(r) * DestW'(c_chunk.kl) + DestW'(t_q) - DestW'(r);
+        if (32'(t_q) >= 32'(r) && 32'(t_q) - 32'(r) < 32'(c_chunk.kl)) begin
+          a_edge[r] = operand(spad_q[LineW'(a_at >> 6)][a_at[5:0] * 8 +: 8], a_u8, a_zp[9:0]);
         end
       end
       for (int c = 0; c < Cols; c++) begin
-        if (32'(t_q) >= 32'(c) && 32'(t_q) - 32'(c) < kl) begin
-          b_edge[c] = operand(b_spad_q[c][(32'(t_q) - 32'(c)) * 8 +: 8], b_u8, b_zp[9:0]);
+        b_at = b_base(cbank_q) + DestW'(c) * DestW'(c_chunk.kl) + DestW'(t_q) - DestW'(c);
+        if (32'(t_q) >= 32'(c) && 32'(t_q) - 32'(c) < 32'(c_chunk.kl)) begin
+          b_edge[c] = operand(spad_q[LineW'(b_at >> 6)][b_at[5:0] * 8 +: 8], b_u8, b_zp[9:0]);
         end
       end
     end
@@ -342,21 +480,83 @@ module qaccel_core
   qaccel_array #(.Rows(Rows), .Cols(Cols)) u_array (
     .clk_i,
     .rst_ni,
-    .clear_i (array_clear || soft_rst_i),
+    .clear_i (clear_acc || soft_rst_i),
     .a_i     (a_edge),
     .b_i     (b_edge),
     .acc_o   (acc)
   );
 
+  always_comb begin
+    cs_d         = cs_q;
+    cbank_d      = cbank_q;
+    t_d          = t_q;
+    capture      = 1'b0;
+    bank_release = 1'b0;
+    unique case (cs_q)
+      KIdle: begin
+        if (bank_full_q[cbank_q]) begin
+          t_d  = '0;
+          cs_d = KRun;
+        end
+      end
+      KRun: begin
+        t_d = t_q + 11'd1;
+        if (32'(t_q) + 3 >= 32'(c_chunk.kl) + Rows + Cols) begin
+          if (c_chunk.last) begin
+            cs_d = KCapture;
+          end else begin
+            bank_release = 1'b1;
+            cbank_d      = !cbank_q;
+            cs_d         = KIdle;
+          end
+        end
+      end
+      KCapture: begin
+        if (!post_busy) begin
+          capture      = 1'b1;
+          bank_release = 1'b1;
+          cbank_d      = !cbank_q;
+          cs_d         = KIdle;
+        end
+      end
+      default: cs_d = KIdle;
+    endcase
+    if (!run) begin
+      cs_d    = KIdle;
+      cbank_d = 1'b0;
+    end
+  end
+
   // ---------------------------------------------------------------------
-  // Output stage
+  // Post: the output stage works on a copy of the accumulators
   // ---------------------------------------------------------------------
+  post_state_e                     ps_q, ps_d;
+  logic [5:0]                      pidx_q, pidx_d;
+  logic [Rows-1:0][Cols-1:0][31:0] acc_sh_q;
+  logic [Cols-1:0][31:0]           bias_sh_q;
+  logic [Cols-1:0][63:0]           quant_sh_q;
+  logic [16:0]                     pm0_q, pn0_q;
+  logic [5:0]                      pmv_q, pnv_q;
+  logic                            crow_load, post_bad;
+
+  // Every per-channel shift of the tile must be in range.
+  logic quant_ok;
+  always_comb begin
+    quant_ok = 1'b1;
+    for (int c = 0; c < Cols; c++) begin
+      if (6'(c) < pnv_q && per_channel &&
+          ($signed(quant_sh_q[c][63:32]) < ShiftMin || $signed(quant_sh_q[c][63:32]) > ShiftMax)) begin
+        quant_ok = 1'b0;
+      end
+    end
+  end
+
   logic [WrBytes*8-1:0] post_row, crow_q;
 
   qaccel_post #(.Cols(Cols), .WrBytes(WrBytes)) u_post (
-    .acc_i         (acc[idx_q[$clog2(Rows)-1:0]]),
-    .bias_i        (bias_spad_q),
-    .quant_i       (quant_spad_q),
+    .acc_i         (acc_sh_q[pidx_q[$clog2(Rows)-1:0]]),
+    .bias_i        (bias_sh_q),
+    .quant_i       (quant_sh_q),
     .bias_en_i     (bias_en),
     .per_channel_i (per_channel),
     .out_type_i    (out_type),
@@ -367,6 +567,41 @@ module qaccel_core
     .max_i         (clamp_max),
     .row_o         (post_row)
   );
+
+  assign post_busy = ps_q != PIdle;
+  assign post_req   = ps_q == PWrite && dma_wr_room_i && !ld_req;
+  assign post_grant = post_req && req_ready_i;
+
+  always_comb begin
+    ps_d      = ps_q;
+    pidx_d    = pidx_q;
+    crow_load = 1'b0;
+    post_bad  = 1'b0;
+    unique case (ps_q)
+      PIdle: begin
+        if (capture) begin
+          pidx_d = '0;
+          ps_d   = PRow;
+        end
+      end
+      PRow: begin
+        if (!quant_ok) begin
+          post_bad = 1'b1;
+        end else begin
+          crow_load = 1'b1;
+          ps_d      = PWrite;
+        end
+      end
+      PWrite: begin
+        if (post_grant) begin
+          pidx_d = pidx_q + 6'd1;
+          ps_d   = pidx_q + 6'd1 >= pmv_q ? PIdle : PRow;
+        end
+      end
+      default: ps_d = PIdle;
+    endcase
+    if (!run) ps_d = PIdle;
+  end
 
   // ---------------------------------------------------------------------
   // Completion record
@@ -396,7 +631,7 @@ module qaccel_core
   end
 
   // ---------------------------------------------------------------------
-  // DMA requests
+  // DMA requests: the post engine's writes go before the loader's reads
   // ---------------------------------------------------------------------
   logic [63:0] desc_addr, cqe_addr;
   logic        start;
@@ -424,6 +659,13 @@ module qaccel_core
   logic c_is_i32;
   assign c_is_i32 = out_type == OutInt32;
 
+  function automatic logic [TagW-1:0] spad_tag(logic last, logic bank, logic [DestW-1:0] dest);
+    return TagW'(rd_tag_t'{desc: 1'b0, bank_last: last, bank: bank, dest: dest});
+  endfunction
+
+  logic [DestW-1:0] ld_dest;
+  assign ld_dest = DestW'(lidx_q) * DestW'(lkl);
+
   always_comb begin
     req_valid_o  = 1'b0;
     req_write_o  = 1'b0;
@@ -437,102 +679,93 @@ module qaccel_core
     req_wdata_o  = crow_q;
     row          = '0;
     stride       = '0;
-    unique case (state_q)
-      CIdle: begin
-        req_valid_o = start;
-        req_phys_o  = 1'b1;
-        req_x_o     = desc_addr;
-        req_len_o   = 9'(DescBytes);
-        req_tag_o   = {TagDesc, 5'd0};
-      end
-      CReqBias: begin
-        req_valid_o  = bias_en;
-        req_stream_o = StreamBias;
-        req_table_o  = buf_table(desc_q, DescBias);
-        req_size_o   = buf_size(desc_q, DescBias);
-        req_x_o      = 64'(buf_offset(desc_q, DescBias)) + {45'd0, n0_q, 2'd0};
-        req_len_o    = 9'(nv * 4);
-        req_tag_o    = {TagBias, 5'd0};
-      end
-      CReqQuant: begin
-        req_valid_o  = per_channel;
-        req_stream_o = StreamQuant;
-        req_table_o  = buf_table(desc_q, DescQuant);
-        req_size_o   = buf_size(desc_q, DescQuant);
-        req_x_o      = 64'(buf_offset(desc_q, DescQuant)) + {44'd0, n0_q, 3'd0};
-        req_len_o    = 9'(nv * 8);
-        req_tag_o    = {TagQuant, 5'd0};
-      end
-      CLoadA: begin
-        req_valid_o  = 1'b1;
-        req_stream_o = StreamA;
-        req_table_o  = buf_table(desc_q, DescA);
-        req_size_o   = buf_size(desc_q, DescA);
-        row          = m0_q + 17'(idx_q);
-        stride       = lda;
-        req_x_o      = 64'(buf_offset(desc_q, DescA)) + row_off + 64'(k0_q);
-        req_len_o    = 9'(kl);
-        req_tag_o    = {TagA, idx_q[4:0]};
-      end
-      CLoadB: begin
-        req_valid_o  = 1'b1;
-        req_stream_o = StreamB;
-        req_table_o  = buf_table(desc_q, DescB);
-        req_size_o   = buf_size(desc_q, DescB);
-        row          = n0_q + 17'(idx_q);
-        stride       = ldb;
-        req_x_o      = 64'(buf_offset(desc_q, DescB)) + row_off + 64'(k0_q);
-        req_len_o    = 9'(kl);
-        req_tag_o    = {TagB, idx_q[4:0]};
-      end
-      CWrite: begin
-        req_valid_o  = 1'b1;
-        req_write_o  = 1'b1;
-        req_stream_o = StreamC;
-        req_table_o  = buf_table(desc_q, DescC);
-        req_size_o   = buf_size(desc_q, DescC);
-        row          = m0_q + 17'(idx_q);
-        stride       = ldc;
-        req_x_o      = 64'(buf_offset(desc_q, DescC)) + row_off +
-                       (c_is_i32 ? {45'd0, n0_q, 2'd0} : 64'(n0_q));
-        req_len_o    = 9'(c_is_i32 ? nv * 4 : nv);
-      end
-      CCqe: begin
-        req_valid_o = 1'b1;
-        req_write_o = 1'b1;
-        req_phys_o  = 1'b1;
-        req_x_o     = cqe_addr;
-        req_len_o   = 9'(CqeBytes);
-        req_wdata_o = WrBits'(cqe);
-      end
-      default: ;
-    endcase
+    if (state_q == CIdle) begin
+      req_valid_o = start;
+      req_phys_o  = 1'b1;
+      req_x_o     = desc_addr;
+      req_len_o   = 16'(DescBytes);
+      req_tag_o   = TagW'(rd_tag_t'{desc: 1'b1, bank_last: 1'b0, bank: 1'b0, dest: '0});
+    end else if (state_q == CCqe) begin
+      req_valid_o = 1'b1;
+      req_write_o = 1'b1;
+      req_phys_o  = 1'b1;
+      req_x_o     = cqe_addr;
+      req_len_o   = 16'(CqeBytes);
+      req_wdata_o = WrBits'(cqe);
+    end else if (ld_req) begin
+      unique case (ld_q)
+        LBias: begin
+          req_valid_o  = 1'b1;
+          req_stream_o = StreamBias;
+          req_table_o  = buf_table(desc_q, DescBias);
+          req_size_o   = buf_size(desc_q, DescBias);
+          req_x_o      = 64'(buf_offset(desc_q, DescBias)) + {45'd0, ln0_q, 2'd0};
+          req_len_o    = {8'd0, lnv, 2'd0};
+          req_tag_o    = spad_tag(1'b0, lbank_q, DestW'({bias_line(lbank_q), 6'd0}));
+        end
+        LQuant: begin
+          req_valid_o  = 1'b1;
+          req_stream_o = StreamQuant;
+          req_table_o  = buf_table(desc_q, DescQuant);
+          req_size_o   = buf_size(desc_q, DescQuant);
+          req_x_o      = 64'(buf_offset(desc_q, DescQuant)) + {44'd0, ln0_q, 3'd0};
+          req_len_o    = {7'd0, lnv, 3'd0};
+          req_tag_o    = spad_tag(1'b0, lbank_q, DestW'({quant_line(lbank_q), 6'd0}));
+        end
+        LLoadA: begin
+          req_valid_o  = 1'b1;
+          req_stream_o = StreamA;
+          req_table_o  = buf_table(desc_q, DescA);
+          req_size_o   = buf_size(desc_q, DescA);
+          row          = lm0_q + 17'(lidx_q);
+          stride       = lda;
+          req_x_o      = 64'(buf_offset(desc_q, DescA)) + row_off + 64'(lk0_q);
+          req_len_o    = a_whole ? 16'(lmv) * 16'(lkl) : 16'(lkl);
+          req_tag_o    = spad_tag(1'b0, lbank_q, a_base(lbank_q) + ld_dest);
+        end
+        LLoadB: begin
+          req_valid_o  = 1'b1;
+          req_stream_o = StreamB;
+          req_table_o  = buf_table(desc_q, DescB);
+          req_size_o   = buf_size(desc_q, DescB);
+          row          = ln0_q + 17'(lidx_q);
+          stride       = ldb;
+          req_x_o      = 64'(buf_offset(desc_q, DescB)) + row_off + 64'(lk0_q);
+          req_len_o    = b_whole ? 16'(lnv) * 16'(lkl) : 16'(lkl);
+          req_tag_o    = spad_tag(b_whole || lidx_q + 6'd1 >= lnv, lbank_q,
+                                  b_base(lbank_q) + ld_dest);
+        end
+        default: ;
+      endcase
+    end else if (post_req) begin
+      req_valid_o  = 1'b1;
+      req_write_o  = 1'b1;
+      req_stream_o = StreamC;
+      req_table_o  = buf_table(desc_q, DescC);
+      req_size_o   = buf_size(desc_q, DescC);
+      row          = pm0_q + 17'(pidx_q);
+      stride       = ldc;
+      req_x_o      = 64'(buf_offset(desc_q, DescC)) + row_off +
+                     (c_is_i32 ? {45'd0, pn0_q, 2'd0} : 64'(pn0_q));
+      req_len_o    = c_is_i32 ? {8'd0, pnv_q, 2'd0} : {10'd0, pnv_q};
+    end
   end
 
   // ---------------------------------------------------------------------
   // Sequencer
   // ---------------------------------------------------------------------
   logic in_job;  // states in which an operand error aborts the job
-  assign in_job = state_q inside {CReqBias, CReqQuant, CWaitBq, CTileM, CLoadA, CLoadB,
-                                  CLoadWait, CCompute, CPost, CWrite, CDrain};
+  assign in_job = state_q inside {CRun, CDrain};
 
-  logic [16:0] m0_d, n0_d, k0_d;
-  logic [5:0]  idx_d;
-  logic [7:0]  t_d;
-  logic        crow_load;
+  logic engines_idle;
+  assign engines_idle = ld_q == LDone && cs_q == KIdle && bank_busy_q == 2'b00 && !post_busy;
 
   always_comb begin
     state_d      = state_q;
-    m0_d         = m0_q;
-    n0_d         = n0_q;
-    k0_d         = k0_q;
-    idx_d        = idx_q;
-    t_d          = t_q;
     status_d     = status_q;
     detail_d     = detail_q;
     job_err_d    = job_err_q;
     array_clear  = 1'b0;
-    crow_load    = 1'b0;
     tlb_flush_o  = 1'b0;
     job_done_o   = 1'b0;
     sq_advance_o = 1'b0;
@@ -565,90 +798,15 @@ module qaccel_core
         detail_d    = '0;
         job_err_d   = 1'b0;
         tlb_flush_o = 1'b1;
-        m0_d        = '0;
-        n0_d        = '0;
-        k0_d        = '0;
-        state_d     = (decode_status == ErrOk && opcode == OpGemm) ? CReqBias : CCqeWait;
-      end
-      CReqBias: begin
-        if (!bias_en || req_ready_i) state_d = CReqQuant;
-      end
-      CReqQuant: begin
-        if (!per_channel || req_ready_i) state_d = CWaitBq;
-      end
-      CWaitBq: begin
-        if (dma_rd_idle_i && !err_valid_i) begin
-          if (!quant_ok) begin
-            status_d = ErrBadParam;
-            state_d  = CAbort;
-          end else begin
-            state_d = CTileM;
-          end
-        end
-      end
-      CTileM: begin
         array_clear = 1'b1;
-        k0_d        = '0;
-        idx_d       = '0;
-        state_d     = CLoadA;
+        state_d     = (decode_status == ErrOk && opcode == OpGemm) ? CRun : CCqeWait;
       end
-      CLoadA: begin
-        if (req_ready_i) begin
-          idx_d = idx_q + 6'd1;
-          if (32'(idx_q) + 1 >= mv) begin
-            idx_d   = '0;
-            state_d = CLoadB;
-          end
-        end
-      end
-      CLoadB: begin
-        if (req_ready_i) begin
-          idx_d = idx_q + 6'd1;
-          if (32'(idx_q) + 1 >= nv) begin
-            idx_d   = '0;
-            state_d = CLoadWait;
-          end
-        end
-      end
-      CLoadWait: begin
-        if (dma_rd_idle_i && !err_valid_i) begin
-          t_d     = '0;
-          state_d = CCompute;
-        end
-      end
-      CCompute: begin
-        t_d = t_q + 8'd1;
-        if (32'(t_q) + 3 >= kl + Rows + Cols) begin
-          if (last_k_chunk) begin
-            idx_d   = '0;
-            state_d = CPost;
-          end else begin
-            k0_d    = k0_q + 17'(KChunk);
-            state_d = CLoadA;
-          end
-        end
-      end
-      CPost: begin
-        crow_load = 1'b1;
-        state_d   = CWrite;
-      end
-      CWrite: begin
-        if (req_ready_i) begin
-          idx_d   = idx_q + 6'd1;
-          state_d = CPost;
-          if (32'(idx_q) + 1 >= mv) begin
-            idx_d = '0;
-            if (!last_m_tile) begin
-              m0_d    = m0_q + 17'(Rows);
-              state_d = CTileM;
-            end else if (!last_n_tile) begin
-              m0_d    = '0;
-              n0_d    = n0_q + 17'(Cols);
-              state_d = CReqBias;
-            end else begin
-              state_d = CDrain;
-            end
-          end
+      CRun: begin
+        if (post_bad) begin
+          status_d = ErrBadParam;
+          state_d  = CAbort;
+        end else if (engines_idle) begin
+          state_d = CDrain;
         end
       end
       CDrain: begin
@@ -681,18 +839,29 @@ module qaccel_core
     if (in_job && (job_err_q || dma_err_job)) state_d = CAbort;
   end
 
+  assign clear_acc = array_clear || capture;
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q      <= CIdle;
       desc_q       <= '0;
-      m0_q         <= '0;
-      n0_q         <= '0;
-      k0_q         <= '0;
-      idx_q        <= '0;
-      t_q          <= '0;
       status_q     <= ErrOk;
       detail_q     <= '0;
       job_err_q    <= 1'b0;
+      ld_q         <= LIdle;
+      lm0_q        <= '0;
+      ln0_q        <= '0;
+      lk0_q        <= '0;
+      lidx_q       <= '0;
+      lbank_q      <= 1'b0;
+      bank_busy_q  <= '0;
+      bank_full_q  <= '0;
+      bank_chunk_q <= '0;
+      cs_q         <= KIdle;
+      cbank_q      <= 1'b0;
+      t_q          <= '0;
+      ps_q         <= PIdle;
+      pidx_q       <= '0;
       crow_q       <= '0;
       job_cycles_q <= '0;
       job_busy_q   <= '0;
@@ -701,20 +870,48 @@ module qaccel_core
       job_dstall_q <= '0;
       job_cstall_q <= '0;
     end else if (soft_rst_i) begin
-      state_q      <= CIdle;
-      job_err_q    <= 1'b0;
+      state_q     <= CIdle;
+      job_err_q   <= 1'b0;
+      ld_q        <= LIdle;
+      cs_q        <= KIdle;
+      ps_q        <= PIdle;
+      bank_busy_q <= '0;
+      bank_full_q <= '0;
     end else begin
       state_q   <= state_d;
       desc_q    <= desc_d;
-      m0_q      <= m0_d;
-      n0_q      <= n0_d;
-      k0_q      <= k0_d;
-      idx_q     <= idx_d;
-      t_q       <= t_d;
       status_q  <= status_d;
       detail_q  <= detail_d;
       job_err_q <= job_err_d;
+      ld_q      <= ld_d;
+      lm0_q     <= lm0_d;
+      ln0_q     <= ln0_d;
+      lk0_q     <= lk0_d;
+      lidx_q    <= lidx_d;
+      lbank_q   <= lbank_d;
+      cs_q      <= cs_d;
+      cbank_q   <= cbank_d;
+      t_q       <= t_d;
+      ps_q      <= ps_d;
+      pidx_q    <= pidx_d;
       if (crow_load) crow_q <= post_row;
+
+      // A bank is claimed by the loader, full when its last beat is in, and
+      // free again when the compute engine is done with it.
+      if (!run) begin
+        bank_busy_q <= '0;
+        bank_full_q <= '0;
+      end else begin
+        if (bank_claim) begin
+          bank_busy_q[lbank_q]  <= 1'b1;
+          bank_chunk_q[lbank_q] <= l_chunk;
+        end
+        if (bank_filled) bank_full_q[rd_tag.bank] <= 1'b1;
+        if (bank_release) begin
+          bank_busy_q[cbank_q] <= 1'b0;
+          bank_full_q[cbank_q] <= 1'b0;
+        end
+      end
 
       if (state_q == CIdle) begin
         job_cycles_q <= '0;
@@ -725,7 +922,7 @@ module qaccel_core
         job_cstall_q <= '0;
       end else begin
         job_cycles_q <= job_cycles_q + 64'd1;
-        job_busy_q   <= job_busy_q + {63'd0, compute_stall_o};
+        job_busy_q   <= job_busy_q + {63'd0, busy_cycle};
         job_rd_q     <= job_rd_q + (rd_beat_i ? 64'd64 : 64'd0);
         job_wr_q     <= job_wr_q + 64'(wr_bytes_i);
         job_dstall_q <= job_dstall_q + {31'd0, dma_stall_o};
@@ -734,24 +931,35 @@ module qaccel_core
     end
   end
 
-  // Scratchpads need no reset: nothing reads a byte before a load writes it.
+  // The output shadow: written only by a capture.
   always_ff @(posedge clk_i) begin
-    a_spad_q     <= a_spad_d;
-    b_spad_q     <= b_spad_d;
-    bias_spad_q  <= bias_spad_d;
-    quant_spad_q <= quant_spad_d;
+    if (capture) begin
+      acc_sh_q   <= acc;
+      bias_sh_q  <= BiasW'({spad_q[bias_line(cbank_q) + 1'b1], spad_q[bias_line(cbank_q)]});
+      quant_sh_q <= QuantW'({spad_q[quant_line(cbank_q) + LineW'(3)], spad_q[quant_line(cbank_q) + LineW'(2)],
+                             spad_q[quant_line(cbank_q) + 1'b1], spad_q[quant_line(cbank_q)]});
+      pm0_q      <= c_chunk.m0;
+      pn0_q      <= c_chunk.n0;
+      pmv_q      <= c_chunk.mv;
+      pnv_q      <= c_chunk.nv;
+    end
   end
 
   // ---------------------------------------------------------------------
   // Status
   // ---------------------------------------------------------------------
+  logic busy_cycle;
+  assign busy_cycle = cs_q == KRun;
+
   assign busy_o  = state_q != CIdle && state_q != CHalt;
   assign idle_o  = (state_q == CIdle && !start) || state_q == CHalt ||
                    (state_q == CCqeWait && cq_full);
   assign macs_o  = job_macs;
-  // Loads, compute and stores are sequential: while the array computes the
-  // DMA has nothing to do, and the other way round.
-  assign compute_stall_o = state_q == CCompute;
-  assign dma_stall_o     = in_job && state_q != CCompute;
+  // The array waits for data: no full bank while loads are still due.
+  assign dma_stall_o     = run && cs_q == KIdle && !bank_full_q[cbank_q] && ld_q != LDone;
+  // The DMA waits for the array: the next bank is still in use, or the
+  // accumulators cannot be copied out because the stores are behind.
+  assign compute_stall_o = run && ((ld_q == LWait && bank_busy_q[lbank_q]) ||
+                                   (cs_q == KCapture && post_busy));
 
 endmodule

@@ -5,16 +5,20 @@
 // A request names a byte range [x, x+len) either in device-physical space
 // (rings) or inside a buffer described by a two-level page table (operands).
 // Buffer requests are bounds checked against the buffer size, then split at
-// 64-byte boundaries; every 64-byte block of a buffer lies inside one 4 KiB
-// page, so each becomes one single-beat INCR burst at the translated address.
+// 64-byte boundaries.  Reads go out as INCR bursts of up to 64 beats that
+// stop at each 4 KiB page end (one translation per burst); writes are at most
+// WrBytes long and go out one beat per burst.
 // Translation keeps, per operand stream, the last level-0 table pointer and
-// the last page, so sequential access walks the tables once per page (two
-// PTE reads at most, both through the same read port).
+// the last 64-byte line of level-0 entries (8 pages, 32 KiB), so sequential
+// access walks the tables once per 32 KiB (two PTE reads at most, both
+// through the same read port), and a tile's rows that alternate between
+// neighbouring pages do not walk at all.
 //
-// Reads: up to Depth beats in flight; the memory answers in order, so the
-// tag of each beat is queued when its request is issued.  Each data beat is
-// handed to the consumer rotated by the range's start offset: byte j of the
-// range is rd_data_o[8*(j%64)] of the beat with rd_lo_o <= j < rd_lo_o + 64.
+// Reads: up to Depth bursts in flight; the memory answers in order, so the
+// tag of each burst is queued when it is issued and popped by its last beat.
+// Each data beat is handed to the consumer as the bytes [rd_pos_o,
+// rd_pos_o + rd_cnt_o) of the range, starting at rd_data_o[7:0];
+// rd_last_o marks the range's last beat.
 // Writes: the range's bytes are placed and strobed per beat, so bytes outside
 // it are never written.
 //
@@ -27,7 +31,12 @@ module qaccel_dma
   import qaccel_pkg::*;
 #(
   parameter int unsigned WrBytes    = 64,  // widest write range
-  parameter int unsigned Depth      = 16,  // beats in flight per direction
+  parameter int unsigned TagW       = 8,
+  parameter int unsigned Depth      = 16,  // bursts in flight per direction (a power of 2)
+  // Writes in flight before wr_room_o drops.  Fewer than the memory's
+  // request slots, so that the stores of a C tile (one burst per row, each
+  // holding a slot for a whole memory latency) cannot starve operand reads.
+  parameter int unsigned WrRoom     = 12,
   parameter int unsigned NumStreams = 5
 ) (
   input  logic                    clk_i,
@@ -44,16 +53,17 @@ module qaccel_dma
   input  logic [63:0]             req_table_i,   // level-1 table
   input  logic [31:0]             req_size_i,    // buffer size (bounds)
   input  logic [63:0]             req_x_i,
-  input  logic [8:0]              req_len_i,     // 1..256 bytes
-  input  logic [7:0]              req_tag_i,     // returned with read data
+  input  logic [15:0]             req_len_i,     // reads 1..65535, writes 1..WrBytes
+  input  logic [TagW-1:0]         req_tag_i,     // returned with read data
   input  logic [WrBytes*8-1:0]    req_wdata_i,
 
   // Read data, one beat per cycle at most.
   output logic                    rd_valid_o,
-  output logic [7:0]              rd_tag_o,
+  output logic [TagW-1:0]         rd_tag_o,
   output logic [511:0]            rd_data_o,
-  output logic signed [9:0]       rd_lo_o,
-  output logic [8:0]              rd_len_o,
+  output logic [15:0]             rd_pos_o,
+  output logic [6:0]              rd_cnt_o,      // 1..64
+  output logic                    rd_last_o,
 
   // First error of a request or response: a one-cycle pulse.
   output logic                    err_valid_o,
@@ -63,6 +73,7 @@ module qaccel_dma
 
   output logic                    idle_o,
   output logic                    rd_idle_o,     // no read in flight or pending
+  output logic                    wr_room_o,     // a WrBytes write would not wait
   output logic                    rd_beat_o,
   output logic [6:0]              wr_bytes_o,
 
@@ -105,10 +116,10 @@ module qaccel_dma
     logic              pte;
     logic              phys;
     logic [2:0]        stream;
-    logic [7:0]        tag;
-    logic signed [9:0] lo;
-    logic [5:0]        off;   // range offset in its first beat; PTE: byte of the entry
-    logic [8:0]        len;
+    logic [TagW-1:0]    tag;
+    logic signed [16:0] lo;    // range byte at byte 0 of the burst's first beat
+    logic [5:0]         off;   // PTE: byte of the entry
+    logic [15:0]        len;
   } rd_meta_t;
 
   typedef struct packed {
@@ -131,9 +142,9 @@ module qaccel_dma
   logic [63:3]          table_q;  // PTEs are 8-byte aligned
   logic [63:0]          blk_q, end_q;
   logic [5:0]           off_q;
-  logic [8:0]           len_q;
-  logic [7:0]           tag_q;
-  logic [2:0]           bi_q;
+  logic [15:0]          len_q;
+  logic [TagW-1:0]      tag_q;
+  logic [10:0]          bi_q;   // blocks issued so far
   logic [WrBytes*8-1:0] wdata_q;
   logic                 walk_l1_q;  // the outstanding PTE read is level 1
   logic                 gen_q;
@@ -141,12 +152,14 @@ module qaccel_dma
   // Translation cache, one entry per stream.
   logic [NumStreams-1:0]        l1_vld_q, pg_vld_q;
   logic [NumStreams-1:0][8:0]   l1_tag_q;
-  logic [NumStreams-1:0][17:0]  pg_tag_q;
-  logic [NumStreams-1:0][51:0]  l1_ptr_q, pg_ptr_q;
+  logic [NumStreams-1:0][14:0]  pg_tag_q;   // x[29:15]
+  logic [NumStreams-1:0][51:0]  l1_ptr_q;
+  logic [NumStreams-1:0][511:0] pg_line_q;  // level-0 entries of x[29:15]
 
   // AXI address/data registers.
   logic         arvalid_q, awvalid_q, wvalid_q;
   logic [63:0]  araddr_q, awaddr_q;
+  logic [7:0]   arlen_q;
   logic [511:0] wbeat_q;
   logic [63:0]  wstrb_q;
 
@@ -161,19 +174,26 @@ module qaccel_dma
   logic     rq_push, rq_empty, rq_full;
   logic     wq_push, wq_empty, wq_full;
 
+  logic [$clog2(Depth):0]   rq_count;
+  logic [$clog2(Depth):0]   wq_count;
+
   qaccel_fifo #(.Width($bits(rd_meta_t)), .Depth(Depth)) u_rd_tags (
     .clk_i, .rst_ni,
     .push_i (rq_push), .data_i (rq_in),
-    .pop_i  (m_rvalid_i), .data_o (rq_out),
-    .empty_o (rq_empty), .full_o (rq_full)
+    .pop_i  (m_rvalid_i && m_rlast_i), .data_o (rq_out),
+    .empty_o (rq_empty), .full_o (rq_full), .count_o (rq_count)
   );
 
   qaccel_fifo #(.Width($bits(wr_meta_t)), .Depth(Depth)) u_wr_tags (
     .clk_i, .rst_ni,
     .push_i (wq_push), .data_i (wq_in),
     .pop_i  (m_bvalid_i), .data_o (wq_out),
-    .empty_o (wq_empty), .full_o (wq_full)
+    .empty_o (wq_empty), .full_o (wq_full), .count_o (wq_count)
   );
+
+  // A write range covers at most WrBlocks 64-byte blocks.
+  localparam int unsigned WrBlocks = (WrBytes + 63 + 63) / 64;
+  assign wr_room_o = 32'(wq_count) + WrBlocks <= WrRoom;
 
   // ---------------------------------------------------------------------
   // Issue: translate the current block and raise one request
@@ -185,19 +205,29 @@ module qaccel_dma
   logic [ShBytes-1:0]   wmask_sh;
 
   assign s         = stream_q;
-  assign pg_hit    = phys_q || (pg_vld_q[s] && pg_tag_q[s] == blk_q[29:12]);
+  logic [63:0] pg_pte;
+  logic        pg_bad;
+  assign pg_pte    = pg_line_q[s][{blk_q[14:12], 6'd0} +: 64];
+  assign pg_hit    = phys_q || (pg_vld_q[s] && pg_tag_q[s] == blk_q[29:15]);
+  assign pg_bad    = !phys_q && !pg_pte[PteValid];
   assign l1_hit    = l1_vld_q[s] && l1_tag_q[s] == blk_q[29:21];
-  assign last_blk  = blk_q + 64'd64 >= end_q;
+  // A read burst runs to the range's end, the page's end or 64 beats.
+  logic [10:0] blks_left, burst;
+  logic [6:0]  to_page;
+  assign blks_left = 11'((end_q - blk_q + 64'd63) >> 6);
+  assign to_page   = 7'd64 - {1'b0, blk_q[11:6]};
+  assign burst     = write_q ? 11'd1 : (blks_left < 11'(to_page) ? blks_left : 11'(to_page));
+  assign last_blk  = burst == blks_left;
   // A register is free again in the cycle its request is accepted.
   assign ar_free   = (!arvalid_q || m_arready_i) && !rq_full;
   assign aw_free   = (!awvalid_q || m_awready_i) && (!wvalid_q || m_wready_i) && !wq_full;
-  assign data_addr = phys_q ? blk_q : {pg_ptr_q[s], blk_q[11:6], 6'd0};
-  assign pte_addr  = l1_hit ? {l1_ptr_q[s], blk_q[20:12], 3'd0}
+  assign data_addr = phys_q ? blk_q : {pg_pte[63:12], blk_q[11:6], 6'd0};
+  assign pte_addr  = l1_hit ? {l1_ptr_q[s], blk_q[20:15], 6'd0}
                             : {table_q, 3'd0} + {52'd0, blk_q[29:21], 3'd0};
 
   // Write beat: the range shifted to its place in the aligned blocks.
   assign wsh      = {{(ShBytes-WrBytes)*8{1'b0}}, wdata_q} << {off_q, 3'd0};
-  assign wmask_sh = ((ShBytes'(1) << len_q) - ShBytes'(1)) << off_q;
+  assign wmask_sh = ((ShBytes'(1) << len_q[7:0]) - ShBytes'(1)) << off_q;
 
   logic issue_data, issue_pte;
 
@@ -209,7 +239,8 @@ module qaccel_dma
 
   logic pte_arrived, pte_bad;
   assign pte_arrived = rq_live && rq_out.pte && state_q == DmaWaitPte;
-  assign pte_bad     = m_rresp_i != 2'b00 || !pte[PteValid];
+  // A level-0 line is kept whole; its entries are checked when used.
+  assign pte_bad     = m_rresp_i != 2'b00 || (walk_l1_q && !pte[PteValid]);
 
   logic req_bounds;
   assign req_bounds = !req_phys_i &&
@@ -227,7 +258,9 @@ module qaccel_dma
         if (req_valid_i && !req_bounds) state_d = DmaIssue;
       end
       DmaIssue: begin
-        if (pg_hit) begin
+        if (pg_hit && pg_bad) begin
+          state_d = DmaIdle;
+        end else if (pg_hit) begin
           if (write_q ? aw_free : ar_free) begin
             issue_data = 1'b1;
             if (last_blk) state_d = DmaIdle;
@@ -244,8 +277,9 @@ module qaccel_dma
     endcase
   end
 
-  assign rq_push = issue_pte || (issue_data && !write_q);
-  assign wq_push = issue_data && write_q;
+  // A request abandoned by a soft reset raises no valid, so it queues no tag.
+  assign rq_push = !soft_rst_i && (issue_pte || (issue_data && !write_q));
+  assign wq_push = !soft_rst_i && issue_data && write_q;
 
   always_comb begin
     rq_in        = '0;
@@ -254,8 +288,8 @@ module qaccel_dma
     rq_in.phys   = phys_q;
     rq_in.stream = stream_q;
     rq_in.tag    = tag_q;
-    rq_in.lo     = $signed({1'b0, bi_q, 6'd0}) - $signed({4'd0, off_q});
-    rq_in.off    = issue_pte ? pte_addr[5:0] : off_q;
+    rq_in.lo     = $signed({bi_q[9:0], 6'd0}) - $signed({11'd0, off_q});
+    rq_in.off    = pte_addr[5:0];
     rq_in.len    = len_q;
     wq_in        = '{gen: gen_q, phys: phys_q, stream: stream_q};
   end
@@ -284,7 +318,7 @@ module qaccel_dma
       l1_tag_q  <= '0;
       pg_tag_q  <= '0;
       l1_ptr_q  <= '0;
-      pg_ptr_q  <= '0;
+      pg_line_q <= '0;
       err_q        <= 1'b0;
       err_bounds_q <= 1'b0;
       err_phys_q   <= 1'b0;
@@ -314,8 +348,8 @@ module qaccel_dma
       end
 
       if (issue_data) begin
-        blk_q <= blk_q + 64'd64;
-        bi_q  <= bi_q + 3'd1;
+        blk_q <= blk_q + {47'd0, burst, 6'd0};
+        bi_q  <= bi_q + burst;
       end
       if (issue_pte) walk_l1_q <= !l1_hit;
 
@@ -328,9 +362,9 @@ module qaccel_dma
           l1_tag_q[s] <= blk_q[29:21];
           l1_ptr_q[s] <= pte[63:12];
         end else begin
-          pg_vld_q[s] <= 1'b1;
-          pg_tag_q[s] <= blk_q[29:12];
-          pg_ptr_q[s] <= pte[63:12];
+          pg_vld_q[s]  <= 1'b1;
+          pg_tag_q[s]  <= blk_q[29:15];
+          pg_line_q[s] <= m_rdata_i;
         end
       end
 
@@ -340,7 +374,7 @@ module qaccel_dma
         err_bounds_q <= 1'b1;
         err_phys_q   <= 1'b0;
         err_stream_q <= req_stream_i;
-      end else if (pte_arrived && pte_bad) begin
+      end else if ((pte_arrived && pte_bad) || (state_q == DmaIssue && pg_hit && pg_bad)) begin
         err_q        <= 1'b1;
         err_bounds_q <= 1'b0;
         err_phys_q   <= phys_q;
@@ -364,6 +398,7 @@ module qaccel_dma
     if (!rst_ni) begin
       arvalid_q <= 1'b0;
       araddr_q  <= '0;
+      arlen_q   <= '0;
       awvalid_q <= 1'b0;
       awaddr_q  <= '0;
       wvalid_q  <= 1'b0;
@@ -376,16 +411,18 @@ module qaccel_dma
       if (!soft_rst_i && issue_pte) begin
         arvalid_q <= 1'b1;
         araddr_q  <= {pte_addr[63:6], 6'd0};
+        arlen_q   <= '0;
       end else if (!soft_rst_i && issue_data && !write_q) begin
         arvalid_q <= 1'b1;
         araddr_q  <= data_addr;
+        arlen_q   <= 8'(burst - 11'd1);
       end
       if (!soft_rst_i && issue_data && write_q) begin
         awvalid_q <= 1'b1;
         awaddr_q  <= data_addr;
         wvalid_q  <= 1'b1;
-        wbeat_q   <= 512'(wsh >> {bi_q, 9'd0});
-        wstrb_q   <= 64'(wmask_sh >> {bi_q, 6'd0});
+        wbeat_q   <= 512'(wsh >> {bi_q[1:0], 9'd0});
+        wstrb_q   <= 64'(wmask_sh >> {bi_q[1:0], 6'd0});
       end
     end
   end
@@ -393,11 +430,32 @@ module qaccel_dma
   // ---------------------------------------------------------------------
   // Outputs
   // ---------------------------------------------------------------------
+  // Beat position inside its burst; stale bursts are counted too, so the
+  // count stays right across a soft reset.
+  logic [5:0] rbeat_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rbeat_q <= '0;
+    end else if (m_rvalid_i) begin
+      rbeat_q <= m_rlast_i ? 6'd0 : rbeat_q + 6'd1;
+    end
+  end
+
+  // Byte 0 of this beat is range byte lo (negative before the range starts).
+  logic signed [16:0] beat_lo, beat_hi;
+  logic [5:0]         skip;
+  assign beat_lo = rq_out.lo + $signed({5'd0, rbeat_q, 6'd0});
+  assign beat_hi = beat_lo + 17'sd64;
+  assign skip    = beat_lo < 0 ? 6'(-beat_lo) : 6'd0;
+
   assign rd_valid_o = rq_live && !rq_out.pte;
   assign rd_tag_o   = rq_out.tag;
-  assign rd_data_o  = 512'({m_rdata_i, m_rdata_i} >> {rq_out.off, 3'd0});
-  assign rd_lo_o    = rq_out.lo;
-  assign rd_len_o   = rq_out.len;
+  assign rd_data_o  = m_rdata_i >> {skip, 3'd0};
+  assign rd_pos_o   = beat_lo < 0 ? 16'd0 : 16'(beat_lo);
+  assign rd_cnt_o   = 7'((beat_hi > $signed({1'b0, rq_out.len}) ? $signed({1'b0, rq_out.len})
+                                                                  : beat_hi)
+                         - $signed({1'b0, rd_pos_o}));
+  assign rd_last_o  = beat_hi >= $signed({1'b0, rq_out.len});
 
   assign err_valid_o  = err_q;
   assign err_bounds_o = err_bounds_q;
@@ -412,7 +470,7 @@ module qaccel_dma
 
   assign m_arvalid_o = arvalid_q;
   assign m_araddr_o  = araddr_q;
-  assign m_arlen_o   = 8'd0;
+  assign m_arlen_o   = arlen_q;
   assign m_arsize_o  = 3'd6;
   assign m_arburst_o = 2'b01;
   assign m_arid_o    = '0;
@@ -430,8 +488,8 @@ module qaccel_dma
   assign m_wlast_o   = 1'b1;
   assign m_bready_o  = 1'b1;
 
-  // Single-beat bursts with one ID: last and IDs carry no information.
+  // One ID, in-order memory: IDs carry no information.
   logic unused_axi;
-  assign unused_axi = ^{m_rlast_i, m_rid_i, m_bid_i, req_table_i[2:0]};
+  assign unused_axi = ^{m_rid_i, m_bid_i, req_table_i[2:0], rq_out.off[2:0], bi_q[10], rq_count};
 
 endmodule

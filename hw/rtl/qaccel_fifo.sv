@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
-// Small synchronous FIFO with packed storage (flops).  Used for the DMA's
-// in-flight request tags: the memory answers in request order, so a tag
-// pushed when a request is issued is popped by its response.
+// Small synchronous FIFO with packed storage (flops); Depth is a power of 2.
+// Used for the DMA's in-flight request tags: the memory answers in request
+// order, so a tag pushed when a request is issued is popped by its response.
 
 module qaccel_fifo #(
   parameter int unsigned Width = 8,
@@ -15,7 +15,8 @@ module qaccel_fifo #(
   input  logic             pop_i,
   output logic [Width-1:0] data_o,
   output logic             empty_o,
-  output logic             full_o
+  output logic             full_o,
+  output logic [$clog2(Depth):0] count_o
 );
 
   localparam int unsigned PtrW = $clog2(Depth);
@@ -43,5 +44,6 @@ module qaccel_fifo #(
   assign data_o  = mem_q[rd_ptr_q];
   assign empty_o = count_q == '0;
   assign full_o  = count_q == Depth[PtrW:0];
+  assign count_o = count_q;
 
 endmodule

@@ -75,6 +75,8 @@ module qaccel_top
 
   // A C row of int32 is the widest write, the 64-byte record the narrowest.
   localparam int unsigned WrBytes = Cols * 4 > CqeBytes ? Cols * 4 : CqeBytes;
+  // Read tags carry a scratchpad byte address (see qaccel_core).
+  localparam int unsigned TagW    = 24;
 
   localparam logic [31:0] Caps = (32'd1 << CapGemmI32) | (32'd1 << CapRequant) |
                                  (32'd1 << CapPerChannel) | (32'd1 << CapBias) |
@@ -100,17 +102,18 @@ module qaccel_top
   logic [2:0]           req_stream;
   logic [63:0]          req_table, req_x;
   logic [31:0]          req_size;
-  logic [8:0]           req_len;
-  logic [7:0]           req_tag;
+  logic [15:0]          req_len;
+  logic [TagW-1:0]      req_tag;
   logic [WrBytes*8-1:0] req_wdata;
   logic                 rd_valid;
-  logic [7:0]           rd_tag;
+  logic [TagW-1:0]      rd_tag;
   logic [511:0]         rd_data;
-  logic signed [9:0]    rd_lo;
-  logic [8:0]           rd_len;
+  logic [15:0]          rd_pos;
+  logic [6:0]           rd_cnt;
+  logic                 rd_last;
   logic                 err_valid, err_bounds, err_phys;
   logic [2:0]           err_stream;
-  logic                 dma_idle, dma_rd_idle, rd_beat;
+  logic                 dma_idle, dma_rd_idle, dma_wr_room, rd_beat;
   logic [6:0]           wr_bytes;
 
   assign dev_idle = core_idle && dma_idle;
@@ -150,7 +153,7 @@ module qaccel_top
     .irq_o
   );
 
-  qaccel_core #(.Rows(Rows), .Cols(Cols), .WrBytes(WrBytes)) u_core (
+  qaccel_core #(.Rows(Rows), .Cols(Cols), .WrBytes(WrBytes), .TagW(TagW)) u_core (
     .clk_i,
     .rst_ni,
     .soft_rst_i      (soft_rst),
@@ -189,19 +192,21 @@ module qaccel_top
     .rd_valid_i      (rd_valid),
     .rd_tag_i        (rd_tag),
     .rd_data_i       (rd_data),
-    .rd_lo_i         (rd_lo),
-    .rd_len_i        (rd_len),
+    .rd_pos_i        (rd_pos),
+    .rd_cnt_i        (rd_cnt),
+    .rd_last_i       (rd_last),
     .err_valid_i     (err_valid),
     .err_bounds_i    (err_bounds),
     .err_phys_i      (err_phys),
     .err_stream_i    (err_stream),
     .dma_idle_i      (dma_idle),
     .dma_rd_idle_i   (dma_rd_idle),
+    .dma_wr_room_i   (dma_wr_room),
     .rd_beat_i       (rd_beat),
     .wr_bytes_i      (wr_bytes)
   );
 
-  qaccel_dma #(.WrBytes(WrBytes)) u_dma (
+  qaccel_dma #(.WrBytes(WrBytes), .TagW(TagW)) u_dma (
     .clk_i,
     .rst_ni,
     .soft_rst_i   (soft_rst),
@@ -220,14 +225,16 @@ module qaccel_top
     .rd_valid_o   (rd_valid),
     .rd_tag_o     (rd_tag),
     .rd_data_o    (rd_data),
-    .rd_lo_o      (rd_lo),
-    .rd_len_o     (rd_len),
+    .rd_pos_o     (rd_pos),
+    .rd_cnt_o     (rd_cnt),
+    .rd_last_o    (rd_last),
     .err_valid_o  (err_valid),
     .err_bounds_o (err_bounds),
     .err_phys_o   (err_phys),
     .err_stream_o (err_stream),
     .idle_o       (dma_idle),
     .rd_idle_o    (dma_rd_idle),
+    .wr_room_o    (dma_wr_room),
     .rd_beat_o    (rd_beat),
     .wr_bytes_o   (wr_bytes),
     .m_awvalid_o, .m_awready_i, .m_awaddr_o, .m_awlen_o, .m_awsize_o, .m_awburst_o, .m_awid_o,
