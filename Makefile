@@ -90,5 +90,7 @@ driver-lint:
 		! grep -E 'warning:|error:' $(BUILD)/sparse.log
 lint: driver-lint
 
+# Keeps what set-up downloaded and unpacked (build/dl, build/guest, build/src).
 clean:
-	rm -rf $(BUILD)/kmod $(BUILD)/hw $(BUILD)/sim $(BUILD)/lib $(BUILD)/tests $(BUILD)/run
+	find $(BUILD) -mindepth 1 -maxdepth 1 ! -name dl ! -name guest ! -name src \
+		-exec rm -rf {} +
