@@ -4,9 +4,9 @@
 #                      GEMM suite (bench-hw), the CPU comparison (bench-cpu),
 #                      the submission path in the guest (bench-submit), then
 #                      $(BUILD)/bench/results.json, summary.md and *.png
-#                      (bench/report.py).  BENCH_QUICK=1: a fast pass (small
-#                      shapes, fewer jobs); BENCH_BIG=1: every shape at
-#                      every array size (over an hour).
+#                      (bench/bench_report.c).  BENCH_QUICK=1: a fast
+#                      pass (small shapes, fewer jobs); BENCH_BIG=1: every
+#                      shape at every array size (over an hour).
 #   make bench-cpu     the suite's int8 GEMMs on the host CPU: qaccel_ref,
 #                      gemmlowp, oneDNN (one thread); fails on any result
 #                      that differs from qaccel_ref_gemm()
@@ -86,6 +86,11 @@ bench-cpu: $(BENCH_DIR)/bench_cpu
 	OMP_NUM_THREADS=1 $(BENCH_DIR)/bench_cpu --json $(BENCH_DIR)/cpu.jsonl $(BENCH_CPU_ARGS) \
 		| tee $(BENCH_DIR)/cpu.txt
 
+# Merges the runs into results.json, summary.md and the plots (gnuplot).
+$(BENCH_DIR)/bench_report: $(TOP)/bench/bench_report.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $< -o $@
+
 # The guest sees the tree at the same path, so qaccel-bench writes its JSON
 # straight into $(BENCH_DIR).  One guest boot per device memory latency:
 # 200 cycles (the model's default) shows the whole stack; 1 cycle takes the
@@ -116,11 +121,11 @@ bench-submit: all
 # Every part runs even when one fails (its records are then missing from
 # the report); the target fails if any part did.
 .PHONY: bench
-bench: $(BENCH_HW_PROGS) $(BENCH_DIR)/bench_cpu
+bench: $(BENCH_HW_PROGS) $(BENCH_DIR)/bench_cpu $(BENCH_DIR)/bench_report
 	@start=$$(date +%s); fail=0; \
 	$(MAKE) --no-print-directory bench-hw BENCH_HW_ARGS="$(BENCH_HW_ARGS)" || fail=1; \
 	$(MAKE) --no-print-directory bench-cpu || fail=1; \
 	$(MAKE) --no-print-directory bench-submit || fail=1; \
-	python3 $(TOP)/bench/report.py $(BENCH_DIR) "$(BENCH_CMD)" || fail=1; \
+	$(BENCH_DIR)/bench_report $(BENCH_DIR) "$(BENCH_CMD)" || fail=1; \
 	echo "== make bench: $$(( $$(date +%s) - start )) s; $(BENCH_DIR)/results.json," \
 		"summary.md, *.png"; exit $$fail

@@ -1,0 +1,1647 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench_report: merge the runs of `make bench` into results.json, a summary
+ * table and plots.  It only reshapes numbers the benchmarks measured; it
+ * measures nothing.
+ *
+ * usage: bench_report OUTDIR COMMAND
+ * Reads OUTDIR/hw.json (bench_hw, a JSON list), OUTDIR/cpu.jsonl (bench_cpu)
+ * and OUTDIR/submit-RxC-latN.jsonl (qaccel-bench --json in the guest on an
+ * RxC device with memory latency N; may be missing), writes
+ * OUTDIR/results.json, OUTDIR/summary.md (also on stdout) and OUTDIR/<plot>.png
+ * through gnuplot (OUTDIR/plots.gp and its *.dat files).
+ *
+ * The inputs are written by our own programs, so the reader handles only
+ * what they write: flat objects whose values are strings, numbers, true,
+ * false or null.  Anything else is an error that names the file and line.
+ * Numbers are written back in the form results.json has always had:
+ * integers as integers, other numbers as the shortest decimal that reads
+ * back to the same double ("0.240" becomes 0.24).
+ */
+#include <errno.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The documented modeled clock (bench_hw.c) and the memory port's width. */
+#define CLOCK_HZ		1e9
+#define PORT_BYTES_PER_CYCLE	64
+
+enum jtype { J_STR, J_NUM, J_TRUE, J_FALSE, J_NULL };
+
+struct jval {
+	enum jtype type;
+	char *str;		/* J_STR: decoded UTF-8 */
+	double num;		/* J_NUM */
+	long long ival;		/* J_NUM with is_int */
+	bool is_int;		/* no fraction or exponent in the input */
+};
+
+struct field {
+	char *key;
+	struct jval v;
+};
+
+/* One flat object; fields keep the input's order, new keys go last. */
+struct rec {
+	struct field *f;
+	size_t n, cap;
+	char *src;		/* file, for error messages */
+	int line;
+};
+
+struct recs {
+	struct rec **r;
+	size_t n, cap;
+};
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bench_report: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		die("out of memory");
+	return d;
+}
+
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		die("out of memory");
+	va_end(ap);
+	return s;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	return fmt("%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
+}
+
+static void recs_push(struct recs *rs, struct rec *r)
+{
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? 2 * rs->cap : 16;
+		rs->r = xrealloc(rs->r, rs->cap * sizeof(*rs->r));
+	}
+	rs->r[rs->n++] = r;
+}
+
+static void jval_free(struct jval *v)
+{
+	if (v->type == J_STR)
+		free(v->str);
+}
+
+static void rec_free(struct rec *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->f[i].key);
+		jval_free(&r->f[i].v);
+	}
+	free(r->f);
+	free(r->src);
+	free(r);
+}
+
+static struct jval *get(const struct rec *r, const char *key)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->f[i].key, key))
+			return &r->f[i].v;
+	return NULL;
+}
+
+/* Takes ownership of key and v; a key already there keeps its place. */
+static void set(struct rec *r, char *key, struct jval v)
+{
+	struct jval *old = get(r, key);
+
+	if (old) {
+		free(key);
+		jval_free(old);
+		*old = v;
+		return;
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 32;
+		r->f = xrealloc(r->f, r->cap * sizeof(*r->f));
+	}
+	r->f[r->n].key = key;
+	r->f[r->n].v = v;
+	r->n++;
+}
+
+static void set_str(struct rec *r, const char *key, const char *s)
+{
+	set(r, xstrdup(key), (struct jval){ .type = J_STR, .str = xstrdup(s) });
+}
+
+static void set_int(struct rec *r, const char *key, long long i)
+{
+	set(r, xstrdup(key), (struct jval){ .type = J_NUM, .num = (double)i, .ival = i,
+					    .is_int = true });
+}
+
+static const struct jval *need(const struct rec *r, const char *key, enum jtype t)
+{
+	const struct jval *v = get(r, key);
+
+	if (!v)
+		die("%s:%d: record has no \"%s\"", r->src, r->line, key);
+	if (v->type != t)
+		die("%s:%d: \"%s\" is not a %s", r->src, r->line, key,
+		    t == J_NUM ? "number" : "string");
+	return v;
+}
+
+static double num(const struct rec *r, const char *key)
+{
+	return need(r, key, J_NUM)->num;
+}
+
+/* What Python's "%d" made of a number: truncated toward zero. */
+static long long inum(const struct rec *r, const char *key)
+{
+	const struct jval *v = need(r, key, J_NUM);
+
+	return v->is_int ? v->ival : (long long)v->num;
+}
+
+static const char *str(const struct rec *r, const char *key)
+{
+	return need(r, key, J_STR)->str;
+}
+
+static bool truthy(const struct jval *v)
+{
+	switch (v->type) {
+	case J_STR:
+		return v->str[0];
+	case J_NUM:
+		return v->num != 0;
+	case J_TRUE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- JSON reader ---- */
+
+struct parser {
+	const char *p;
+	const char *src;
+	int line;
+};
+
+static void __attribute__((noreturn)) perr(const struct parser *ps, const char *what)
+{
+	die("%s:%d: malformed JSON: %s (at \"%.20s\")", ps->src, ps->line, what, ps->p);
+}
+
+static void skip_ws(struct parser *ps)
+{
+	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r') {
+		if (*ps->p == '\n')
+			ps->line++;
+		ps->p++;
+	}
+}
+
+static void put_utf8(char **buf, size_t *n, size_t *cap, unsigned int cp)
+{
+	if (*n + 5 > *cap) {
+		*cap = *cap * 2 + 16;
+		*buf = xrealloc(*buf, *cap);
+	}
+	if (cp < 0x80) {
+		(*buf)[(*n)++] = cp;
+	} else if (cp < 0x800) {
+		(*buf)[(*n)++] = 0xc0 | cp >> 6;
+		(*buf)[(*n)++] = 0x80 | (cp & 0x3f);
+	} else if (cp < 0x10000) {
+		(*buf)[(*n)++] = 0xe0 | cp >> 12;
+		(*buf)[(*n)++] = 0x80 | ((cp >> 6) & 0x3f);
+		(*buf)[(*n)++] = 0x80 | (cp & 0x3f);
+	} else {
+		(*buf)[(*n)++] = 0xf0 | cp >> 18;
+		(*buf)[(*n)++] = 0x80 | ((cp >> 12) & 0x3f);
+		(*buf)[(*n)++] = 0x80 | ((cp >> 6) & 0x3f);
+		(*buf)[(*n)++] = 0x80 | (cp & 0x3f);
+	}
+}
+
+/* Decodes one UTF-8 sequence at *s; returns the code point or -1. */
+static long get_utf8(const unsigned char **s)
+{
+	const unsigned char *p = *s;
+	int len = p[0] >= 0xf0 && p[0] < 0xf5 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	long cp, min = len == 4 ? 0x10000 : len == 3 ? 0x800 : 0x80;
+
+	if (!len || p[0] >= 0xf5)
+		return -1;
+	cp = p[0] & (0x3f >> (len - 1));
+	for (int i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+		return -1;
+	*s = p + len;
+	return cp;
+}
+
+static int hex4(struct parser *ps)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = *ps->p++;
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			perr(ps, "bad \\u escape");
+	}
+	return v;
+}
+
+static char *parse_string(struct parser *ps)
+{
+	size_t n = 0, cap = 32;
+	char *buf = xrealloc(NULL, cap);
+
+	if (*ps->p != '"')
+		perr(ps, "expected a string");
+	ps->p++;
+	for (;;) {
+		unsigned char c = *ps->p;
+		unsigned int cp;
+
+		if (c == '"') {
+			ps->p++;
+			break;
+		}
+		if (c < 0x20)
+			perr(ps, c ? "control character in a string" : "unterminated string");
+		if (c >= 0x80) {
+			long u = get_utf8((const unsigned char **)&ps->p);
+
+			if (u < 0)
+				perr(ps, "invalid UTF-8 in a string");
+			put_utf8(&buf, &n, &cap, u);
+			continue;
+		}
+		ps->p++;
+		if (c != '\\') {
+			put_utf8(&buf, &n, &cap, c);
+			continue;
+		}
+		switch (*ps->p++) {
+		case '"': cp = '"'; break;
+		case '\\': cp = '\\'; break;
+		case '/': cp = '/'; break;
+		case 'b': cp = '\b'; break;
+		case 'f': cp = '\f'; break;
+		case 'n': cp = '\n'; break;
+		case 'r': cp = '\r'; break;
+		case 't': cp = '\t'; break;
+		case 'u':
+			cp = hex4(ps);
+			if (cp >= 0xd800 && cp < 0xdc00) {
+				unsigned int lo;
+
+				if (ps->p[0] != '\\' || ps->p[1] != 'u')
+					perr(ps, "unpaired surrogate");
+				ps->p += 2;
+				lo = hex4(ps);
+				if (lo < 0xdc00 || lo >= 0xe000)
+					perr(ps, "unpaired surrogate");
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			} else if (cp >= 0xdc00 && cp < 0xe000) {
+				perr(ps, "unpaired surrogate");
+			}
+			if (!cp)
+				perr(ps, "\\u0000 in a string");
+			break;
+		default:
+			ps->p--;
+			perr(ps, "bad escape");
+		}
+		put_utf8(&buf, &n, &cap, cp);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static struct jval parse_number(struct parser *ps)
+{
+	const char *s = ps->p, *q = s;
+	struct jval v = { .type = J_NUM, .is_int = true };
+	char *end;
+
+	if (*q == '-')
+		q++;
+	if (*q == '0')
+		q++;
+	else if (is_digit(*q))
+		while (is_digit(*q))
+			q++;
+	else
+		perr(ps, "expected a value");
+	if (*q == '.') {
+		v.is_int = false;
+		if (!is_digit(*++q))
+			perr(ps, "bad number");
+		while (is_digit(*q))
+			q++;
+	}
+	if (*q == 'e' || *q == 'E') {
+		v.is_int = false;
+		q++;
+		if (*q == '+' || *q == '-')
+			q++;
+		if (!is_digit(*q))
+			perr(ps, "bad number");
+		while (is_digit(*q))
+			q++;
+	}
+	errno = 0;
+	if (v.is_int) {
+		v.ival = strtoll(s, &end, 10);
+		v.num = (double)v.ival;
+	} else {
+		v.num = strtod(s, &end);
+	}
+	if (errno == ERANGE && (v.is_int || v.num != 0))
+		perr(ps, "number out of range");
+	ps->p = q;
+	return v;
+}
+
+static struct jval parse_value(struct parser *ps)
+{
+	static const struct {
+		const char *word;
+		enum jtype type;
+	} words[] = { { "true", J_TRUE }, { "false", J_FALSE }, { "null", J_NULL } };
+
+	if (*ps->p == '"')
+		return (struct jval){ .type = J_STR, .str = parse_string(ps) };
+	if (*ps->p == '{' || *ps->p == '[')
+		perr(ps, "nested objects and lists are not supported");
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t n = strlen(words[i].word);
+
+		if (!strncmp(ps->p, words[i].word, n)) {
+			ps->p += n;
+			return (struct jval){ .type = words[i].type };
+		}
+	}
+	return parse_number(ps);
+}
+
+static struct rec *parse_object(struct parser *ps)
+{
+	struct rec *r = xrealloc(NULL, sizeof(*r));
+
+	*r = (struct rec){ .src = xstrdup(ps->src), .line = ps->line };
+	if (*ps->p != '{')
+		perr(ps, "expected an object");
+	ps->p++;
+	skip_ws(ps);
+	if (*ps->p == '}') {
+		ps->p++;
+		return r;
+	}
+	for (;;) {
+		char *key;
+
+		skip_ws(ps);
+		key = parse_string(ps);
+		skip_ws(ps);
+		if (*ps->p != ':') {
+			free(key);
+			perr(ps, "expected ':'");
+		}
+		ps->p++;
+		skip_ws(ps);
+		set(r, key, parse_value(ps));
+		skip_ws(ps);
+		if (*ps->p == '}')
+			break;
+		if (*ps->p != ',')
+			perr(ps, "expected ',' or '}'");
+		ps->p++;
+	}
+	ps->p++;
+	return r;
+}
+
+/* The whole file, NUL-terminated; NULL if it does not exist. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0, cap = 0, got;
+	char *buf = NULL;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return NULL;
+		die("%s: %s", path, strerror(errno));
+	}
+	do {
+		if (cap - n < 4096) {
+			cap = cap * 2 + 65536;
+			buf = xrealloc(buf, cap);
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got);
+	if (ferror(f))
+		die("%s: read error", path);
+	fclose(f);
+	if (memchr(buf, '\0', n))
+		die("%s: NUL byte in the file", path);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A JSON list of flat objects (bench_hw --json); a missing file is empty. */
+static void load_list(const char *path, struct recs *out)
+{
+	char *buf = slurp(path);
+	struct parser ps = { .p = buf, .src = path, .line = 1 };
+
+	if (!buf)
+		return;
+	skip_ws(&ps);
+	if (*ps.p != '[')
+		perr(&ps, "expected a list");
+	ps.p++;
+	skip_ws(&ps);
+	if (*ps.p == ']') {
+		ps.p++;
+	} else {
+		for (;;) {
+			skip_ws(&ps);
+			recs_push(out, parse_object(&ps));
+			skip_ws(&ps);
+			if (*ps.p == ']') {
+				ps.p++;
+				break;
+			}
+			if (*ps.p != ',')
+				perr(&ps, "expected ',' or ']'");
+			ps.p++;
+		}
+	}
+	skip_ws(&ps);
+	if (*ps.p)
+		perr(&ps, "extra data after the list");
+	free(buf);
+}
+
+/* One object per line; lines not starting with '{' are not records. */
+static void load_lines(const char *path, struct recs *out)
+{
+	char *buf = slurp(path), *line, *next;
+	int lineno = 1;
+
+	if (!buf)
+		return;
+	for (line = buf; line && *line; line = next, lineno++) {
+		struct parser ps = { .src = path, .line = lineno };
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		ps.p = line;
+		skip_ws(&ps);
+		if (*ps.p != '{')
+			continue;
+		recs_push(out, parse_object(&ps));
+		skip_ws(&ps);
+		if (*ps.p)
+			perr(&ps, "extra data after the object");
+	}
+	free(buf);
+}
+
+/* ---- number formatting ---- */
+
+/* The shortest decimal that reads back as v, in Python's repr() form. */
+static void float_repr(double v, char *out, size_t size)
+{
+	char buf[40], digits[24], *d = digits, *e;
+	int exp, nd;
+
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*e", prec - 1, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	e = strchr(buf, 'e');
+	exp = atoi(e + 1);
+	for (const char *p = buf; p < e; p++)
+		if (is_digit(*p))
+			*d++ = *p;
+	while (d > digits + 1 && d[-1] == '0')
+		d--;
+	*d = '\0';
+	nd = d - digits;
+	const char *sign = buf[0] == '-' ? "-" : "";
+
+	if (exp < -4 || exp >= 16) {
+		snprintf(out, size, "%s%c%s%.*se%c%02d", sign, digits[0], nd > 1 ? "." : "",
+			 nd - 1, digits + 1, exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+	} else if (exp < 0) {
+		snprintf(out, size, "%s0.%0*d%s", sign, -exp - 1, 0, digits);
+		if (exp == -1)	/* "%0*d" with width 0 still prints one zero */
+			snprintf(out, size, "%s0.%s", sign, digits);
+	} else if (nd <= exp + 1) {
+		snprintf(out, size, "%s%s%0*d.0", sign, digits, exp + 1 - nd, 0);
+		if (nd == exp + 1)
+			snprintf(out, size, "%s%s.0", sign, digits);
+	} else {
+		snprintf(out, size, "%s%.*s.%s", sign, exp + 1, digits, digits + exp + 1);
+	}
+}
+
+/* str() of a value as Python printed it into a table cell. */
+static char *py_str(const struct jval *v)
+{
+	char buf[48];
+
+	switch (v->type) {
+	case J_STR:
+		return xstrdup(v->str);
+	case J_NUM:
+		if (v->is_int)
+			return fmt("%lld", v->ival);
+		float_repr(v->num, buf, sizeof(buf));
+		return xstrdup(buf);
+	case J_TRUE:
+		return xstrdup("True");
+	case J_FALSE:
+		return xstrdup("False");
+	default:
+		return xstrdup("None");
+	}
+}
+
+static char *cell(const struct rec *r, const char *key)
+{
+	const struct jval *v = get(r, key);
+
+	if (!v)
+		die("%s:%d: record has no \"%s\"", r->src, r->line, key);
+	return py_str(v);
+}
+
+/* Thousands separators in the leading run of digits (takes s). */
+static char *group(char *s)
+{
+	size_t lead = s[0] == '-', nd = strspn(s + lead, "0123456789");
+	char *out = xrealloc(NULL, strlen(s) + nd / 3 + 1), *o = out;
+
+	memcpy(o, s, lead);
+	o += lead;
+	for (size_t i = 0; i < nd; i++) {
+		if (i && (nd - i) % 3 == 0)
+			*o++ = ',';
+		*o++ = s[lead + i];
+	}
+	strcpy(o, s + lead + nd);
+	free(s);
+	return out;
+}
+
+/* "{:,}" of a number as Python formatted it. */
+static char *grouped(const struct jval *v)
+{
+	return group(py_str(v));
+}
+
+static char *shape(const struct rec *r)
+{
+	return fmt("%lldx%lldx%lld", inum(r, "m"), inum(r, "n"), inum(r, "k"));
+}
+
+static bool shape_is(const struct rec *r, const char *s)
+{
+	char *sh = shape(r);
+	bool eq = !strcmp(sh, s);
+
+	free(sh);
+	return eq;
+}
+
+/* ---- JSON writer (the layout of Python's json.dump(indent=1)) ---- */
+
+static void write_jstr(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	while (*p) {
+		unsigned char c = *p;
+		long cp;
+
+		if (c >= 0x80) {
+			cp = get_utf8(&p);
+			if (cp >= 0x10000) {
+				cp -= 0x10000;
+				fprintf(f, "\\u%04lx\\u%04lx", 0xd800 + (cp >> 10),
+					0xdc00 + (cp & 0x3ff));
+			} else {
+				fprintf(f, "\\u%04lx", cp);
+			}
+			continue;
+		}
+		p++;
+		switch (c) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(f, "\\u%04x", c);
+			else
+				fputc(c, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void write_jval(FILE *f, const struct jval *v)
+{
+	char *s;
+
+	if (v->type == J_STR) {
+		write_jstr(f, v->str);
+		return;
+	}
+	if (v->type == J_NUM) {
+		s = py_str(v);
+		fputs(s, f);
+		free(s);
+		return;
+	}
+	fputs(v->type == J_TRUE ? "true" : v->type == J_FALSE ? "false" : "null", f);
+}
+
+static void write_rec(FILE *f, const struct rec *r, int indent)
+{
+	if (!r->n) {
+		fputs("{}", f);
+		return;
+	}
+	fputs("{\n", f);
+	for (size_t i = 0; i < r->n; i++) {
+		fprintf(f, "%*s", indent + 1, "");
+		write_jstr(f, r->f[i].key);
+		fputs(": ", f);
+		write_jval(f, &r->f[i].v);
+		fputs(i + 1 < r->n ? ",\n" : "\n", f);
+	}
+	fprintf(f, "%*s}", indent, "");
+}
+
+/* ---- the report ---- */
+
+struct machine {
+	char *uname;
+	char *cpu;
+	long cores;
+};
+
+struct report {
+	const char *out;
+	const char *command;
+	char date[32];
+	struct machine m;
+	struct recs hw, cpu, subr, sub, ratios;
+};
+
+static char *cpuinfo_field(char *buf, const char *key)
+{
+	for (char *line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		size_t len = strcspn(line, "\n"), kl;
+		char *colon = memchr(line, ':', len), *k = line, *v, *ve;
+
+		if (!colon)
+			continue;
+		while (k < colon && (*k == ' ' || *k == '\t'))
+			k++;
+		for (kl = colon - k; kl && (k[kl - 1] == ' ' || k[kl - 1] == '\t'); kl--)
+			;
+		if (kl != strlen(key) || strncmp(k, key, kl))
+			continue;
+		for (v = colon + 1, ve = line + len; v < ve && (*v == ' ' || *v == '\t'); v++)
+			;
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
+			ve--;
+		return fmt("%.*s", (int)(ve - v), v);
+	}
+	return NULL;
+}
+
+static void machine_info(struct machine *m)
+{
+	char *info = slurp("/proc/cpuinfo");
+	char *model = info ? cpuinfo_field(info, "model name") : NULL;
+	char *family = info ? cpuinfo_field(info, "cpu family") : NULL;
+	char *mod = info ? cpuinfo_field(info, "model") : NULL;
+	struct utsname u;
+
+	/* Virtual machines often report only "AMD EPYC": family and model say which. */
+	m->cpu = fmt("%s (family %s, model %s)", model ? model : "unknown",
+		     family ? family : "?", mod ? mod : "?");
+	free(model);
+	free(family);
+	free(mod);
+	free(info);
+	if (uname(&u))
+		die("uname: %s", strerror(errno));
+	/*
+	 * System, node, release, version, machine and processor, the form
+	 * results.json has always had; the processor is empty on Linux
+	 * (`uname -p` says "unknown").
+	 */
+	m->uname = fmt("%s %s %s %s %s ", u.sysname, u.nodename, u.release, u.version,
+		       u.machine);
+	m->cores = sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static void table_head(FILE *o, int n, const char *const *head)
+{
+	fputc('|', o);
+	for (int i = 0; i < n; i++)
+		fprintf(o, " %s |", head[i]);
+	fputs("\n|", o);
+	for (int i = 0; i < n; i++)
+		fprintf(o, " %s |", i < 2 ? "---" : "---:");
+	fputc('\n', o);
+}
+
+/* One table row; takes (and frees) n malloc'd cells. */
+static void table_row(FILE *o, int n, ...)
+{
+	va_list ap;
+
+	va_start(ap, n);
+	fputc('|', o);
+	for (int i = 0; i < n; i++) {
+		char *c = va_arg(ap, char *);
+
+		fprintf(o, " %s |", c);
+		free(c);
+	}
+	fputc('\n', o);
+	va_end(ap);
+}
+
+#define HEAD(o, ...) do {						\
+	static const char *const h_[] = { __VA_ARGS__ };		\
+	table_head(o, sizeof(h_) / sizeof(h_[0]), h_);			\
+} while (0)
+
+static const struct rec *hw_at(const struct report *rp, const char *array, const char *sh)
+{
+	for (size_t i = 0; i < rp->hw.n; i++)
+		if (!strcmp(str(rp->hw.r[i], "array"), array) && shape_is(rp->hw.r[i], sh))
+			return rp->hw.r[i];
+	return NULL;
+}
+
+/* The last 16x16 run of a shape (the modeled accelerator beside the CPU). */
+static const struct rec *acc_at(const struct report *rp, const char *sh)
+{
+	const struct rec *a = NULL;
+
+	for (size_t i = 0; i < rp->hw.n; i++)
+		if (!strcmp(str(rp->hw.r[i], "array"), "16x16") && shape_is(rp->hw.r[i], sh))
+			a = rp->hw.r[i];
+	return a;
+}
+
+static void targets(FILE *o, const struct report *rp)
+{
+	static const char *const bw_shapes[] = { "1x4096x4096", "1x1024x1024" };
+	const struct rec *r;
+	bool any = false;
+
+#define TARGET_HEAD() do {						\
+	if (!any)							\
+		fputs("\n### Targets\n\n", o);				\
+	if (!any)							\
+		HEAD(o, "target", "wanted", "measured", "verdict");	\
+	any = true;							\
+} while (0)
+
+	r = hw_at(rp, "16x16", "512x512x512");
+	if (r) {
+		double u = num(r, "utilization") * 100;
+
+		TARGET_HEAD();
+		table_row(o, 4, xstrdup("utilization at 512^3 on 16x16"), xstrdup(">= 90 %"),
+			  fmt("%.1f %%", u),
+			  u >= 90 ? xstrdup("met") : fmt("missed by %.1f points", 90 - u));
+	}
+	for (int i = 0; i < 2; i++) {
+		r = hw_at(rp, "16x16", bw_shapes[i]);
+		if (!r)
+			continue;
+		double b = num(r, "bandwidth_fraction") * 100;
+
+		TARGET_HEAD();
+		table_row(o, 4, fmt("batch-1 bandwidth (%s, 16x16)", bw_shapes[i]),
+			  xstrdup(">= 85 % of 64 B/cycle"), fmt("%.1f %%", b),
+			  b >= 85 ? xstrdup("met") : fmt("missed by %.1f points", 85 - b));
+		break;
+	}
+	for (size_t i = 0; i < rp->ratios.n; i++) {
+		const struct rec *q = rp->ratios.r[i];
+
+		if (num(q, "depth") != 64)
+			continue;
+		double x = num(q, "uring_over_ioctl");
+		char *job = cell(q, "job"), *arr = cell(q, "device_array");
+
+		TARGET_HEAD();
+		table_row(o, 4, fmt("io_uring / ioctl jobs/s, %s, depth 64, %s device, latency %lld",
+				    job, arr, inum(q, "device_latency")),
+			  xstrdup(">= 3x"), fmt("%.2fx", x),
+			  x >= 3 ? xstrdup("met") :
+			  fmt("missed (%.0f %% of the target)", 100 * x / 3));
+		free(job);
+		free(arr);
+	}
+#undef TARGET_HEAD
+}
+
+/* Sums over the GEMM runs of one array size (the simulator's speed). */
+struct speed {
+	const char *array;
+	struct jval cycles, macs;	/* kept as Python summed them */
+	double wall;
+};
+
+static void jsum(struct jval *acc, const struct jval *v)
+{
+	if (acc->is_int && v->is_int) {
+		acc->ival += v->ival;
+		acc->num = (double)acc->ival;
+	} else {
+		acc->num += v->num;
+		acc->is_int = false;
+	}
+}
+
+static size_t speeds(const struct report *rp, struct speed *sp)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rp->hw.n; i++) {
+		const struct rec *x = rp->hw.r[i];
+		const char *a = str(x, "array");
+		size_t j;
+
+		for (j = 0; j < n && strcmp(sp[j].array, a); j++)
+			;
+		if (j == n)
+			sp[n++] = (struct speed){ .array = a,
+				.cycles = { .type = J_NUM, .is_int = true },
+				.macs = { .type = J_NUM, .is_int = true } };
+		jsum(&sp[j].cycles, need(x, "cycles", J_NUM));
+		jsum(&sp[j].macs, need(x, "macs", J_NUM));
+		sp[j].wall += num(x, "wall_s");
+	}
+	return n;
+}
+
+static char *summary(const struct report *rp)
+{
+	struct speed *sp = xrealloc(NULL, (rp->hw.n + 1) * sizeof(*sp));
+	size_t len, nsp;
+	char *md;
+	FILE *o = open_memstream(&md, &len);
+
+	if (!o)
+		die("open_memstream: %s", strerror(errno));
+	fprintf(o, "Command: `%s`  \n", rp->command);
+	fprintf(o, "Machine: %s; CPU %s, %ld cores; %s\n\n", rp->m.uname, rp->m.cpu, rp->m.cores,
+		rp->date);
+	fprintf(o, "### GEMM on the RTL (modeled clock %.0f GHz)\n\n", CLOCK_HZ / 1e9);
+	HEAD(o, "array", "M x N x K", "cycles", "util %", "DMA MiB", "bw %", "busy %",
+	     "DMA stall %", "ops/cycle", "ops/byte", "modeled TOPS", "sim kcycles/s",
+	     "sim MMAC/s", "wall s");
+	for (size_t i = 0; i < rp->hw.n; i++) {
+		const struct rec *x = rp->hw.r[i];
+		double cyc = num(x, "cycles"), div = cyc > 1 ? cyc : 1;
+
+		table_row(o, 14, cell(x, "array"), shape(x), grouped(need(x, "cycles", J_NUM)),
+			  fmt("%.1f", 100 * num(x, "utilization")),
+			  fmt("%.2f", (num(x, "dma_read_bytes") + num(x, "dma_write_bytes")) /
+			      1048576.0),
+			  fmt("%.1f", 100 * num(x, "bandwidth_fraction")),
+			  fmt("%.1f", 100 * num(x, "busy_cycles") / div),
+			  fmt("%.1f", 100 * num(x, "dma_stall_cycles") / div),
+			  fmt("%.1f", num(x, "ops_per_cycle")), fmt("%.1f", num(x, "op_intensity")),
+			  fmt("%.3f", num(x, "modeled_tops")),
+			  fmt("%.0f", num(x, "sim_cycles_per_s") / 1e3),
+			  fmt("%.1f", num(x, "sim_macs_per_s") / 1e6), fmt("%.1f", num(x, "wall_s")));
+	}
+	fputs("\n### Simulator speed (all GEMM runs of a size together)\n\n", o);
+	HEAD(o, "array", "simulated cycles", "wall s", "cycles/s", "MACs/s");
+	nsp = speeds(rp, sp);
+	for (size_t i = 0; i < nsp; i++) {
+		double w = sp[i].wall;
+
+		table_row(o, 5, xstrdup(sp[i].array), grouped(&sp[i].cycles), fmt("%.1f", w),
+			  group(fmt("%.0f", w ? sp[i].cycles.num / w : 0)),
+			  group(fmt("%.0f", w ? sp[i].macs.num / w : 0)));
+	}
+	free(sp);
+	if (rp->sub.n) {
+		fputs("\n### Submission path (guest under TCG, qaccel-bench)\n\n", o);
+		HEAD(o, "device", "mem latency", "path", "job", "depth", "jobs/s", "p50 us",
+		     "p99 us", "syscalls/job", "guest CPU us/job");
+		for (size_t i = 0; i < rp->sub.n; i++) {
+			const struct rec *x = rp->sub.r[i];
+			const struct jval *sc = get(x, "syscalls_per_job");
+			const struct jval *cu = get(x, "cpu_us_per_job");
+
+			table_row(o, 10, cell(x, "device_array"), cell(x, "device_latency"),
+				  cell(x, "path"), cell(x, "job"), cell(x, "depth"),
+				  group(fmt("%.0f", num(x, "jobs_per_s"))),
+				  fmt("%.1f", num(x, "p50_us")), fmt("%.1f", num(x, "p99_us")),
+				  fmt("%.3f", sc ? need(x, "syscalls_per_job", J_NUM)->num : 0.0),
+				  fmt("%.1f", cu ? need(x, "cpu_us_per_job", J_NUM)->num : 0.0));
+		}
+		fputc('\n', o);
+		HEAD(o, "device", "mem latency", "job", "depth", "io_uring / ioctl");
+		for (size_t i = 0; i < rp->ratios.n; i++) {
+			const struct rec *q = rp->ratios.r[i];
+
+			table_row(o, 5, cell(q, "device_array"), cell(q, "device_latency"),
+				  cell(q, "job"), cell(q, "depth"),
+				  fmt("%.2fx", num(q, "uring_over_ioctl")));
+		}
+	} else {
+		fputs("\n### Submission path: not measured (no build/tools/qaccel-bench or the "
+		      "guest run failed)\n", o);
+	}
+	if (rp->cpu.n) {
+		fputs("\n### CPU on the host (one thread) vs the modeled 16x16 accelerator\n\n", o);
+		HEAD(o, "impl", "M x N x K", "zp A/B", "wall us", "GOPS", "qaccel 16x16 us @1 GHz",
+		     "vs ref");
+		for (size_t i = 0; i < rp->cpu.n; i++) {
+			const struct rec *x = rp->cpu.r[i];
+			char *sh = shape(x);
+			char *zp = fmt("%lld/%lld", inum(x, "a_zero_point"), inum(x, "b_zero_point"));
+			const struct rec *a;
+
+			if (!get(x, "wall_s")) {
+				const struct jval *st = get(x, "status");
+
+				table_row(o, 7, cell(x, "impl"), sh, zp,
+					  st ? py_str(st) : xstrdup("?"), xstrdup(""), xstrdup(""),
+					  xstrdup(""));
+				continue;
+			}
+			a = acc_at(rp, sh);
+			const struct jval *ok = get(x, "correct");
+
+			if (!ok)
+				die("%s:%d: record has no \"correct\"", x->src, x->line);
+			table_row(o, 7, cell(x, "impl"), sh, zp, fmt("%.1f", num(x, "wall_s") * 1e6),
+				  fmt("%.2f", num(x, "gops")),
+				  a ? fmt("%.1f", num(a, "cycles") / CLOCK_HZ * 1e6) : xstrdup(""),
+				  xstrdup(truthy(ok) ? "bit-exact" : "DIFFERS"));
+		}
+	}
+	targets(o, rp);
+	if (fclose(o))
+		die("open_memstream: %s", strerror(errno));
+	return md;
+}
+
+static FILE *xfopen(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	return f;
+}
+
+static void xfclose(FILE *f, const char *path)
+{
+	if (ferror(f) | fclose(f))
+		die("%s: write error", path);
+}
+
+static void write_results(const struct report *rp)
+{
+	char *path = join(rp->out, "results.json"), cl[48];
+	FILE *f = xfopen(path);
+	const struct recs *parts[] = { &rp->hw, &rp->sub, &rp->ratios, &rp->cpu };
+	size_t total = rp->hw.n + rp->sub.n + rp->ratios.n + rp->cpu.n, k = 0;
+
+	fputs("{\n \"command\": ", f);
+	write_jstr(f, rp->command);
+	fputs(",\n \"machine\": {\n  \"uname\": ", f);
+	write_jstr(f, rp->m.uname);
+	fputs(",\n  \"cpu\": ", f);
+	write_jstr(f, rp->m.cpu);
+	fprintf(f, ",\n  \"cores\": %ld\n },\n \"date\": ", rp->m.cores);
+	write_jstr(f, rp->date);
+	float_repr(CLOCK_HZ, cl, sizeof(cl));
+	fprintf(f, ",\n \"modeled_clock_hz\": %s,\n \"records\": %s", cl, total ? "[\n" : "[]");
+	for (size_t p = 0; p < 4; p++) {
+		for (size_t i = 0; i < parts[p]->n; i++) {
+			fputs("  ", f);
+			write_rec(f, parts[p]->r[i], 2);
+			fputs(++k < total ? ",\n" : "\n ]", f);
+		}
+	}
+	fputs("\n}\n", f);
+	xfclose(f, path);
+	free(path);
+}
+
+/* "RxC" into rows and columns; false if it is not that. */
+static bool array_dims(const char *a, int *rows, int *cols)
+{
+	char *end;
+
+	*rows = strtol(a, &end, 10);
+	if (end == a || *end != 'x')
+		return false;
+	a = end + 1;
+	*cols = strtol(a, &end, 10);
+	return end != a && !*end;
+}
+
+static int cmp_array(const void *pa, const void *pb)
+{
+	const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+	int d = atoi(a) - atoi(b);
+
+	return d ? d : strcmp(a, b);
+}
+
+/* What every plot shares: the script being written and the array sizes. */
+struct plotctx {
+	const struct report *rp;
+	const char *out;
+	FILE *gp;
+	const char **arrays;	/* distinct hw "array" values, smallest first */
+	size_t na;
+};
+
+/* Distinct "RxC" shapes of recs in order of first appearance. */
+static size_t distinct_shapes(const struct recs *rs, char **shapes)
+{
+	size_t ns = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		char *sh = shape(rs->r[i]);
+		size_t j;
+
+		for (j = 0; j < ns && strcmp(shapes[j], sh); j++)
+			;
+		if (j == ns)
+			shapes[ns++] = sh;
+		else
+			free(sh);
+	}
+	return ns;
+}
+
+/* The foot of every plot: command, machine, kernel release. */
+static void plot_header(const struct plotctx *pc)
+{
+	const struct machine *m = &pc->rp->m;
+	char *u = xstrdup(m->uname), *save = NULL, *rel = strtok_r(u, " \t\n", &save), *foot;
+
+	for (int i = 0; rel && i < 2; i++)
+		rel = strtok_r(NULL, " \t\n", &save);
+	if (!rel)
+		die("uname \"%s\" has no release", m->uname);
+	foot = fmt("%s | %s, %ld cores | %s", pc->rp->command, m->cpu, m->cores, rel);
+	free(u);
+	/* The foot is a gnuplot string. */
+	for (char *p = foot; *p; p++)
+		if (*p == '"')
+			*p = '\'';
+	fputs("if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
+	      "  set terminal pngcairo size 900,600 font \",9\"\n"
+	      "} else {\n"
+	      "  set terminal png size 900,600\n"
+	      "}\n"
+	      "set termoption noenhanced\n"
+	      "set key outside right\n"
+	      "set grid\n", pc->gp);
+	fprintf(pc->gp, "set label 99 \"%s\" at screen 0.01, screen 0.015 font \",7\"\n", foot);
+	fputs("set bmargin 5\n", pc->gp);
+	free(foot);
+}
+
+/* Roofline: one file per array size of (intensity, ops/cycle, label). */
+static void plot_roofline(const struct plotctx *pc)
+{
+	const struct recs *hw = &pc->rp->hw;
+	FILE *gp = pc->gp;
+
+	for (size_t j = 0; j < pc->na; j++) {
+		char *name = fmt("roofline-%s.dat", pc->arrays[j]), *path = join(pc->out, name);
+		FILE *f = xfopen(path);
+
+		for (size_t i = 0; i < hw->n; i++) {
+			const struct rec *x = hw->r[i];
+			char *sh;
+
+			if (strcmp(str(x, "array"), pc->arrays[j]))
+				continue;
+			sh = shape(x);
+			fprintf(f, "%g %g %s\n", num(x, "op_intensity"), num(x, "ops_per_cycle"), sh);
+			free(sh);
+		}
+		xfclose(f, path);
+		free(path);
+		free(name);
+	}
+	fprintf(gp, "set output \"%s/roofline.png\"\n", pc->out);
+	fputs("set title \"Roofline: achieved ops/cycle (2 per MAC) vs DMA operational intensity\"\n"
+	      "set logscale xy\n"
+	      "set xlabel \"operations per DMA byte\"\n"
+	      "set ylabel \"operations per cycle\"\n"
+	      "set xrange [0.5:2000]\n"
+	      "set yrange [1:4096]\n"
+	      "min(a,b) = a < b ? a : b\n"
+	      "plot ", gp);
+	for (size_t j = 0; j < pc->na; j++) {
+		const char *a = pc->arrays[j];
+		int rows, cols, lc = j + 1, peak;
+
+		array_dims(a, &rows, &cols);
+		peak = 2 * rows * cols;
+		fprintf(gp, "%smin(%d, %d*x) lc %d dt 2 title \"%s roof (peak %d, 64 B/cycle)\"",
+			j ? ", \\\n  " : "", peak, PORT_BYTES_PER_CYCLE, lc, a, peak);
+		fprintf(gp, ", \\\n  \"%s/roofline-%s.dat\" using 1:2 with points pt 7 lc %d "
+			"title \"%s runs\"", pc->out, a, lc, a);
+		fprintf(gp, ", \\\n  \"%s/roofline-%s.dat\" using 1:2:3 with labels offset 0.5,0.5 "
+			"left font \",6\" tc lt %d notitle", pc->out, a, lc);
+	}
+	fputs("\nunset logscale\nset xrange [*:*]\nset yrange [*:*]\n", gp);
+}
+
+/* Utilization per shape and array size. */
+static void plot_utilization(const struct plotctx *pc)
+{
+	const struct recs *hw = &pc->rp->hw;
+	char **shapes = xrealloc(NULL, (hw->n + 1) * sizeof(*shapes));
+	size_t ns = distinct_shapes(hw, shapes);
+	char *path = join(pc->out, "util.dat");
+	FILE *f = xfopen(path);
+
+	fputs("shape", f);
+	for (size_t j = 0; j < pc->na; j++)
+		fprintf(f, " %s", pc->arrays[j]);
+	fputc('\n', f);
+	for (size_t s = 0; s < ns; s++) {
+		fputs(shapes[s], f);
+		for (size_t j = 0; j < pc->na; j++) {
+			const struct rec *r = hw_at(pc->rp, pc->arrays[j], shapes[s]);
+
+			if (r)
+				fprintf(f, " %g", 100 * num(r, "utilization"));
+			else
+				fputs(" NaN", f);
+		}
+		fputc('\n', f);
+		free(shapes[s]);
+	}
+	xfclose(f, path);
+	free(path);
+	free(shapes);
+	fprintf(pc->gp, "set output \"%s/utilization.png\"\n", pc->out);
+	fputs("set title \"Array utilization (MACs / (cycles x PEs)) per GEMM shape\"\n"
+	      "set style data histograms\n"
+	      "set style histogram clustered gap 1\n"
+	      "set style fill solid 0.8\n"
+	      "set xtics rotate by -30\n"
+	      "set yrange [0:100]\n"
+	      "set xlabel \"\"\n"
+	      "set ylabel \"utilization %\"\n"
+	      "plot ", pc->gp);
+	for (size_t j = 0; j < pc->na; j++)
+		fprintf(pc->gp, "%s\"%s/util.dat\" using %zu:xtic(1) title columnheader",
+			j ? ", " : "", pc->out, j + 2);
+	fputs("\nset xtics norotate\nset yrange [*:*]\nset style data points\n", pc->gp);
+}
+
+static void plot_simspeed(const struct plotctx *pc)
+{
+	const struct recs *hw = &pc->rp->hw;
+	char *path = join(pc->out, "simspeed.dat");
+	FILE *f = xfopen(path);
+
+	for (size_t j = 0; j < pc->na; j++) {
+		struct jval cyc = { .type = J_NUM, .is_int = true }, macs = cyc;
+		double w = 0;
+
+		for (size_t i = 0; i < hw->n; i++) {
+			const struct rec *x = hw->r[i];
+
+			if (strcmp(str(x, "array"), pc->arrays[j]))
+				continue;
+			w += num(x, "wall_s");
+			jsum(&cyc, need(x, "cycles", J_NUM));
+			jsum(&macs, need(x, "macs", J_NUM));
+		}
+		if (!w)
+			w = 1;
+		fprintf(f, "%s %g %g\n", pc->arrays[j], cyc.num / w, macs.num / w);
+	}
+	xfclose(f, path);
+	free(path);
+	fprintf(pc->gp, "set output \"%s/simspeed.png\"\n", pc->out);
+	fputs("set title \"Simulator speed (Verilator, one thread): simulated cycles and MACs "
+	      "per wall second\"\n"
+	      "set style data histograms\n"
+	      "set style histogram clustered gap 1\n"
+	      "set logscale y\n"
+	      "set ylabel \"per wall second\"\n"
+	      "set xlabel \"array\"\n", pc->gp);
+	fprintf(pc->gp, "plot \"%s/simspeed.dat\" using 2:xtic(1) title \"cycles/s\", "
+		"\"\" using 3 title \"MACs/s\"\n", pc->out);
+	fputs("unset logscale\nset style data points\n", pc->gp);
+}
+
+static bool same_series(const struct rec *x, long long lat, const char *path, const char *job)
+{
+	return inum(x, "device_latency") == lat && !strcmp(str(x, "path"), path) &&
+	       !strcmp(str(x, "job"), job);
+}
+
+/* Jobs/s vs depth at one memory latency: one line per (path, job). */
+static void plot_submit_latency(const struct plotctx *pc, long long lat)
+{
+	const struct recs *sub = &pc->rp->sub;
+	FILE *gp = pc->gp;
+	bool first = true;
+
+	fprintf(gp, "set output \"%s/submit-lat%lld.png\"\n", pc->out, lat);
+	fprintf(gp, "set title \"Jobs per second vs queue depth: guest under TCG, %s device, "
+		"memory latency %lld cycles\"\n", str(sub->r[0], "device_array"), lat);
+	fputs("set logscale xy\nset xlabel \"queue depth\"\nset ylabel \"jobs/s\"\n"
+	      "set xrange [0.7:100]\nplot ", gp);
+	for (size_t i = 0; i < sub->n; i++) {
+		const char *p = str(sub->r[i], "path"), *job = str(sub->r[i], "job");
+		char *name, *path;
+		size_t k;
+		FILE *f;
+
+		for (k = 0; k < i && !same_series(sub->r[k], lat, p, job); k++)
+			;
+		if (k < i || inum(sub->r[i], "device_latency") != lat)
+			continue;
+		name = fmt("submit-lat%lld-%s-%s.dat", lat, p, job);
+		path = join(pc->out, name);
+		f = xfopen(path);
+		for (k = i; k < sub->n; k++) {
+			const struct rec *y = sub->r[k];
+
+			if (same_series(y, lat, p, job))
+				fprintf(f, "%lld %g %g %g\n", inum(y, "depth"), num(y, "jobs_per_s"),
+					num(y, "p50_us"), num(y, "p99_us"));
+		}
+		xfclose(f, path);
+		fprintf(gp, "%s\"%s\" using 1:2 with linespoints lw 2 dt %d title \"%s %s\"",
+			first ? "" : ", ", path, strcmp(p, "uring") ? 2 : 1, p, job);
+		first = false;
+		free(path);
+		free(name);
+	}
+	fputs("\nunset logscale\nset xrange [*:*]\n", gp);
+}
+
+/* One plot per memory latency, highest first. */
+static void plot_submit(const struct plotctx *pc)
+{
+	const struct recs *sub = &pc->rp->sub;
+	long long below = 0;
+	bool first = true;
+
+	for (;;) {
+		long long lat = 0;
+		bool found = false;
+
+		for (size_t i = 0; i < sub->n; i++) {
+			long long l = inum(sub->r[i], "device_latency");
+
+			if ((first || l < below) && (!found || l > lat)) {
+				lat = l;
+				found = true;
+			}
+		}
+		if (!found)
+			return;
+		plot_submit_latency(pc, lat);
+		below = lat;
+		first = false;
+	}
+}
+
+/* CPU GOPS (zero points 0/0) beside the modeled 16x16 accelerator. */
+static void plot_cpu(const struct plotctx *pc)
+{
+	static const char *const impls[] = { "ref", "gemmlowp", "onednn" };
+	const struct recs *cpu = &pc->rp->cpu;
+	char **shapes = xrealloc(NULL, (cpu->n + 1) * sizeof(*shapes));
+	size_t ns = distinct_shapes(cpu, shapes);
+	char *path = join(pc->out, "cpu.dat");
+	FILE *f = xfopen(path);
+
+	fputs("shape ref gemmlowp onednn qaccel-16x16@1GHz\n", f);
+	for (size_t s = 0; s < ns; s++) {
+		const struct rec *a = acc_at(pc->rp, shapes[s]);
+
+		fputs(shapes[s], f);
+		for (size_t m = 0; m < 3; m++) {
+			const struct rec *r = NULL;
+
+			for (size_t i = 0; i < cpu->n && !r; i++) {
+				const struct rec *x = cpu->r[i];
+
+				if (!strcmp(str(x, "impl"), impls[m]) && shape_is(x, shapes[s]) &&
+				    num(x, "a_zero_point") == 0 && get(x, "gops"))
+					r = x;
+			}
+			if (r)
+				fprintf(f, " %g", num(r, "gops"));
+			else
+				fputs(" NaN", f);
+		}
+		if (a)
+			fprintf(f, " %g\n", num(a, "modeled_tops") * 1e3);
+		else
+			fputs(" NaN\n", f);
+		free(shapes[s]);
+	}
+	xfclose(f, path);
+	free(path);
+	free(shapes);
+	fprintf(pc->gp, "set output \"%s/cpu.png\"\n", pc->out);
+	fputs("set title \"int8 GEMM, int32 out: CPU wall GOPS (1 thread) vs modeled qaccel "
+	      "16x16 at 1 GHz\"\n"
+	      "set style data histograms\n"
+	      "set style histogram clustered gap 1\n"
+	      "set style fill solid 0.8\n"
+	      "set xtics rotate by -30\n"
+	      "set logscale y\n"
+	      "set ylabel \"GOPS (2 ops per MAC)\"\n"
+	      "set xlabel \"\"\n"
+	      "plot ", pc->gp);
+	for (int i = 0; i < 4; i++)
+		fprintf(pc->gp, "%s\"%s/cpu.dat\" using %d:xtic(1) title columnheader",
+			i ? ", " : "", pc->out, i + 2);
+	fputc('\n', pc->gp);
+}
+
+static void run_gnuplot(const char *script)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		execlp("gnuplot", "gnuplot", script, (char *)NULL);
+		fprintf(stderr, "bench_report: gnuplot: %s\n", strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid: %s", strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		die("gnuplot %s failed", script);
+}
+
+/* OUTDIR/plots.gp, its data files, then the PNGs. */
+static void plots(const struct report *rp)
+{
+	struct plotctx pc = { .rp = rp, .out = rp->out };
+	char *gpath = join(rp->out, "plots.gp");
+
+	pc.arrays = xrealloc(NULL, (rp->hw.n + 1) * sizeof(*pc.arrays));
+	for (size_t i = 0; i < rp->hw.n; i++) {
+		const char *a = str(rp->hw.r[i], "array");
+		int rows, cols;
+		size_t j;
+
+		if (!array_dims(a, &rows, &cols))
+			die("%s:%d: array \"%s\" is not RxC", rp->hw.r[i]->src, rp->hw.r[i]->line, a);
+		for (j = 0; j < pc.na && strcmp(pc.arrays[j], a); j++)
+			;
+		if (j == pc.na)
+			pc.arrays[pc.na++] = a;
+	}
+	qsort(pc.arrays, pc.na, sizeof(*pc.arrays), cmp_array);
+
+	pc.gp = xfopen(gpath);
+	plot_header(&pc);
+	plot_roofline(&pc);
+	plot_utilization(&pc);
+	plot_simspeed(&pc);
+	plot_submit(&pc);
+	if (rp->cpu.n)
+		plot_cpu(&pc);
+	xfclose(pc.gp, gpath);
+	free(pc.arrays);
+	run_gnuplot(gpath);
+	free(gpath);
+}
+
+struct subfile {
+	char *path;
+	char *array;
+	long long lat;
+};
+
+static int cmp_subfile(const void *pa, const void *pb)
+{
+	const struct subfile *a = pa, *b = pb;
+
+	if (a->lat != b->lat)
+		return a->lat > b->lat ? -1 : 1;
+	return strcmp(a->path, b->path);
+}
+
+/* OUTDIR/submit-RxC-latN.jsonl, highest latency first. */
+static void load_submit(struct report *rp)
+{
+	char *pat = join(rp->out, "submit-*-lat*.jsonl");
+	struct subfile *sf;
+	glob_t g;
+	int rc = glob(pat, GLOB_NOSORT, NULL, &g);
+
+	free(pat);
+	if (rc == GLOB_NOMATCH)
+		return;
+	if (rc)
+		die("glob %s/submit-*-lat*.jsonl failed", rp->out);
+	sf = xrealloc(NULL, g.gl_pathc * sizeof(*sf));
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *base = strrchr(g.gl_pathv[i], '/');
+		const char *mid, *lat;
+		char *end;
+
+		base = base ? base + 1 : g.gl_pathv[i];
+		mid = strstr(base + strlen("submit-"), "-lat");
+		lat = mid ? mid + strlen("-lat") : NULL;
+		if (!mid || strstr(lat, "-lat"))
+			die("%s: name is not submit-RxC-latN.jsonl", g.gl_pathv[i]);
+		sf[i].path = g.gl_pathv[i];
+		sf[i].array = fmt("%.*s", (int)(mid - base - strlen("submit-")),
+				  base + strlen("submit-"));
+		errno = 0;
+		sf[i].lat = strtoll(lat, &end, 10);
+		if (end == lat || errno || strcmp(end, ".jsonl"))
+			die("%s: name is not submit-RxC-latN.jsonl", g.gl_pathv[i]);
+	}
+	qsort(sf, g.gl_pathc, sizeof(*sf), cmp_subfile);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		size_t first = rp->subr.n;
+
+		load_lines(sf[i].path, &rp->subr);
+		for (size_t j = first; j < rp->subr.n; j++) {
+			struct rec *x = rp->subr.r[j];
+
+			set_str(x, "device_array", sf[i].array);
+			set_int(x, "device_latency", sf[i].lat);
+		}
+	}
+	globfree(&g);
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		free(sf[i].array);
+	free(sf);
+}
+
+static void recs_free(struct recs *rs, bool owner)
+{
+	if (owner)
+		for (size_t i = 0; i < rs->n; i++)
+			rec_free(rs->r[i]);
+	free(rs->r);
+}
+
+int main(int argc, char **argv)
+{
+	struct report rp = { 0 };
+	char *path, *md;
+	time_t now = time(NULL);
+	FILE *f;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s OUTDIR COMMAND\n", argv[0]);
+		return 2;
+	}
+	rp.out = argv[1];
+	rp.command = argv[2];
+	path = join(rp.out, "hw.json");
+	load_list(path, &rp.hw);
+	free(path);
+	path = join(rp.out, "cpu.jsonl");
+	load_lines(path, &rp.cpu);
+	free(path);
+	load_submit(&rp);
+	for (size_t i = 0; i < rp.subr.n; i++) {
+		if (get(rp.subr.r[i], "path"))
+			recs_push(&rp.sub, rp.subr.r[i]);
+		if (get(rp.subr.r[i], "uring_over_ioctl"))
+			recs_push(&rp.ratios, rp.subr.r[i]);
+	}
+	machine_info(&rp.m);
+	strftime(rp.date, sizeof(rp.date), "%Y-%m-%d %H:%M UTC", gmtime(&now));
+	for (size_t i = 0; i < rp.hw.n; i++)
+		set_str(rp.hw.r[i], "kind", "gemm-hw");
+	for (size_t i = 0; i < rp.cpu.n; i++)
+		set_str(rp.cpu.r[i], "kind", "gemm-cpu");
+	for (size_t i = 0; i < rp.sub.n; i++)
+		set_str(rp.sub.r[i], "kind", "submit");
+	for (size_t i = 0; i < rp.ratios.n; i++)
+		set_str(rp.ratios.r[i], "kind", "submit-ratio");
+
+	write_results(&rp);
+	md = summary(&rp);
+	path = join(rp.out, "summary.md");
+	f = xfopen(path);
+	fputs(md, f);
+	xfclose(f, path);
+	free(path);
+	fputs(md, stdout);
+	fflush(stdout);
+	free(md);
+	plots(&rp);
+
+	recs_free(&rp.hw, true);
+	recs_free(&rp.cpu, true);
+	recs_free(&rp.subr, true);
+	recs_free(&rp.sub, false);
+	recs_free(&rp.ratios, false);
+	free(rp.m.uname);
+	free(rp.m.cpu);
+	return 0;
+}
