@@ -24,12 +24,17 @@
  * @pdev: the ivshmem PCI function
  * @hw: registers, rings and interrupt
  * @queue: jobs waiting for and running on the device
+ * @nr_bos: buffer objects alive (created or imported, not yet freed)
+ * @pinned_pages: pages pinned for the device by qaccel_gem_map(), released
+ *	when their buffer is freed
  */
 struct qaccel_device {
 	struct drm_device drm;
 	struct pci_dev *pdev;
 	struct qaccel_hw hw;
 	struct qaccel_queue queue;
+	atomic64_t nr_bos;
+	atomic64_t pinned_pages;
 };
 
 /**

@@ -8,6 +8,7 @@
  */
 
 #include <linux/dma-mapping.h>
+#include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
@@ -42,7 +43,12 @@ static void qaccel_gem_free_tables(struct qaccel_bo *bo)
 static void qaccel_gem_free(struct drm_gem_object *obj)
 {
 	struct qaccel_bo *bo = to_qaccel_bo(obj);
+	struct qaccel_device *qdev = to_qaccel_device(obj->dev);
 
+	/* Tables exist only while the pages are pinned (qaccel_gem_map()). */
+	if (bo->l1)
+		atomic64_sub(obj->size >> PAGE_SHIFT, &qdev->pinned_pages);
+	atomic64_dec(&qdev->nr_bos);
 	qaccel_gem_free_tables(bo);
 	mutex_destroy(&bo->pt_lock);
 	drm_gem_shmem_free(&bo->base);
@@ -77,6 +83,12 @@ struct drm_gem_object *qaccel_gem_create_object(struct drm_device *drm, size_t s
 
 	mutex_init(&bo->pt_lock);
 	bo->base.base.funcs = &qaccel_gem_funcs;
+	/*
+	 * Counted from here: every path to qaccel_gem_free() starts here.  (A
+	 * create that fails later inside the shmem helper, -ENOMEM or no mmap
+	 * offset space, kfree()s the object and leaves the count one high.)
+	 */
+	atomic64_inc(&to_qaccel_device(drm)->nr_bos);
 	return &bo->base.base;
 }
 
@@ -130,10 +142,13 @@ static int qaccel_gem_build_tables(struct qaccel_bo *bo, struct sg_table *sgt)
  * The first call pins the pages and builds the tables; later calls return
  * the same table.  Both last until the buffer is freed.  Sleeps.
  *
- * Return: 0 or a negative errno.
+ * Return: 0 or a negative errno: -ENOMEM also when pinning the buffer
+ * would leave less than half of RAM unpinned.
  */
 int qaccel_gem_map(struct qaccel_bo *bo, dma_addr_t *table)
 {
+	atomic64_t *pinned = &to_qaccel_device(bo->base.base.dev)->pinned_pages;
+	s64 npages = bo->base.base.size >> PAGE_SHIFT;
 	struct sg_table *sgt;
 	int ret = 0;
 
@@ -141,14 +156,26 @@ int qaccel_gem_map(struct qaccel_bo *bo, dma_addr_t *table)
 	if (bo->l1)
 		goto out;
 
+	/*
+	 * Pinned pages cannot be reclaimed: past half of RAM the OOM killer
+	 * kills the submitter but frees nothing, and the system panics
+	 * ("deadlocked on memory").  Refuse the job instead.
+	 */
+	if (atomic64_add_return(npages, pinned) > totalram_pages() / 2) {
+		ret = -ENOMEM;
+		goto unaccount;
+	}
 	sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
 	if (IS_ERR(sgt)) {
 		ret = PTR_ERR(sgt);
-		goto out;
+		goto unaccount;
 	}
 	ret = qaccel_gem_build_tables(bo, sgt);
-	if (ret)
-		qaccel_gem_free_tables(bo);
+	if (!ret)
+		goto out;
+	qaccel_gem_free_tables(bo);
+unaccount:
+	atomic64_sub(npages, pinned);
 out:
 	if (!ret)
 		*table = bo->l1_dma;

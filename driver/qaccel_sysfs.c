@@ -97,6 +97,19 @@ static ssize_t queued_show(struct device *dev, struct device_attribute *attr, ch
 }
 static DEVICE_ATTR_RO(queued);
 
+/* Leak accounting: both return to their baseline when user space lets go. */
+static ssize_t bos_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&dev_to_qdev(dev)->nr_bos));
+}
+static DEVICE_ATTR_RO(bos);
+
+static ssize_t pinned_pages_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&dev_to_qdev(dev)->pinned_pages));
+}
+static DEVICE_ATTR_RO(pinned_pages);
+
 static struct attribute *qaccel_attrs[] = {
 	&dev_attr_version.attr,
 	&dev_attr_caps.attr,
@@ -111,6 +124,8 @@ static struct attribute *qaccel_attrs[] = {
 	&dev_attr_macs.attr,
 	&dev_attr_utilization.attr,
 	&dev_attr_queued.attr,
+	&dev_attr_bos.attr,
+	&dev_attr_pinned_pages.attr,
 	NULL,
 };
 

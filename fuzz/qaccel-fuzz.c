@@ -40,11 +40,13 @@
 
 #include "qaccel_hw.h"
 #include "../tests/guest/guest_common.h"
+#include "../tests/guest/drv_common.h"
 
 #define FZ_FILES	2
 #define FZ_POOL		12	/* live buffers per file */
 #define FZ_SEQ		256	/* unwaited ioctl jobs tracked per file */
 #define FZ_RING		64
+#define FZ_REOPEN_CALLS	50000	/* file 0 is reopened this often */
 
 /* One bit per errno value a call may document (all are below 128). */
 #define E(x)		((unsigned __int128)1 << (x))
@@ -377,8 +379,17 @@ static void fz_wait_one(struct fz *z, int fi, unsigned int idx, int64_t timeout_
 	int err = fz_ioctl(f->fd, DRM_IOCTL_QACCEL_WAIT, &w);
 
 	fz_note(z, FZ_WAIT, err);
-	if (err)
+	/*
+	 * Only a timeout leaves the job to wait for.  Any other error means
+	 * the record is gone (a raw WAIT with a guessed seqno may have taken
+	 * it): keeping the seqno made the drain before a close loop forever.
+	 */
+	if (err == ETIME || err == EINTR)
 		return;
+	if (err) {
+		f->seq[idx] = f->seq[--f->nseq];
+		return;
+	}
 	/* Per-channel records are data: the device checks their shifts. */
 	if (w.status && !(w.status == -EINVAL && w.hw_status == QACCEL_ERR_BAD_PARAM)) {
 		z->st.job_errors++;
@@ -627,8 +638,16 @@ static void fz_raw(struct fz *z, int fi)
 	 * guessed handle would pin up to 1 GiB and run the guest out of memory.
 	 */
 	if (nr == DRM_COMMAND_BASE + DRM_QACCEL_BO_CREATE && (z->raw[2] | z->raw[3] |
-	    z->raw[4] | z->raw[5] | z->raw[6] | z->raw[7]))
-		z->raw[7] |= 0x80;
+	    z->raw[4] | z->raw[5] | z->raw[6] | z->raw[7])) {
+		/*
+		 * The kernel reads only `size` bytes: with size 7 a set byte 7
+		 * was not seen and a 512 MiB buffer was made (then pinned by a
+		 * job with a guessed handle: OOM).  All-ones bytes 2..7 are
+		 * invalid however many of them the kernel reads, except for
+		 * sizes below 4, where they are cleared.
+		 */
+		memset(z->raw + 2, size < 4 ? 0 : 0xff, 6);
+	}
 	if (fz_chance(z, 3))
 		arg = fz_chance(z, 50) ? NULL : z->unmapped;
 	/* Arguments ending at the guard page: a copy of the full size faults. */
@@ -655,6 +674,44 @@ static void fz_raw(struct fz *z, int fi)
 	/* A raw SUBMIT's jobs pointer is never ours: it queued nothing. */
 }
 
+/* Kilobytes of a /proc/meminfo field, or -1. */
+static long long fz_meminfo(const char *field)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	size_t n = strlen(field);
+	long long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			kb = strtoll(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+/* Open descriptors of this process (leaked dma-buf fds hold buffers). */
+static unsigned int fz_nr_fds(void)
+{
+	unsigned int n = 0;
+
+	for (int fd = 0; fd < 4096; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/* Leak accounting (-v): the driver's live buffers and pinned pages. */
+static void fz_leak_line(struct fz *z, const char *when)
+{
+	fprintf(stderr, "fuzz: %s %" PRIu64 " calls: bos %lld pinned_pages %lld fds %u "
+		"pool %u+%u shmem_kb %lld memfree_kb %lld\n", when, z->st.calls,
+		drv_stat("bos"), drv_stat("pinned_pages"), fz_nr_fds(), z->f[0].nbo,
+		z->f[1].nbo, fz_meminfo("Shmem"), fz_meminfo("MemFree"));
+}
+
 /* ------------------------------------------------------------------ */
 /* Files                                                               */
 /* ------------------------------------------------------------------ */
@@ -670,6 +727,24 @@ static int fz_open_file(struct fz *z, int fi, const char *path)
 	if (raw_ring(&f->ring, FZ_RING, true) || raw_ring(&f->small, FZ_RING, false))
 		return -ENOMEM;
 	return 0;
+}
+
+/*
+ * Close descriptors the fuzzer does not know of: raw ioctls (an export whose
+ * fd was not copied back, e.g. a write-only PRIME_HANDLE_TO_FD) leave
+ * dma-buf fds behind, each holding its buffer.
+ */
+static void fz_close_strays(struct fz *z)
+{
+	for (int fd = 3; fd < 4096; fd++) {
+		bool ours = fd == z->kmsg;
+
+		for (int i = 0; i < FZ_FILES; i++)
+			ours |= fd == z->f[i].fd || fd == z->f[i].ring.ring_fd ||
+				fd == z->f[i].small.ring_fd;
+		if (!ours && fcntl(fd, F_GETFD) >= 0)
+			close(fd);
+	}
 }
 
 /* Close a file with whatever it has in flight: the kernel must cope. */
@@ -770,6 +845,7 @@ static int fz_run(uint64_t ncalls, uint64_t seed, bool verbose, struct fz_result
 	struct fz *z = calloc(1, sizeof(*z));
 	char path[64];
 	struct timespec t0, t1;
+	uint64_t next_report = 10000, next_reopen = FZ_REOPEN_CALLS;
 	int ret;
 
 	if (!z)
@@ -809,6 +885,8 @@ static int fz_run(uint64_t ncalls, uint64_t seed, bool verbose, struct fz_result
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (verbose)
+		fz_leak_line(z, "before");
 	while (z->st.calls < ncalls) {
 		int fi = fz_chance(z, 75) ? 0 : 1;
 		unsigned int r = fz_below(z, 100);
@@ -852,11 +930,28 @@ static int fz_run(uint64_t ncalls, uint64_t seed, bool verbose, struct fz_result
 		}
 		if ((z->st.calls & 1023) == 0)
 			fz_kmsg_scan(z);
+		/*
+		 * Bound what the run keeps alive: buffers created by raw
+		 * ioctls whose handle never came back live as long as their
+		 * file, so file 0 is closed (drained) and opened again too.
+		 */
+		if (z->st.calls >= next_reopen) {
+			fz_close_file(z, 0, true);
+			fz_close_strays(z);
+			fz_note(z, FZ_REOPEN, -fz_open_file(z, 0, path));
+			next_reopen += FZ_REOPEN_CALLS;
+		}
+		if (verbose && z->st.calls >= next_report) {
+			fz_leak_line(z, "after");
+			next_report += 10000;
+		}
 	}
 	for (int i = 0; i < FZ_FILES; i++)
 		fz_close_file(z, i, true);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
+	if (verbose)
+		fz_leak_line(z, "files closed,");
 	res->device_ok = fz_device_ok();
 	fz_kmsg_scan(z);
 	res->calls = z->st.calls;

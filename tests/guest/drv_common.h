@@ -88,4 +88,31 @@ static inline int drv_fault_knob(char *out, size_t len)
 
 #define DRV_TIMEOUT_PARAM "/sys/module/qaccel/parameters/job_timeout_ms"
 
+/*
+ * A short job timeout for a test that provokes hangs (the default is long
+ * enough for the slowest legal simulated job): saves the current value in
+ * @saved (empty if nothing was changed) and sets @ms.  Returns 0 or -1.
+ */
+static inline int drv_timeout_set(char *saved, size_t len, unsigned int ms)
+{
+	char v[16];
+
+	saved[0] = 0;
+	if (drv_read_str(DRV_TIMEOUT_PARAM, saved, len))
+		return -1;
+	snprintf(v, sizeof(v), "%u", ms);
+	if (drv_write_str(DRV_TIMEOUT_PARAM, v)) {
+		saved[0] = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* Undo drv_timeout_set(); nothing if it did not change the value. */
+static inline void drv_timeout_restore(const char *saved)
+{
+	if (saved[0])
+		drv_write_str(DRV_TIMEOUT_PARAM, saved);
+}
+
 #endif /* QACCEL_DRV_COMMON_H */

@@ -27,16 +27,13 @@ FIXTURE_SETUP(recovery)
 	self->saved_timeout[0] = 0;
 	if (drv_fault_knob(self->knob, sizeof(self->knob)))
 		SKIP(return, "qaccel-sim runs without --fault-injection");
-	ASSERT_EQ(0, drv_read_str(DRV_TIMEOUT_PARAM, self->saved_timeout,
-				  sizeof(self->saved_timeout)));
-	/* Short, so that the test is quick; the default is generous. */
-	ASSERT_EQ(0, drv_write_str(DRV_TIMEOUT_PARAM, "1500"));
+	/* Short, so that the hang tests are quick; restored in teardown. */
+	ASSERT_EQ(0, drv_timeout_set(self->saved_timeout, sizeof(self->saved_timeout), 1500));
 }
 
 FIXTURE_TEARDOWN(recovery)
 {
-	if (self->saved_timeout[0])
-		drv_write_str(DRV_TIMEOUT_PARAM, self->saved_timeout);
+	drv_timeout_restore(self->saved_timeout);
 	qaccel_close(self->dev);
 }
 

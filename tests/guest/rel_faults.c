@@ -28,15 +28,13 @@ FIXTURE_SETUP(faults)
 	self->saved_timeout[0] = 0;
 	if (rel_fault_knob(self->knob, sizeof(self->knob)))
 		SKIP(return, "qaccel-sim runs without --fault-injection");
-	ASSERT_EQ(0, drv_read_str(DRV_TIMEOUT_PARAM, self->saved_timeout,
-				  sizeof(self->saved_timeout)));
-	ASSERT_EQ(0, drv_write_str(DRV_TIMEOUT_PARAM, "1500"));
+	/* Short, so that the hang tests are quick; restored in teardown. */
+	ASSERT_EQ(0, drv_timeout_set(self->saved_timeout, sizeof(self->saved_timeout), 1500));
 }
 
 FIXTURE_TEARDOWN(faults)
 {
-	if (self->saved_timeout[0])
-		drv_write_str(DRV_TIMEOUT_PARAM, self->saved_timeout);
+	drv_timeout_restore(self->saved_timeout);
 	qaccel_close(self->dev);
 }
 
