@@ -24,6 +24,10 @@
 // of chunk i.  Rows of an operand that are contiguous in memory (stride ==
 // chunk length) are loaded as one range, i.e. long bursts.
 //
+// Descriptors are prefetched, up to 16 per read, and completion records are
+// posted: the next job starts as soon as a record's write is issued, and the
+// job is counted (CQ_TAIL, INT_STATUS.CQ) when its write is acknowledged.
+//
 // Any DMA error fails the job: the engines stop, the sequencer waits for the
 // beats in flight, and completes the job with the error; a ring access error
 // is fatal instead.
@@ -47,6 +51,7 @@ module qaccel_core
   input  logic [63:0]          sq_base_i,
   input  logic [63:0]          cq_base_i,
   input  logic [11:0]          cq_mask_i,
+  input  logic [11:0]          sq_mask_i,
   input  logic [11:0]          sq_head_i,
   input  logic [11:0]          sq_tail_i,
   input  logic [11:0]          cq_head_i,
@@ -70,6 +75,7 @@ module qaccel_core
   input  logic                 req_ready_i,
   output logic                 req_write_o,
   output logic                 req_phys_o,
+  output logic                 req_cqe_o,
   output logic [2:0]           req_stream_o,
   output logic [63:0]          req_table_o,
   output logic [31:0]          req_size_o,
@@ -86,6 +92,8 @@ module qaccel_core
   input  logic                 err_valid_i,
   input  logic                 err_bounds_i,
   input  logic                 err_phys_i,
+  input  logic                 err_cqe_i,
+  input  logic                 cqe_ack_i,
   input  logic [2:0]           err_stream_i,
   input  logic                 dma_idle_i,
   input  logic                 dma_rd_idle_i,
@@ -147,8 +155,7 @@ module qaccel_core
     CDrain,     // last writes acknowledged
     CAbort,     // failed job: let the beats in flight land
     CCqeWait,   // completion ring full
-    CCqe,
-    CCqeDone,
+    CCqe,       // issue the record's write (posted)
     CHalt       // fatal: until reset
   } core_state_e;
 
@@ -315,12 +322,25 @@ module qaccel_core
     end
   end
 
-  // The descriptor ring is 128-byte aligned: its two beats are whole.
-  logic desc_we;
+  // Descriptor prefetch: one read fetches up to DescBuf descriptors (all
+  // published ones, up to the ring's end) into a buffer; they are taken one
+  // by one.  SQ_HEAD advances when a descriptor is taken, so the buffer is
+  // only a speculative copy of published slots and is simply dropped when
+  // the device is disabled, fatal or reset.  The ring is 128-byte aligned:
+  // every beat is one half of one descriptor.
+  localparam int unsigned DescBuf = 16;
+  logic [DescBuf-1:0][DescBytes*8-1:0] dbuf_q;
+  logic [4:0]                          dcnt_q, dcnt_d;   // buffered, not taken
+  logic [3:0]                          didx_q, didx_d;   // next to take
+  logic [4:0]                          dfetch_q, dfetch_d;  // in the read in flight
+  logic                                desc_we, desc_take;
   assign desc_we = rd_valid_i && rd_tag.desc;
+  always_ff @(posedge clk_i) begin
+    if (desc_we) dbuf_q[rd_pos_i[10:7]][rd_pos_i[6] * 512 +: 512] <= rd_data_i;
+  end
   always_comb begin
     desc_d = desc_q;
-    if (desc_we) desc_d[rd_pos_i[6] * 512 +: 512] = rd_data_i;
+    if (desc_take) desc_d = dbuf_q[didx_q];
   end
 
   // ---------------------------------------------------------------------
@@ -355,6 +375,21 @@ module qaccel_core
   assign a_whole = lda == 32'(lkl);
   assign b_whole = ldb == 32'(lkl);
 
+  // A reuse: a bank still holding the A block of this chunk (same m0, k0 of
+  // the same job) skips its A load.  With m outer and one or two chunks per
+  // tile, both banks keep the row block of A while B strips go by, which
+  // halves the loader's reads for K <= 2 * KChunk.
+  logic [1:0]        a_vld_q;
+  logic [1:0][16:0]  a_m0_q, a_k0_q;
+  // Decided when the bank is claimed (the claim retags the bank), kept in
+  // a_keep_q for the bias and quant states in between.
+  logic              a_keep, a_keep_q;
+  load_state_e       l_first_op;
+  assign a_keep     = ld_q == LWait ? a_vld_q[lbank_q] && a_m0_q[lbank_q] == lm0_q &&
+                                      a_k0_q[lbank_q] == lk0_q
+                                    : a_keep_q;
+  assign l_first_op = a_keep ? LLoadB : LLoadA;
+
   // The loader goes first: its few long reads decide when the array can run,
   // while the post engine has a whole tile's time for its writes.
   logic ld_req, ld_grant, post_req, post_grant;
@@ -375,14 +410,14 @@ module qaccel_core
           bank_claim = 1'b1;
           lidx_d     = '0;
           ld_d       = (l_last_k && bias_en) ? LBias :
-                       (l_last_k && per_channel) ? LQuant : LLoadA;
+                       (l_last_k && per_channel) ? LQuant : l_first_op;
         end
       end
       LBias: begin
-        if (ld_grant) ld_d = per_channel ? LQuant : LLoadA;
+        if (ld_grant) ld_d = per_channel ? LQuant : l_first_op;
       end
       LQuant: begin
-        if (ld_grant) ld_d = LLoadA;
+        if (ld_grant) ld_d = l_first_op;
       end
       LLoadA: begin
         if (ld_grant) begin
@@ -610,7 +645,23 @@ module qaccel_core
   logic [511:0] cqe;
   logic         cq_full;
 
-  assign cq_full  = ((cq_tail_i + 12'd1) & cq_mask_i) == cq_head_i;
+  // Posted records: a record's write is issued and the sequencer goes on;
+  // CQ_TAIL (and INT_STATUS.CQ, the job counters) advance on its write
+  // response, in order.  cq_pend_q records are in flight; the next one goes
+  // cq_pend_q slots past CQ_TAIL, with the phase of that slot.
+  localparam int unsigned CqPend = 16;  // the DMA's write tags
+  logic [4:0]              cq_pend_q;
+  logic [3:0]              cq_wr_q, cq_rd_q;  // macs of the records in flight
+  logic [CqPend-1:0][47:0] cq_macs_q;
+  logic [12:0]             cq_wpos;
+  logic [11:0]             cq_wtail;
+  logic                    cq_phase, cqe_post;
+  assign cq_wpos  = 13'(cq_tail_i) + 13'(cq_pend_q);
+  assign cq_wtail = cq_wpos[11:0] & cq_mask_i;
+  assign cq_phase = phase_i ^ (cq_wpos > 13'(cq_mask_i));
+  assign cq_full  = ((cq_wtail + 12'd1) & cq_mask_i) == cq_head_i ||
+                    32'(cq_pend_q) >= CqPend;
+  assign cqe_post = state_q == CCqe && req_ready_i;
   assign job_macs = (status_q == ErrOk && opcode == OpGemm)
                   ? 48'(dim_m[15:0]) * 48'(dim_n[15:0]) * 48'(dim_k[15:0]) : 48'd0;
 
@@ -618,7 +669,7 @@ module qaccel_core
     cqe = '0;
     cqe[CqeTag*8 +: 32]                = d32(desc_q, DescTag);
     cqe[CqeStatus*8 +: 16]             = status_q;
-    cqe[CqeInfo*8 + CqePhase]          = phase_i;
+    cqe[CqeInfo*8 + CqePhase]          = cq_phase;
     cqe[CqeSqHead*8 +: 32]             = {20'd0, sq_head_i};  // advanced at fetch
     cqe[CqeErrDetail*8 +: 32]          = detail_q;
     cqe[CqeCycles*8 +: 64]             = job_cycles_q;
@@ -636,8 +687,17 @@ module qaccel_core
   logic [63:0] desc_addr, cqe_addr;
   logic        start;
 
-  assign desc_addr = sq_base_i + {45'd0, sq_head_i, 7'd0};
-  assign cqe_addr  = cq_base_i + {46'd0, cq_tail_i, 6'd0};
+  logic [63:0] cqe_fail_addr;
+  logic [12:0] sq_avail, sq_to_end, dfetch_n;
+  assign desc_addr     = sq_base_i + {45'd0, sq_head_i, 7'd0};
+  assign cqe_addr      = cq_base_i + {46'd0, cq_wtail, 6'd0};
+  assign cqe_fail_addr = cq_base_i + {46'd0, cq_tail_i, 6'd0};  // the oldest in flight
+  assign sq_avail      = {1'b0, (sq_tail_i - sq_head_i) & sq_mask_i};
+  assign sq_to_end     = 13'(sq_mask_i) + 13'd1 - 13'(sq_head_i);
+  always_comb begin
+    dfetch_n = sq_avail < sq_to_end ? sq_avail : sq_to_end;
+    if (dfetch_n > 13'(DescBuf)) dfetch_n = 13'(DescBuf);
+  end
   assign start     = enable_i && !fatal_i && sq_head_i != sq_tail_i;
 
   // One multiplier for every row address: (first row + idx) * stride.
@@ -670,6 +730,7 @@ module qaccel_core
     req_valid_o  = 1'b0;
     req_write_o  = 1'b0;
     req_phys_o   = 1'b0;
+    req_cqe_o    = 1'b0;
     req_stream_o = StreamA;
     req_table_o  = '0;
     req_size_o   = '0;
@@ -680,16 +741,17 @@ module qaccel_core
     row          = '0;
     stride       = '0;
     if (state_q == CIdle) begin
-      req_valid_o = start;
+      req_valid_o = start && dcnt_q == '0;
       req_phys_o  = 1'b1;
       req_x_o     = desc_addr;
-      req_len_o   = 16'(DescBytes);
+      req_len_o   = 16'(dfetch_n) * 16'(DescBytes);
       req_tag_o   = TagW'(rd_tag_t'{desc: 1'b1, bank_last: 1'b0, bank: 1'b0, dest: '0});
     end else if (state_q == CCqe) begin
       req_valid_o = 1'b1;
       req_write_o = 1'b1;
       req_phys_o  = 1'b1;
       req_x_o     = cqe_addr;
+      req_cqe_o   = 1'b1;
       req_len_o   = 16'(CqeBytes);
       req_wdata_o = WrBits'(cqe);
     end else if (ld_req) begin
@@ -767,8 +829,12 @@ module qaccel_core
     job_err_d    = job_err_q;
     array_clear  = 1'b0;
     tlb_flush_o  = 1'b0;
-    job_done_o   = 1'b0;
+    job_done_o   = cqe_ack_i;
     sq_advance_o = 1'b0;
+    desc_take    = 1'b0;
+    dcnt_d       = dcnt_q;
+    didx_d       = didx_q;
+    dfetch_d     = dfetch_q;
     fatal_set_o  = 1'b0;
     fatal_code_o = ErrRingFault;
     fatal_addr_o = '0;
@@ -781,16 +847,26 @@ module qaccel_core
 
     unique case (state_q)
       CIdle: begin
-        if (start && req_ready_i) state_d = CFetch;
+        if (start && dcnt_q != '0) begin
+          desc_take    = 1'b1;
+          sq_advance_o = 1'b1;
+          dcnt_d       = dcnt_q - 5'd1;
+          didx_d       = didx_q + 4'd1;
+          state_d      = CDecode;
+        end else if (start && req_ready_i) begin
+          dfetch_d = 5'(dfetch_n);
+          state_d  = CFetch;
+        end
       end
       CFetch: begin
-        if (err_valid_i) begin
+        if (err_valid_i && !err_cqe_i) begin
           fatal_set_o  = 1'b1;
           fatal_addr_o = desc_addr;
           state_d      = CHalt;
         end else if (dma_rd_idle_i) begin
-          sq_advance_o = 1'b1;
-          state_d      = CDecode;
+          dcnt_d  = dfetch_q;
+          didx_d  = '0;
+          state_d = CIdle;
         end
       end
       CDecode: begin
@@ -819,17 +895,7 @@ module qaccel_core
         if (!cq_full) state_d = CCqe;
       end
       CCqe: begin
-        if (req_ready_i) state_d = CCqeDone;
-      end
-      CCqeDone: begin
-        if (err_valid_i) begin
-          fatal_set_o  = 1'b1;
-          fatal_addr_o = cqe_addr;
-          state_d      = CHalt;
-        end else if (dma_idle_i) begin
-          job_done_o = 1'b1;
-          state_d    = CIdle;
-        end
+        if (req_ready_i) state_d = CIdle;
       end
       CHalt: ;
       default: state_d = CIdle;
@@ -837,6 +903,17 @@ module qaccel_core
 
     // An operand error ends the job wherever the sequencer is.
     if (in_job && (job_err_q || dma_err_job)) state_d = CAbort;
+
+    // A record's write failed: fatal wherever the sequencer is.
+    if (err_valid_i && err_cqe_i && state_q != CHalt) begin
+      fatal_set_o  = 1'b1;
+      fatal_addr_o = cqe_fail_addr;
+      job_done_o   = 1'b0;
+      state_d      = CHalt;
+    end
+
+    // Disabled or fatal: the prefetched descriptors are dropped.
+    if (!enable_i || fatal_i) dcnt_d = '0;
   end
 
   assign clear_acc = array_clear || capture;
@@ -845,6 +922,13 @@ module qaccel_core
     if (!rst_ni) begin
       state_q      <= CIdle;
       desc_q       <= '0;
+      dcnt_q       <= '0;
+      didx_q       <= '0;
+      dfetch_q     <= '0;
+      cq_pend_q    <= '0;
+      cq_wr_q      <= '0;
+      cq_rd_q      <= '0;
+      cq_macs_q    <= '0;
       status_q     <= ErrOk;
       detail_q     <= '0;
       job_err_q    <= 1'b0;
@@ -857,6 +941,10 @@ module qaccel_core
       bank_busy_q  <= '0;
       bank_full_q  <= '0;
       bank_chunk_q <= '0;
+      a_vld_q      <= '0;
+      a_keep_q     <= 1'b0;
+      a_m0_q       <= '0;
+      a_k0_q       <= '0;
       cs_q         <= KIdle;
       cbank_q      <= 1'b0;
       t_q          <= '0;
@@ -871,15 +959,35 @@ module qaccel_core
       job_cstall_q <= '0;
     end else if (soft_rst_i) begin
       state_q     <= CIdle;
+      dcnt_q      <= '0;
+      cq_pend_q   <= '0;
+      job_cycles_q <= '0;
+      job_busy_q   <= '0;
+      job_rd_q     <= '0;
+      job_wr_q     <= '0;
+      job_dstall_q <= '0;
+      job_cstall_q <= '0;
+      cq_wr_q     <= '0;
+      cq_rd_q     <= '0;
       job_err_q   <= 1'b0;
       ld_q        <= LIdle;
       cs_q        <= KIdle;
       ps_q        <= PIdle;
       bank_busy_q <= '0;
       bank_full_q <= '0;
+      a_vld_q     <= '0;
     end else begin
       state_q   <= state_d;
       desc_q    <= desc_d;
+      dcnt_q    <= dcnt_d;
+      didx_q    <= didx_d;
+      dfetch_q  <= dfetch_d;
+      if (cqe_post) begin
+        cq_macs_q[cq_wr_q] <= job_macs;
+        cq_wr_q            <= cq_wr_q + 4'd1;
+      end
+      if (cqe_ack_i) cq_rd_q <= cq_rd_q + 4'd1;
+      cq_pend_q <= cq_pend_q + 5'(cqe_post) - 5'(cqe_ack_i);
       status_q  <= status_d;
       detail_q  <= detail_d;
       job_err_q <= job_err_d;
@@ -901,10 +1009,15 @@ module qaccel_core
       if (!run) begin
         bank_busy_q <= '0;
         bank_full_q <= '0;
+        a_vld_q     <= '0;
       end else begin
         if (bank_claim) begin
           bank_busy_q[lbank_q]  <= 1'b1;
           bank_chunk_q[lbank_q] <= l_chunk;
+          a_vld_q[lbank_q]      <= 1'b1;
+          a_keep_q              <= a_keep;
+          a_m0_q[lbank_q]       <= lm0_q;
+          a_k0_q[lbank_q]       <= lk0_q;
         end
         if (bank_filled) bank_full_q[rd_tag.bank] <= 1'b1;
         if (bank_release) begin
@@ -913,14 +1026,17 @@ module qaccel_core
         end
       end
 
-      if (state_q == CIdle) begin
+      // A job's counters start with its descriptor's fetch (the batch's, for
+      // the first of a prefetched batch) and are cleared once its record is
+      // issued.
+      if (cqe_post) begin
         job_cycles_q <= '0;
         job_busy_q   <= '0;
         job_rd_q     <= '0;
         job_wr_q     <= '0;
         job_dstall_q <= '0;
         job_cstall_q <= '0;
-      end else begin
+      end else if (state_q != CIdle) begin
         job_cycles_q <= job_cycles_q + 64'd1;
         job_busy_q   <= job_busy_q + {63'd0, busy_cycle};
         job_rd_q     <= job_rd_q + (rd_beat_i ? 64'd64 : 64'd0);
@@ -954,7 +1070,7 @@ module qaccel_core
   assign busy_o  = state_q != CIdle && state_q != CHalt;
   assign idle_o  = (state_q == CIdle && !start) || state_q == CHalt ||
                    (state_q == CCqeWait && cq_full);
-  assign macs_o  = job_macs;
+  assign macs_o  = cq_macs_q[cq_rd_q];  // of the record acknowledged now
   // The array waits for data: no full bank while loads are still due.
   assign dma_stall_o     = run && cs_q == KIdle && !bank_full_q[cbank_q] && ld_q != LDone;
   // The DMA waits for the array: the next bank is still in use, or the

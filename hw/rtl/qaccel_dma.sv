@@ -9,7 +9,7 @@
 // stop at each 4 KiB page end (one translation per burst); writes are at most
 // WrBytes long and go out one beat per burst.
 // Translation keeps, per operand stream, the last level-0 table pointer and
-// the last 64-byte line of level-0 entries (8 pages, 32 KiB), so sequential
+// the last two 64-byte lines of level-0 entries (8 pages, 32 KiB each), so sequential
 // access walks the tables once per 32 KiB (two PTE reads at most, both
 // through the same read port), and a tile's rows that alternate between
 // neighbouring pages do not walk at all.
@@ -36,7 +36,7 @@ module qaccel_dma
   // Writes in flight before wr_room_o drops.  Fewer than the memory's
   // request slots, so that the stores of a C tile (one burst per row, each
   // holding a slot for a whole memory latency) cannot starve operand reads.
-  parameter int unsigned WrRoom     = 12,
+  parameter int unsigned WrRoom     = 14,
   parameter int unsigned NumStreams = 5
 ) (
   input  logic                    clk_i,
@@ -49,6 +49,7 @@ module qaccel_dma
   output logic                    req_ready_o,
   input  logic                    req_write_i,
   input  logic                    req_phys_i,    // x is a device address
+  input  logic                    req_cqe_i,     // a completion record (a write)
   input  logic [2:0]              req_stream_i,  // TLB and error attribution
   input  logic [63:0]             req_table_i,   // level-1 table
   input  logic [31:0]             req_size_i,    // buffer size (bounds)
@@ -69,6 +70,10 @@ module qaccel_dma
   output logic                    err_valid_o,
   output logic                    err_bounds_o,  // else fault
   output logic                    err_phys_o,
+  output logic                    err_cqe_o,     // a completion record's write failed
+
+  // A completion record's write was acknowledged (in issue order).
+  output logic                    cqe_ack_o,
   output logic [2:0]              err_stream_o,
 
   output logic                    idle_o,
@@ -124,6 +129,7 @@ module qaccel_dma
 
   typedef struct packed {
     logic       gen;
+    logic       cqe;
     logic       phys;
     logic [2:0] stream;
   } wr_meta_t;
@@ -137,7 +143,7 @@ module qaccel_dma
   dma_state_e state_q, state_d;
 
   // Current request.
-  logic                 write_q, phys_q;
+  logic                 write_q, phys_q, cqe_q;
   logic [2:0]           stream_q;
   logic [63:3]          table_q;  // PTEs are 8-byte aligned
   logic [63:0]          blk_q, end_q;
@@ -150,11 +156,15 @@ module qaccel_dma
   logic                 gen_q;
 
   // Translation cache, one entry per stream.
-  logic [NumStreams-1:0]        l1_vld_q, pg_vld_q;
+  // Two lines of level-0 entries per stream (the victim is the way not used
+  // last): a tile's rows that span two lines, e.g. B rows of 4 KiB each
+  // (16 pages per tile), then walk once per line instead of twice per chunk.
+  logic [NumStreams-1:0]        l1_vld_q, pg_lru_q;
+  logic [NumStreams-1:0][1:0]   pg_vld_q;
   logic [NumStreams-1:0][8:0]   l1_tag_q;
-  logic [NumStreams-1:0][14:0]  pg_tag_q;   // x[29:15]
+  logic [NumStreams-1:0][1:0][14:0]  pg_tag_q;   // x[29:15]
   logic [NumStreams-1:0][51:0]  l1_ptr_q;
-  logic [NumStreams-1:0][511:0] pg_line_q;  // level-0 entries of x[29:15]
+  logic [NumStreams-1:0][1:0][511:0] pg_line_q;  // level-0 entries of x[29:15]
 
   // AXI address/data registers.
   logic         arvalid_q, awvalid_q, wvalid_q;
@@ -163,7 +173,7 @@ module qaccel_dma
   logic [511:0] wbeat_q;
   logic [63:0]  wstrb_q;
 
-  logic       err_q, err_bounds_q, err_phys_q;
+  logic       err_q, err_bounds_q, err_phys_q, err_cqe_q;
   logic [2:0] err_stream_q;
 
   // ---------------------------------------------------------------------
@@ -207,8 +217,11 @@ module qaccel_dma
   assign s         = stream_q;
   logic [63:0] pg_pte;
   logic        pg_bad;
-  assign pg_pte    = pg_line_q[s][{blk_q[14:12], 6'd0} +: 64];
-  assign pg_hit    = phys_q || (pg_vld_q[s] && pg_tag_q[s] == blk_q[29:15]);
+  logic [1:0]  pg_way_hit;
+  assign pg_way_hit[0] = pg_vld_q[s][0] && pg_tag_q[s][0] == blk_q[29:15];
+  assign pg_way_hit[1] = pg_vld_q[s][1] && pg_tag_q[s][1] == blk_q[29:15];
+  assign pg_pte    = pg_line_q[s][pg_way_hit[1]][{blk_q[14:12], 6'd0} +: 64];
+  assign pg_hit    = phys_q || pg_way_hit != 2'b00;
   assign pg_bad    = !phys_q && !pg_pte[PteValid];
   assign l1_hit    = l1_vld_q[s] && l1_tag_q[s] == blk_q[29:21];
   // A read burst runs to the range's end, the page's end or 64 beats.
@@ -291,7 +304,7 @@ module qaccel_dma
     rq_in.lo     = $signed({bi_q[9:0], 6'd0}) - $signed({11'd0, off_q});
     rq_in.off    = pte_addr[5:0];
     rq_in.len    = len_q;
-    wq_in        = '{gen: gen_q, phys: phys_q, stream: stream_q};
+    wq_in        = '{gen: gen_q, cqe: cqe_q, phys: phys_q, stream: stream_q};
   end
 
   // ---------------------------------------------------------------------
@@ -302,6 +315,7 @@ module qaccel_dma
       state_q   <= DmaIdle;
       write_q   <= 1'b0;
       phys_q    <= 1'b0;
+      cqe_q     <= 1'b0;
       stream_q  <= '0;
       table_q   <= '0;
       blk_q     <= '0;
@@ -315,6 +329,7 @@ module qaccel_dma
       gen_q     <= 1'b0;
       l1_vld_q  <= '0;
       pg_vld_q  <= '0;
+      pg_lru_q  <= '0;
       l1_tag_q  <= '0;
       pg_tag_q  <= '0;
       l1_ptr_q  <= '0;
@@ -322,6 +337,7 @@ module qaccel_dma
       err_q        <= 1'b0;
       err_bounds_q <= 1'b0;
       err_phys_q   <= 1'b0;
+      err_cqe_q    <= 1'b0;
       err_stream_q <= '0;
     end else if (soft_rst_i) begin
       state_q   <= DmaIdle;
@@ -336,6 +352,7 @@ module qaccel_dma
       if (state_q == DmaIdle && req_valid_i) begin
         write_q  <= req_write_i;
         phys_q   <= req_phys_i;
+        cqe_q    <= req_cqe_i;
         stream_q <= req_stream_i;
         table_q  <= req_table_i[63:3];
         blk_q    <= {req_x_i[63:6], 6'd0};
@@ -352,6 +369,8 @@ module qaccel_dma
         bi_q  <= bi_q + burst;
       end
       if (issue_pte) walk_l1_q <= !l1_hit;
+      // The way just used stays; the other one is replaced next.
+      if (issue_data && !phys_q) pg_lru_q[s] <= !pg_way_hit[1];
 
       if (tlb_flush_i) begin
         l1_vld_q <= '0;
@@ -362,9 +381,10 @@ module qaccel_dma
           l1_tag_q[s] <= blk_q[29:21];
           l1_ptr_q[s] <= pte[63:12];
         end else begin
-          pg_vld_q[s]  <= 1'b1;
-          pg_tag_q[s]  <= blk_q[29:15];
-          pg_line_q[s] <= m_rdata_i;
+          pg_vld_q[s][pg_lru_q[s]]  <= 1'b1;
+          pg_tag_q[s][pg_lru_q[s]]  <= blk_q[29:15];
+          pg_line_q[s][pg_lru_q[s]] <= m_rdata_i;
+          pg_lru_q[s]               <= !pg_lru_q[s];
         end
       end
 
@@ -373,21 +393,25 @@ module qaccel_dma
         err_q        <= 1'b1;
         err_bounds_q <= 1'b1;
         err_phys_q   <= 1'b0;
+        err_cqe_q    <= 1'b0;
         err_stream_q <= req_stream_i;
       end else if ((pte_arrived && pte_bad) || (state_q == DmaIssue && pg_hit && pg_bad)) begin
         err_q        <= 1'b1;
         err_bounds_q <= 1'b0;
         err_phys_q   <= phys_q;
+        err_cqe_q    <= 1'b0;
         err_stream_q <= stream_q;
       end else if (rq_live && !rq_out.pte && m_rresp_i != 2'b00) begin
         err_q        <= 1'b1;
         err_bounds_q <= 1'b0;
         err_phys_q   <= rq_out.phys;
+        err_cqe_q    <= 1'b0;
         err_stream_q <= rq_out.stream;
       end else if (m_bvalid_i && wq_out.gen == gen_q && m_bresp_i != 2'b00) begin
         err_q        <= 1'b1;
         err_bounds_q <= 1'b0;
         err_phys_q   <= wq_out.phys;
+        err_cqe_q    <= wq_out.cqe;
         err_stream_q <= wq_out.stream;
       end
     end
@@ -460,6 +484,8 @@ module qaccel_dma
   assign err_valid_o  = err_q;
   assign err_bounds_o = err_bounds_q;
   assign err_phys_o   = err_phys_q;
+  assign err_cqe_o    = err_cqe_q;
+  assign cqe_ack_o    = m_bvalid_i && wq_out.gen == gen_q && wq_out.cqe && m_bresp_i == 2'b00;
   assign err_stream_o = err_stream_q;
 
   assign idle_o = state_q == DmaIdle && rq_empty && wq_empty &&

@@ -53,6 +53,7 @@ module qaccel_regs
   output logic [63:0] sq_base_o,
   output logic [63:0] cq_base_o,
   output logic [11:0] cq_mask_o,   // size - 1
+  output logic [11:0] sq_mask_o,   // size - 1
   output logic [11:0] sq_head_o,
   output logic [11:0] sq_tail_o,
   output logic [11:0] cq_head_o,
@@ -314,6 +315,7 @@ module qaccel_regs
   assign cq_mask_o = 12'(cq_size_q - 32'd1);
   assign sq_head_o = sq_head_q;
   assign sq_tail_o = sq_tail_q & sq_mask;
+  assign sq_mask_o = sq_mask;
   assign cq_head_o = cq_head_q & cq_mask_o;
   assign cq_tail_o = cq_tail_q;
   assign phase_o   = phase_q;

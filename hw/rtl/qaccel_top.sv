@@ -90,7 +90,7 @@ module qaccel_top
   logic        soft_rst;
   logic        enable, fatal, phase;
   logic [63:0] sq_base, cq_base;
-  logic [11:0] cq_mask, sq_head, sq_tail, cq_head, cq_tail;
+  logic [11:0] sq_mask, cq_mask, sq_head, sq_tail, cq_head, cq_tail;
   logic        sq_advance, job_done, fatal_set, busy, core_idle, dev_idle;
   logic [15:0] fatal_code;
   logic [63:0] fatal_addr;
@@ -111,7 +111,8 @@ module qaccel_top
   logic [15:0]          rd_pos;
   logic [6:0]           rd_cnt;
   logic                 rd_last;
-  logic                 err_valid, err_bounds, err_phys;
+  logic                 err_valid, err_bounds, err_phys, err_cqe;
+  logic                 req_cqe, cqe_ack;
   logic [2:0]           err_stream;
   logic                 dma_idle, dma_rd_idle, dma_wr_room, rd_beat;
   logic [6:0]           wr_bytes;
@@ -133,6 +134,7 @@ module qaccel_top
     .sq_base_o       (sq_base),
     .cq_base_o       (cq_base),
     .cq_mask_o       (cq_mask),
+    .sq_mask_o       (sq_mask),
     .sq_head_o       (sq_head),
     .sq_tail_o       (sq_tail),
     .cq_head_o       (cq_head),
@@ -162,6 +164,7 @@ module qaccel_top
     .sq_base_i       (sq_base),
     .cq_base_i       (cq_base),
     .cq_mask_i       (cq_mask),
+    .sq_mask_i       (sq_mask),
     .sq_head_i       (sq_head),
     .sq_tail_i       (sq_tail),
     .cq_head_i       (cq_head),
@@ -182,6 +185,7 @@ module qaccel_top
     .req_ready_i     (req_ready),
     .req_write_o     (req_write),
     .req_phys_o      (req_phys),
+    .req_cqe_o       (req_cqe),
     .req_stream_o    (req_stream),
     .req_table_o     (req_table),
     .req_size_o      (req_size),
@@ -198,6 +202,8 @@ module qaccel_top
     .err_valid_i     (err_valid),
     .err_bounds_i    (err_bounds),
     .err_phys_i      (err_phys),
+    .err_cqe_i       (err_cqe),
+    .cqe_ack_i       (cqe_ack),
     .err_stream_i    (err_stream),
     .dma_idle_i      (dma_idle),
     .dma_rd_idle_i   (dma_rd_idle),
@@ -215,6 +221,7 @@ module qaccel_top
     .req_ready_o  (req_ready),
     .req_write_i  (req_write),
     .req_phys_i   (req_phys),
+    .req_cqe_i    (req_cqe),
     .req_stream_i (req_stream),
     .req_table_i  (req_table),
     .req_size_i   (req_size),
@@ -231,6 +238,8 @@ module qaccel_top
     .err_valid_o  (err_valid),
     .err_bounds_o (err_bounds),
     .err_phys_o   (err_phys),
+    .err_cqe_o    (err_cqe),
+    .cqe_ack_o    (cqe_ack),
     .err_stream_o (err_stream),
     .idle_o       (dma_idle),
     .rd_idle_o    (dma_rd_idle),
