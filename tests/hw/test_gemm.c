@@ -10,6 +10,8 @@
  * diagnostics; they are never pass/fail criteria.
  *
  * QACCEL_TEST_ITERS=N multiplies the number of random GEMMs (default 1).
+ * QACCEL_TEST_JOBS=N sets the jobs of random_jobs_500_cover_every_edge_class
+ * (default 500; 112 on arrays of 1024 PEs or more, which simulate slowly).
  * QACCEL_TEST_SEED=S fixes the random seed (default: printed, from time).
  */
 #include <errno.h>
@@ -78,6 +80,9 @@ struct gemm {
 	int32_t *bias_host;
 	struct qaccel_quant *quant_host;
 	uint32_t a_span, b_span, c_span;
+	/* Edge-class knobs for gemm_place (random_jobs_500_*). */
+	bool saturate;			/* per-channel records saturate too */
+	bool cross_odd;			/* operands straddle a page at odd offsets */
 };
 
 static uint32_t span(uint32_t rows, uint32_t ld, uint32_t row_bytes)
@@ -113,6 +118,32 @@ static void requant_params(int32_t *mult, int32_t *shift)
 	}
 }
 
+/*
+ * Requantization that turns any accumulator of a few products into a value
+ * far outside 8 bits (multiplier ~0.5..1, no right shift): with operands
+ * centred on their zero points the outputs clamp at both ends.
+ */
+static void saturating_requant(int32_t *mult, int32_t *shift)
+{
+	*mult = (int32_t)rnd_range(1u << 30, INT32_MAX);
+	*shift = (int32_t)rnd_range(0, 3);
+}
+
+/*
+ * An offset at which an operand of span bytes starts an odd number of bytes
+ * (or elements of align bytes) before a page end, so it crosses the page.
+ */
+static uint32_t odd_cross_offset(uint32_t span, uint32_t align)
+{
+	uint32_t back = span > 1 ? rnd_range(1, span < 255 ? span - 1 : 255) : 1;
+
+	if (align == 1 && !(back & 1))
+		back--;
+	else if (align > 1)
+		back = (back / align + 1) * align;
+	return (1 + rnd(2)) * QACCEL_PAGE_SIZE - back;
+}
+
 /* Lay out a job whose parameters are in g->p, fill its operands. */
 static int gemm_place(struct qsim_host *d, struct gemm *g)
 {
@@ -122,9 +153,15 @@ static int gemm_place(struct qsim_host *d, struct gemm *g)
 	uint32_t guard = 64 + rnd(64);
 	int ret = 0;
 
-	g->a_off = rnd_offset(1);
-	g->b_off = rnd_offset(1);
-	g->c_off = rnd_offset(esz);
+	if (g->cross_odd) {
+		g->a_off = odd_cross_offset(span(p->m, p->lda, p->k), 1);
+		g->b_off = odd_cross_offset(span(p->n, p->ldb, p->k), 1);
+		g->c_off = odd_cross_offset(span(p->m, p->ldc, p->n * esz), esz);
+	} else {
+		g->a_off = rnd_offset(1);
+		g->b_off = rnd_offset(1);
+		g->c_off = rnd_offset(esz);
+	}
 	g->bias_off = rnd_offset(4);
 	g->quant_off = rnd_offset(8);
 	g->a_span = span(p->m, p->lda, p->k);
@@ -152,7 +189,10 @@ static int gemm_place(struct qsim_host *d, struct gemm *g)
 	if (!g->a_host || !g->b_host || !g->c_expect || !g->bias_host || !g->quant_host)
 		return -ENOMEM;
 	for (uint32_t j = 0; j < p->n; j++) {
-		requant_params(&g->quant_host[j].multiplier, &g->quant_host[j].shift);
+		if (g->saturate)
+			saturating_requant(&g->quant_host[j].multiplier, &g->quant_host[j].shift);
+		else
+			requant_params(&g->quant_host[j].multiplier, &g->quant_host[j].shift);
 		/* Bias of any magnitude: accumulation wraps in both models. */
 		g->bias_host[j] = (int32_t)(rnd(4) ? rnd(1u << 20) - (1 << 19) : rand_r(&seed) * 2u);
 	}
@@ -546,6 +586,422 @@ TEST_F_TIMEOUT(dev, many_queued_jobs_wrap_the_rings, 300)
 		}
 	}
 	EXPECT_EQ(d->sq_tail, qsim_reg_read(d->q, QACCEL_REG_SQ_HEAD));
+}
+
+/* ------------------------------------------------------------------ */
+/* 500 random jobs, every edge class, 15 in flight                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Job i belongs to class i % EC_COUNT: the class forces its edge, every
+ * other parameter stays random.  Cycling (rather than drawing) the class
+ * means any run of 500 jobs hits each class ~35 times whatever the seed.
+ */
+enum edge_class {
+	EC_DIM_ONE,		/* M, N or K (or several) is 1 */
+	EC_PRIME,		/* M, N and K prime */
+	EC_NOT_MULTIPLE,	/* M, N, K = q * array size + r, r != 0 */
+	EC_WIDE_STRIDES,	/* lda, ldb, ldc well past the row widths */
+	EC_UINT8_IN,		/* uint8 A and/or B */
+	EC_ZP_EXTREME,		/* every zero point at an end of its type */
+	EC_SATURATE,		/* requant output clamps at both ends */
+	EC_PER_TENSOR,
+	EC_PER_CHANNEL,
+	EC_INT32_OUT,
+	EC_BIAS_ON,
+	EC_BIAS_OFF,
+	EC_PAGE_CROSS,		/* A, B, C straddle pages at odd offsets */
+	EC_LARGE,		/* one dimension of a few hundred */
+	EC_COUNT
+};
+
+static const char *const edge_class_name[EC_COUNT] = {
+	"dim of 1", "prime dims", "dims not multiples of the array", "strides > widths",
+	"uint8 inputs", "zero-point extremes", "saturation both ends", "per-tensor requant",
+	"per-channel requant", "int32 output", "bias on", "bias off",
+	"odd offsets across pages", "a dim of 100..400",
+};
+
+/* What the jobs actually had (whatever class forced it), for the summary. */
+struct edge_coverage {
+	unsigned int cls[EC_COUNT];
+	unsigned int m1, n1, k1, all_prime, not_multiple, lda_wide, ldb_wide, ldc_wide;
+	unsigned int a_u8, b_u8, out_i32, out_i8, out_u8, per_tensor, per_channel;
+	unsigned int bias_on, bias_off, cross_odd, big_dim;
+	/* [operand a/b/c][0: int8 -128, 1: int8 127, 2: uint8 0, 3: uint8 255] */
+	unsigned int zp[3][4];
+	unsigned int sat_min, sat_max, sat_both;
+};
+
+#define RANDOM_JOBS_DEFAULT	500u
+#define RANDOM_JOBS_SMALL_DIM	100u
+#define RANDOM_JOBS_FULL_COVERAGE	(8u * EC_COUNT)
+/*
+ * Arrays of 1024 PEs and more simulate ~50x slower than 4x4: make check
+ * runs the fewest jobs that still reach every edge there; make
+ * check-hw-full (QACCEL_TEST_JOBS=500) runs all 500.
+ */
+#define RANDOM_JOBS_32X32	RANDOM_JOBS_FULL_COVERAGE
+
+static bool is_prime(uint32_t v)
+{
+	if (v < 2)
+		return false;
+	for (uint32_t f = 2; f * f <= v; f++)
+		if (v % f == 0)
+			return false;
+	return true;
+}
+
+static uint32_t rnd_prime(uint32_t hi)
+{
+	uint32_t v;
+
+	do
+		v = rnd_range(2, hi);
+	while (!is_prime(v));
+	return v;
+}
+
+/* Mostly small, so 500 jobs simulate in seconds. */
+static uint32_t small_dim(void)
+{
+	static const uint32_t dims[] = { 1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65 };
+
+	return rnd(2) ? dims[rnd(16)] : rnd_range(1, RANDOM_JOBS_SMALL_DIM);
+}
+
+/* q * unit + r with 0 < r < unit; any value but a multiple of unit. */
+static uint32_t not_multiple(uint32_t unit)
+{
+	if (unit < 2)
+		return small_dim();
+	return unit * rnd(RANDOM_JOBS_SMALL_DIM / unit + 1) + rnd_range(1, unit - 1);
+}
+
+static int32_t zp_end(bool is_uint8, bool high)
+{
+	if (is_uint8)
+		return high ? 255 : 0;
+	return high ? 127 : -128;
+}
+
+static void edge_params(struct qsim_host *d, struct gemm *g, enum edge_class cls, unsigned int j)
+{
+	struct qaccel_gemm_params *p = &g->p;
+	bool requant = d->caps & QACCEL_CAP_REQUANT;
+	bool u8_in = d->caps & QACCEL_CAP_UINT8_IN;
+	uint32_t out, esz, extra;
+
+	/* Output type: cycled in most classes, forced where the class says. */
+	out = (uint32_t[]){ QACCEL_GEMM_OUT_INT32, QACCEL_GEMM_OUT_INT8,
+			    QACCEL_GEMM_OUT_UINT8 }[(j + cls) % 3];
+	if (cls == EC_INT32_OUT)
+		out = QACCEL_GEMM_OUT_INT32;
+	if (cls == EC_SATURATE || cls == EC_PER_TENSOR || cls == EC_PER_CHANNEL ||
+	    cls == EC_ZP_EXTREME)
+		out = j & 1 ? QACCEL_GEMM_OUT_UINT8 : QACCEL_GEMM_OUT_INT8;
+	if (!requant)
+		out = QACCEL_GEMM_OUT_INT32;
+	esz = out == QACCEL_GEMM_OUT_INT32 ? 4 : 1;
+	random_params(d, p, out);
+
+	p->m = small_dim();
+	p->n = small_dim();
+	p->k = small_dim();
+	switch (cls) {
+	case EC_DIM_ONE:
+		/* j cycles through the seven non-empty subsets of {M, N, K}. */
+		if ((j % 7 + 1) & 1)
+			p->m = 1;
+		if ((j % 7 + 1) & 2)
+			p->n = 1;
+		if ((j % 7 + 1) & 4)
+			p->k = 1;
+		break;
+	case EC_PRIME:
+		p->m = rnd_prime(rnd(4) ? RANDOM_JOBS_SMALL_DIM : 300);
+		p->n = rnd_prime(RANDOM_JOBS_SMALL_DIM);
+		p->k = rnd_prime(RANDOM_JOBS_SMALL_DIM);
+		break;
+	case EC_NOT_MULTIPLE:
+		p->m = not_multiple(qsim_rows());
+		p->n = not_multiple(qsim_cols());
+		p->k = not_multiple(rnd(2) ? qsim_rows() : 64);
+		break;
+	case EC_SATURATE:
+		/* Enough outputs and products that both signs occur. */
+		p->m = rnd_range(4, 40);
+		p->n = rnd_range(4, 40);
+		p->k = rnd_range(4, 64);
+		break;
+	case EC_LARGE:
+		/* One long dimension, the others small: few MACs, long DMA. */
+		p->m = rnd_range(1, 24);
+		p->n = rnd_range(1, 24);
+		p->k = rnd_range(1, 24);
+		*(uint32_t *[]){ &p->m, &p->n, &p->k }[j % 3] = rnd_range(101, 400);
+		break;
+	default:
+		break;
+	}
+
+	extra = cls == EC_WIDE_STRIDES ? 1 + rnd(300) : rnd(3) ? 0 : rnd(32);
+	p->lda = p->k + extra;
+	p->ldb = p->k + (cls == EC_WIDE_STRIDES ? 1 + rnd(300) : rnd(3) ? 0 : rnd(32));
+	p->ldc = p->n * esz + (cls == EC_WIDE_STRIDES ? 1 + rnd(300) : rnd(3) ? 0 : rnd(32)) * esz;
+
+	if (cls == EC_UINT8_IN && u8_in) {
+		p->flags &= ~(QACCEL_GEMM_A_UINT8 | QACCEL_GEMM_B_UINT8);
+		p->flags |= (uint32_t[]){ QACCEL_GEMM_A_UINT8, QACCEL_GEMM_B_UINT8,
+					  QACCEL_GEMM_A_UINT8 | QACCEL_GEMM_B_UINT8 }[j % 3];
+	}
+	if (cls == EC_ZP_EXTREME) {
+		/*
+		 * Two bits of j pick (type, end) for A, the same bits swapped
+		 * for B, and (output type, end) for C: every four jobs of the
+		 * class put each operand at each end of each of its types.
+		 */
+		p->flags &= ~(QACCEL_GEMM_A_UINT8 | QACCEL_GEMM_B_UINT8);
+		if (u8_in && (j & 1))
+			p->flags |= QACCEL_GEMM_A_UINT8;
+		if (u8_in && (j & 2))
+			p->flags |= QACCEL_GEMM_B_UINT8;
+		p->a_zero_point = zp_end(p->flags & QACCEL_GEMM_A_UINT8, j & 2);
+		p->b_zero_point = zp_end(p->flags & QACCEL_GEMM_B_UINT8, j & 1);
+		if (out != QACCEL_GEMM_OUT_INT32)
+			p->c_zero_point = zp_end(out == QACCEL_GEMM_OUT_UINT8, (j >> 1) & 1);
+	} else {
+		p->a_zero_point = zp(p->flags & QACCEL_GEMM_A_UINT8);
+		p->b_zero_point = zp(p->flags & QACCEL_GEMM_B_UINT8);
+	}
+	if (cls == EC_SATURATE) {
+		/* Operands centred on their zero points: products of both signs. */
+		p->a_zero_point = p->flags & QACCEL_GEMM_A_UINT8 ? 128 : 0;
+		p->b_zero_point = p->flags & QACCEL_GEMM_B_UINT8 ? 128 : 0;
+		saturating_requant(&p->out_multiplier, &p->out_shift);
+		g->saturate = true;
+	}
+	if (out != QACCEL_GEMM_OUT_INT32 && (d->caps & QACCEL_CAP_PER_CHANNEL)) {
+		if (cls == EC_PER_TENSOR)
+			p->flags &= ~QACCEL_GEMM_PER_CHANNEL;
+		if (cls == EC_PER_CHANNEL)
+			p->flags |= QACCEL_GEMM_PER_CHANNEL;
+	}
+	if (d->caps & QACCEL_CAP_BIAS) {
+		if (cls == EC_BIAS_ON)
+			p->flags |= QACCEL_GEMM_BIAS;
+		if (cls == EC_BIAS_OFF)
+			p->flags &= ~QACCEL_GEMM_BIAS;
+	}
+	g->cross_odd = cls == EC_PAGE_CROSS;
+}
+
+static bool crosses_odd(uint32_t off, uint32_t len)
+{
+	return (off & 1) && off / QACCEL_PAGE_SIZE != (off + len - 1) / QACCEL_PAGE_SIZE;
+}
+
+static void zp_count(unsigned int *c, int32_t zp_value, bool is_uint8)
+{
+	if (!is_uint8 && (zp_value == -128 || zp_value == 127))
+		c[zp_value == 127]++;
+	if (is_uint8 && (zp_value == 0 || zp_value == 255))
+		c[2 + (zp_value == 255)]++;
+}
+
+/*
+ * Record what job g covered.  Returns false when a saturation-class job's
+ * expected output does not reach both clamps (the test would not test it).
+ */
+static bool edge_cover(struct edge_coverage *cv, const struct gemm *g, enum edge_class cls)
+{
+	const struct qaccel_gemm_params *p = &g->p;
+	uint32_t out = p->flags & QACCEL_GEMM_OUT_MASK;
+	bool lo = false, hi = false;
+
+	cv->cls[cls]++;
+	cv->m1 += p->m == 1;
+	cv->n1 += p->n == 1;
+	cv->k1 += p->k == 1;
+	cv->all_prime += is_prime(p->m) && is_prime(p->n) && is_prime(p->k);
+	cv->not_multiple += p->m % qsim_rows() && p->n % qsim_cols();
+	cv->lda_wide += p->lda > p->k;
+	cv->ldb_wide += p->ldb > p->k;
+	cv->ldc_wide += p->ldc > p->n * (out == QACCEL_GEMM_OUT_INT32 ? 4 : 1);
+	cv->a_u8 += !!(p->flags & QACCEL_GEMM_A_UINT8);
+	cv->b_u8 += !!(p->flags & QACCEL_GEMM_B_UINT8);
+	cv->out_i32 += out == QACCEL_GEMM_OUT_INT32;
+	cv->out_i8 += out == QACCEL_GEMM_OUT_INT8;
+	cv->out_u8 += out == QACCEL_GEMM_OUT_UINT8;
+	if (out != QACCEL_GEMM_OUT_INT32) {
+		cv->per_channel += !!(p->flags & QACCEL_GEMM_PER_CHANNEL);
+		cv->per_tensor += !(p->flags & QACCEL_GEMM_PER_CHANNEL);
+		zp_count(cv->zp[2], p->c_zero_point, out == QACCEL_GEMM_OUT_UINT8);
+	}
+	cv->bias_on += !!(p->flags & QACCEL_GEMM_BIAS);
+	cv->bias_off += !(p->flags & QACCEL_GEMM_BIAS);
+	cv->cross_odd += crosses_odd(g->a_off, g->a_span) && crosses_odd(g->b_off, g->b_span);
+	cv->big_dim += p->m > RANDOM_JOBS_SMALL_DIM || p->n > RANDOM_JOBS_SMALL_DIM ||
+		       p->k > RANDOM_JOBS_SMALL_DIM;
+	zp_count(cv->zp[0], p->a_zero_point, p->flags & QACCEL_GEMM_A_UINT8);
+	zp_count(cv->zp[1], p->b_zero_point, p->flags & QACCEL_GEMM_B_UINT8);
+
+	if (out == QACCEL_GEMM_OUT_INT32)
+		return cls != EC_SATURATE;
+	/* The device's C equals c_expect (checked before): look at that. */
+	for (uint32_t i = 0; i < p->m; i++) {
+		const uint8_t *row = g->c_expect + g->c_off + i * p->ldc;
+
+		for (uint32_t jj = 0; jj < p->n; jj++) {
+			int32_t v = out == QACCEL_GEMM_OUT_UINT8 ? row[jj] : (int8_t)row[jj];
+
+			lo |= v == p->clamp_min;
+			hi |= v == p->clamp_max;
+		}
+	}
+	cv->sat_min += lo;
+	cv->sat_max += hi;
+	cv->sat_both += lo && hi;
+	return cls != EC_SATURATE || (lo && hi);
+}
+
+static void edge_summary(const struct edge_coverage *cv, unsigned int jobs)
+{
+	static const char *const zp_name[4] = { "int8 -128", "int8 127", "uint8 0", "uint8 255" };
+
+	diag("coverage of %u jobs (%ux%u array), jobs per forced class:", jobs,
+	     qsim_rows(), qsim_cols());
+	for (int c = 0; c < EC_COUNT; c++)
+		diag("  class %-32s %u", edge_class_name[c], cv->cls[c]);
+	diag("jobs that had (whatever their class):");
+	diag("  M=1 %u, N=1 %u, K=1 %u, M,N,K all prime %u, M and N not multiples %u",
+	     cv->m1, cv->n1, cv->k1, cv->all_prime, cv->not_multiple);
+	diag("  lda>K %u, ldb>K %u, ldc>row %u, a dim >%u %u", cv->lda_wide, cv->ldb_wide,
+	     cv->ldc_wide, RANDOM_JOBS_SMALL_DIM, cv->big_dim);
+	diag("  A uint8 %u, B uint8 %u, out int32 %u / int8 %u / uint8 %u", cv->a_u8, cv->b_u8,
+	     cv->out_i32, cv->out_i8, cv->out_u8);
+	diag("  per-tensor %u, per-channel %u, bias on %u, bias off %u", cv->per_tensor,
+	     cv->per_channel, cv->bias_on, cv->bias_off);
+	diag("  A and B across a page at odd offsets %u", cv->cross_odd);
+	for (int o = 0; o < 3; o++)
+		diag("  %c zero point: %s %u, %s %u, %s %u, %s %u", "abc"[o], zp_name[0],
+		     cv->zp[o][0], zp_name[1], cv->zp[o][1], zp_name[2], cv->zp[o][2],
+		     zp_name[3], cv->zp[o][3]);
+	diag("  requant output at clamp_min %u, at clamp_max %u, at both %u", cv->sat_min,
+	     cv->sat_max, cv->sat_both);
+}
+
+static unsigned int random_job_count(void)
+{
+	const char *env = getenv("QACCEL_TEST_JOBS");
+
+	if (env && atoi(env) > 0)
+		return atoi(env);
+	return qsim_rows() * qsim_cols() >= 1024 ? RANDOM_JOBS_32X32 : RANDOM_JOBS_DEFAULT;
+}
+
+/*
+ * RANDOM_JOBS_DEFAULT jobs (QACCEL_TEST_JOBS=N to change), up to
+ * RING_SIZE - 1 in flight: the ring is filled, then refilled whenever it
+ * drains below a random level, so doorbells announce one job or many.
+ * Every C byte (guards included) is compared with qaccel_ref_gemm().
+ */
+TEST_F_TIMEOUT(dev, random_jobs_500_cover_every_edge_class, 3600)
+{
+	struct qsim_host *d = &self->d;
+	struct gemm g[RING_SIZE - 1];
+	uint32_t tag[RING_SIZE - 1];
+	unsigned int cls[RING_SIZE - 1];
+	const uint32_t window = RING_SIZE - 1;
+	unsigned int jobs = random_job_count() * iters, issued = 0, done = 0, refill = 0;
+	struct edge_coverage cv = { 0 };
+
+	memset(g, 0, sizeof(g));
+	while (done < jobs) {
+		struct qaccel_hw_cqe cqe;
+		char why[256], what[320];
+		uint32_t s;
+
+		if (issued == done || issued - done <= refill) {
+			while (issued < jobs && issued - done < window) {
+				struct qaccel_hw_desc desc;
+
+				s = issued % window;
+				memset(&g[s], 0, sizeof(g[s]));
+				cls[s] = issued % EC_COUNT;
+				edge_params(d, &g[s], cls[s], issued / EC_COUNT);
+				ASSERT_EQ(0, gemm_place(d, &g[s]));
+				gemm_desc(d, &g[s], &desc);
+				tag[s] = desc.tag;
+				ASSERT_LT(0, qsim_host_sq_free(d));
+				qsim_host_sq_push(d, &desc);
+				issued++;
+			}
+			qsim_host_sq_ring(d);
+			refill = rnd(window);
+		}
+		s = done % window;
+		describe(&g[s], what, sizeof(what));
+		ASSERT_EQ(0, qsim_host_cq_wait(d, &cqe, JOB_CYCLE_LIMIT))
+			TH_LOG("job %u (%s): no completion: %s", done, edge_class_name[cls[s]], what);
+		ASSERT_EQ(tag[s], cqe.tag) TH_LOG("job %u: completion out of order", done);
+		ASSERT_EQ(QACCEL_ERR_OK, cqe.status)
+			TH_LOG("job %u (%s): status %u detail %u: %s", done, edge_class_name[cls[s]],
+			       cqe.status, cqe.err_detail, what);
+		EXPECT_EQ((uint64_t)g[s].p.m * g[s].p.n * g[s].p.k, cqe.macs);
+		ASSERT_EQ(0, gemm_check(d, &g[s], why, sizeof(why)))
+			TH_LOG("job %u (%s): %s: %s", done, edge_class_name[cls[s]], what, why);
+		EXPECT_TRUE(edge_cover(&cv, &g[s], cls[s]))
+			TH_LOG("job %u does not saturate at both ends: %s", done, what);
+		gemm_free(d, &g[s]);
+		done++;
+	}
+	edge_summary(&cv, jobs);
+
+	/*
+	 * Every edge was reached (where the device has the feature): the
+	 * class cycles guarantee it from 8 jobs per class on.
+	 */
+	if (jobs < RANDOM_JOBS_FULL_COVERAGE)
+		return;
+	EXPECT_LT(0, cv.m1);
+	EXPECT_LT(0, cv.n1);
+	EXPECT_LT(0, cv.k1);
+	EXPECT_LT(0, cv.all_prime);
+	EXPECT_LT(0, cv.not_multiple);
+	EXPECT_LT(0, cv.lda_wide);
+	EXPECT_LT(0, cv.ldb_wide);
+	EXPECT_LT(0, cv.ldc_wide);
+	EXPECT_LT(0, cv.out_i32);
+	EXPECT_LT(0, cv.cross_odd);
+	EXPECT_LT(0, cv.big_dim);
+	for (int o = 0; o < 2; o++) {
+		EXPECT_LT(0, cv.zp[o][0]);
+		EXPECT_LT(0, cv.zp[o][1]);
+	}
+	if (d->caps & QACCEL_CAP_UINT8_IN) {
+		EXPECT_LT(0, cv.a_u8);
+		EXPECT_LT(0, cv.b_u8);
+		for (int o = 0; o < 2; o++) {
+			EXPECT_LT(0, cv.zp[o][2]);
+			EXPECT_LT(0, cv.zp[o][3]);
+		}
+	}
+	if (d->caps & QACCEL_CAP_BIAS) {
+		EXPECT_LT(0, cv.bias_on);
+		EXPECT_LT(0, cv.bias_off);
+	}
+	if (d->caps & QACCEL_CAP_REQUANT) {
+		EXPECT_LT(0, cv.out_i8);
+		EXPECT_LT(0, cv.out_u8);
+		EXPECT_LT(0, cv.per_tensor);
+		for (int e = 0; e < 4; e++)
+			EXPECT_LT(0, cv.zp[2][e]);
+		EXPECT_LE(cv.cls[EC_SATURATE], cv.sat_both);
+	}
+	if (d->caps & QACCEL_CAP_PER_CHANNEL)
+		EXPECT_LT(0, cv.per_channel);
 }
 
 /* A small good job after a bad one: the device must not be wedged. */
