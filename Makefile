@@ -58,7 +58,7 @@ all: driver
 # --- make run: Fashion-MNIST int8 inference in the simulated machine ------
 # make run [ARRAY=RxC] [IMAGES=N] [BATCH=B] [RUN_ARGS="--no-reference ..."]
 # (docs/quantization.md).  The default 4x4 model classifies the 10,000
-# test images in about 6 minutes; the 16x16 one simulates about 10x fewer
+# test images in about 2 minutes; the 16x16 one simulates about 10x fewer
 # cycles per second and takes about 11.  Batches of 64 keep each job to a
 # couple of seconds of simulation, far inside the driver's job timeout.
 IMAGES	?= 10000
