@@ -122,6 +122,7 @@ static const struct drm_ioctl_desc qaccel_ioctls[] = {
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(QACCEL_SUBMIT, qaccel_ioctl_submit, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(QACCEL_WAIT, qaccel_ioctl_wait, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(QACCEL_BO_INFO, qaccel_ioctl_bo_info, DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations qaccel_fops = {

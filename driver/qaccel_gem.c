@@ -221,3 +221,33 @@ int qaccel_ioctl_bo_mmap_offset(struct drm_device *drm, void *data, struct drm_f
 	drm_gem_object_put(obj);
 	return ret;
 }
+
+int qaccel_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_qaccel_bo_info *args = data;
+	struct drm_gem_object *obj;
+	struct qaccel_bo *bo;
+	int ret;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	bo = to_qaccel_bo(obj);
+
+	ret = drm_gem_create_mmap_offset(obj);
+	if (ret)
+		goto out;
+	args->mmap_offset = drm_vma_node_offset_addr(&obj->vma_node);
+	args->size = obj->size;
+	args->flags = 0;
+	if (obj->import_attach)
+		args->flags |= DRM_QACCEL_BO_INFO_IMPORTED;
+	/* l1 is set once, under pt_lock, and then stays until the free. */
+	mutex_lock(&bo->pt_lock);
+	if (bo->l1)
+		args->flags |= DRM_QACCEL_BO_INFO_DEVICE_MAPPED;
+	mutex_unlock(&bo->pt_lock);
+out:
+	drm_gem_object_put(obj);
+	return ret;
+}

@@ -48,5 +48,6 @@ int qaccel_gem_map(struct qaccel_bo *bo, dma_addr_t *table);
 
 int qaccel_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);
 int qaccel_ioctl_bo_mmap_offset(struct drm_device *drm, void *data, struct drm_file *file);
+int qaccel_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file);
 
 #endif /* QACCEL_GEM_H */

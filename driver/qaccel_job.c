@@ -15,6 +15,7 @@
  */
 
 #include <linux/dma-fence.h>
+#include <linux/dma-resv.h>
 #include <linux/io_uring.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
@@ -79,10 +80,25 @@ static const char *qaccel_fence_timeline_name(struct dma_fence *fence)
 	return "qaccel-job";
 }
 
+/*
+ * The fence ops live in this module, and a fence can outlive every file
+ * and device (in a syncobj, a sync_file, or another driver's buffer that a
+ * job used): each fence holds a module reference until it is released.
+ */
+static void qaccel_fence_release(struct dma_fence *fence)
+{
+	dma_fence_free(fence);
+	module_put(THIS_MODULE);
+}
+
 static const struct dma_fence_ops qaccel_fence_ops = {
 	.get_driver_name = qaccel_fence_driver_name,
 	.get_timeline_name = qaccel_fence_timeline_name,
+	.release = qaccel_fence_release,
 };
+
+/* dma_fence_free() frees the fence through its first member. */
+static_assert(offsetof(struct qaccel_fence, base) == 0);
 
 static struct dma_fence *qaccel_fence_create(void)
 {
@@ -90,6 +106,8 @@ static struct dma_fence *qaccel_fence_create(void)
 
 	if (!f)
 		return NULL;
+	/* Called from an ioctl or io_uring command, which hold the module. */
+	__module_get(THIS_MODULE);
 	spin_lock_init(&f->lock);
 	dma_fence_init(&f->base, &qaccel_fence_ops, &f->lock, dma_fence_context_alloc(1), 1);
 	return &f->base;
@@ -117,8 +135,18 @@ static void qaccel_job_free(struct kref *ref)
 	struct qaccel_job *job = container_of(ref, struct qaccel_job, ref);
 
 	qaccel_job_put_bos(job);
-	if (job->fence)
+	if (job->fence) {
+		/*
+		 * A job dropped before it was queued (a later job of its
+		 * SUBMIT failed) may have its fence in its buffers'
+		 * reservation objects already: it must not stay pending.
+		 */
+		if (!dma_fence_is_signaled(job->fence)) {
+			dma_fence_set_error(job->fence, -ECANCELED);
+			dma_fence_signal(job->fence);
+		}
 		dma_fence_put(job->fence);
+	}
 	kfree(job);
 }
 
@@ -265,6 +293,50 @@ static int qaccel_job_validate(struct qaccel_device *qdev, struct drm_file *file
 	return 0;
 }
 
+/*
+ * Implicit sync: the job's fence goes into the reservation object of every
+ * buffer it uses, as a write fence for C and a read fence for the others,
+ * so that another driver importing one of them as a dma-buf (or user space
+ * through DMA_BUF_IOCTL_EXPORT_SYNC_FILE, or poll() on the dma-buf) can
+ * wait for the job.  A buffer named twice is locked and fenced once (write
+ * wins).  Interruptible.
+ */
+static int qaccel_job_attach_fences(struct qaccel_job *job)
+{
+	struct drm_gem_object *objs[QACCEL_JOB_MAX_BOS];
+	bool write[QACCEL_JOB_MAX_BOS] = { };
+	struct ww_acquire_ctx ctx;
+	unsigned int i, j, n = 0;
+	int ret;
+
+	for (i = 0; i < job->nr_bos; i++) {
+		for (j = 0; j < n; j++)
+			if (objs[j]->resv == job->bos[i]->resv)
+				break;
+		if (j == n)
+			objs[n++] = job->bos[i];
+		if (i == QACCEL_JOB_BO_C)
+			write[j] = true;
+	}
+	if (!n)
+		return 0;
+
+	ret = drm_gem_lock_reservations(objs, n, &ctx);
+	if (ret)
+		return ret;
+	for (j = 0; j < n; j++) {
+		ret = dma_resv_reserve_fences(objs[j]->resv, 1);
+		if (ret)
+			goto out;
+	}
+	for (j = 0; j < n; j++)
+		dma_resv_add_fence(objs[j]->resv, job->fence,
+				   write[j] ? DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ);
+out:
+	drm_gem_unlock_reservations(objs, n, &ctx);
+	return ret;
+}
+
 static int qaccel_job_create(struct qaccel_device *qdev, struct drm_file *file,
 			     const struct drm_qaccel_gemm *args, struct qaccel_job **out)
 {
@@ -280,6 +352,13 @@ static int qaccel_job_create(struct qaccel_device *qdev, struct drm_file *file,
 	job->id = atomic64_inc_return(&qdev->queue.next_id);
 
 	ret = qaccel_job_validate(qdev, file, args, job);
+	if (!ret) {
+		job->fence = qaccel_fence_create();
+		if (!job->fence)
+			ret = -ENOMEM;
+	}
+	if (!ret)
+		ret = qaccel_job_attach_fences(job);
 	if (ret) {
 		qaccel_job_put(job);
 		return ret;
@@ -848,6 +927,78 @@ static int qaccel_job_wait_in_syncobjs(struct drm_file *file, const struct drm_q
 	return 0;
 }
 
+/*
+ * Wait for the fences other drivers put on the buffer behind @handle: its
+ * writers, and also its readers when the job writes it (@write).  Fences of
+ * qaccel jobs need no wait: the device runs jobs in submission order.  An
+ * unknown handle is left for validation to report.  With @nowait, -EAGAIN
+ * instead of sleeping.
+ */
+static int qaccel_wait_foreign(struct drm_file *file, u32 handle, bool write, bool nowait,
+			       long *left)
+{
+	enum dma_resv_usage usage = write ? DMA_RESV_USAGE_READ : DMA_RESV_USAGE_WRITE;
+	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+	int ret = 0;
+
+	if (!obj)
+		return 0;
+restart:
+	/* The unlocked walk skips signalled fences, so each restart progresses. */
+	dma_resv_iter_begin(&cursor, obj->resv, usage);
+	dma_resv_for_each_fence_unlocked(&cursor, fence) {
+		long t;
+
+		if (fence->ops == &qaccel_fence_ops)
+			continue;
+		if (nowait) {
+			ret = -EAGAIN;
+			break;
+		}
+		dma_fence_get(fence);
+		dma_resv_iter_end(&cursor);
+		t = dma_fence_wait_timeout(fence, true, *left);
+		dma_fence_put(fence);
+		if (t <= 0) {
+			ret = t ? t : -ETIME;
+			goto out;
+		}
+		*left = t;
+		goto restart;
+	}
+	dma_resv_iter_end(&cursor);
+out:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+/*
+ * Implicit sync with other drivers: before a job is queued, wait for their
+ * fences on its buffers (at most 8 job timeouts, -ETIME).  A fence added
+ * after this check is not waited for.
+ */
+static int qaccel_job_wait_implicit(struct drm_file *file, const struct drm_qaccel_gemm *g,
+				    bool nowait)
+{
+	long left = qaccel_job_timeout() * QACCEL_IN_FENCE_TIMEOUTS;
+	int ret;
+
+	if (g->op != DRM_QACCEL_OP_GEMM)
+		return 0;
+	ret = qaccel_wait_foreign(file, g->a_handle, false, nowait, &left);
+	if (!ret)
+		ret = qaccel_wait_foreign(file, g->b_handle, false, nowait, &left);
+	if (!ret)
+		ret = qaccel_wait_foreign(file, g->c_handle, true, nowait, &left);
+	if (!ret && (g->flags & DRM_QACCEL_GEMM_BIAS))
+		ret = qaccel_wait_foreign(file, g->bias_handle, false, nowait, &left);
+	if (!ret && (g->flags & DRM_QACCEL_GEMM_PER_CHANNEL))
+		ret = qaccel_wait_foreign(file, g->quant_handle, false, nowait, &left);
+	return ret;
+}
+
 int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct qaccel_device *qdev = to_qaccel_device(drm);
@@ -890,6 +1041,8 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 			goto out_free;
 		}
 		ret = qaccel_job_wait_in_syncobjs(file, &ujob);
+		if (!ret)
+			ret = qaccel_job_wait_implicit(file, &ujob.gemm, false);
 		if (ret)
 			goto out_free;
 	}
@@ -916,14 +1069,6 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 		ret = qaccel_job_create(qdev, file, &ujob.gemm, &jobs[created]);
 		if (ret)
 			goto err;
-		if (syncobjs[created]) {
-			jobs[created]->fence = qaccel_fence_create();
-			if (!jobs[created]->fence) {
-				qaccel_job_put(jobs[created]);
-				ret = -ENOMEM;
-				goto err;
-			}
-		}
 	}
 
 	ret = qaccel_file_add_jobs(qfile, jobs, ujobs, args->job_count);
@@ -1026,6 +1171,17 @@ int qaccel_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	if (READ_ONCE(qdev->queue.nr_pending) >= QACCEL_MAX_PENDING)
 		return -EBUSY;
+	/*
+	 * Another driver's fence on a buffer: io_uring retries the command
+	 * from its worker thread without IO_URING_F_NONBLOCK, where we wait.
+	 */
+	ret = qaccel_job_wait_implicit(file, &args,
+				       issue_flags & IO_URING_F_NONBLOCK);
+	/* A signal (ring teardown cancels the worker) cannot restart a CQE. */
+	if (ret == -ERESTARTSYS)
+		ret = -EINTR;
+	if (ret)
+		return ret;
 
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return -ENODEV;

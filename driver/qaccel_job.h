@@ -25,6 +25,8 @@ struct qaccel_file;
 
 /* A job names at most A, B, C, bias and per-channel parameters. */
 #define QACCEL_JOB_MAX_BOS	5
+/* Index of C, the buffer a GEMM writes, in &qaccel_job.bos (A, B, C, ...). */
+#define QACCEL_JOB_BO_C		2
 
 /**
  * struct qaccel_job - one job from validation to completion
@@ -34,7 +36,8 @@ struct qaccel_file;
  * @node: entry in &qaccel_queue.pending, then in a list of finished jobs
  * @desc: the descriptor the device will run; @desc.tag is set when it
  *	enters the hardware ring
- * @bos: buffers the descriptor points into, one reference each
+ * @bos: buffers the descriptor points into, one reference each, in the
+ *	order A, B, C, bias, per-channel parameters (those the flags use)
  * @nr_bos: entries in @bos
  * @cmd: the io_uring command to complete, or NULL for an ioctl job
  * @qfile: the file @cmd came through (io_uring jobs only)
@@ -43,8 +46,8 @@ struct qaccel_file;
  * @hw_status: the device's QACCEL_ERR_* status, valid once @done
  * @cycles: device cycles the job took, valid once @done
  * @macs: multiply-accumulates the job did, valid once @done
- * @fence: signalled when the job finishes (ioctl jobs with an out-syncobj),
- *	else NULL
+ * @fence: signalled when the job finishes (with its error if it failed);
+ *	in the reservation objects of @bos and in the out-syncobj if any
  */
 struct qaccel_job {
 	u64 id;

@@ -11,6 +11,13 @@
  * inline in its 80 command bytes (the ring needs IORING_SETUP_SQE128); its
  * CQE arrives when the job has completed, res = 0 or a negative errno, and
  * with IORING_SETUP_CQE32 big_cqe[0] = the job's device cycles.
+ *
+ * Implicit sync (dma-buf): every job's fence is added to the reservation
+ * object of each buffer it uses, as a write fence for C and a read fence
+ * for A, B, bias and per-channel records, so another driver or
+ * DMA_BUF_IOCTL_EXPORT_SYNC_FILE sees it.  Before a job is queued it waits
+ * for other drivers' fences on its buffers (the writers of what it reads,
+ * writers and readers of C); qaccel's own jobs are ordered by the device.
  */
 #ifndef _UAPI_QACCEL_DRM_H_
 #define _UAPI_QACCEL_DRM_H_
@@ -26,6 +33,7 @@ extern "C" {
 #define DRM_QACCEL_BO_MMAP_OFFSET	0x02
 #define DRM_QACCEL_SUBMIT		0x03
 #define DRM_QACCEL_WAIT			0x04
+#define DRM_QACCEL_BO_INFO		0x05
 
 /**
  * enum drm_qaccel_param - what DRM_IOCTL_QACCEL_GET_PARAM can report
@@ -99,6 +107,31 @@ struct drm_qaccel_bo_mmap_offset {
 	__u32 handle;
 	__u32 pad;
 	__u64 offset;
+};
+
+/* Bits of drm_qaccel_bo_info.flags. */
+#define DRM_QACCEL_BO_INFO_IMPORTED	(1 << 0)
+#define DRM_QACCEL_BO_INFO_DEVICE_MAPPED	(1 << 1)
+
+/**
+ * struct drm_qaccel_bo_info - describe a buffer object of this file
+ * @handle: in, GEM handle
+ * @flags: out, DRM_QACCEL_BO_INFO_IMPORTED when the buffer came from
+ *	another device's dma-buf (PRIME import); DRM_QACCEL_BO_INFO_DEVICE_MAPPED
+ *	once a job has used it (its pages then stay pinned until it is freed)
+ * @size: out, bytes (the page-rounded size)
+ * @mmap_offset: out, the fake offset to pass to mmap() on the render node
+ *	fd, as DRM_IOCTL_QACCEL_BO_MMAP_OFFSET returns it
+ *
+ * An unknown handle gives -ENOENT.  A buffer of this device exported and
+ * imported again (also by another process) is the same buffer, not an
+ * imported one.
+ */
+struct drm_qaccel_bo_info {
+	__u32 handle;
+	__u32 flags;
+	__u64 size;
+	__u64 mmap_offset;
 };
 
 #define DRM_QACCEL_OP_NOP	0
@@ -256,6 +289,9 @@ struct drm_qaccel_wait {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_QACCEL_SUBMIT, struct drm_qaccel_submit)
 #define DRM_IOCTL_QACCEL_WAIT \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_QACCEL_WAIT, struct drm_qaccel_wait)
+
+#define DRM_IOCTL_QACCEL_BO_INFO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_QACCEL_BO_INFO, struct drm_qaccel_bo_info)
 
 /* io_uring: cmd_op of an IORING_OP_URING_CMD carrying a struct drm_qaccel_gemm */
 #define DRM_QACCEL_URING_CMD_GEMM	0x51410001

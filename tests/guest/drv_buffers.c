@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Buffers: DRM_IOCTL_QACCEL_BO_INFO, and dma-bufs from another exporter.
+ *
+ * The guest kernel (Debian 6.1) has no udmabuf (CONFIG_UDMABUF is not set)
+ * but builds vgem as a module: a vgem dumb buffer exported as a dma-buf is
+ * imported into qaccel, which then builds its device page table from the
+ * attachment's sg table, and used as a GEMM's A and C.
+ *
+ * Implicit sync: a job waits for other drivers' fences on its buffers (a
+ * vgem write fence on A holds it back until vgem signals it), and its own
+ * fence is in its buffers' reservation objects, where a dma-buf user sees
+ * it (DMA_BUF_IOCTL_EXPORT_SYNC_FILE).
+ */
+#include <dirent.h>
+#include <poll.h>
+#include <pthread.h>
+#include <time.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <linux/sync_file.h>
+
+#include "kselftest_harness.h"
+#include "guest_common.h"
+#include "drv_common.h"
+
+static int bo_info(int fd, uint32_t handle, struct drm_qaccel_bo_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->handle = handle;
+	return ioctl(fd, DRM_IOCTL_QACCEL_BO_INFO, info) ? -errno : 0;
+}
+
+TEST(bo_info_reports_size_flags_and_mmap_offset)
+{
+	struct drm_qaccel_bo_mmap_offset mo = { 0 };
+	struct drm_qaccel_bo_info info;
+	struct drm_qaccel_gemm job;
+	struct qaccel_dev *dev;
+	struct gemm_case t;
+	int fd;
+
+	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
+	fd = qaccel_fd(dev);
+	ASSERT_EQ(0, gemm_case_init(dev, &t, 9, 7, 5000, QACCEL_GEMM_OUT_INT32, 3));
+
+	/* A is 9 x 5000 bytes: page rounded, not used by a job yet. */
+	ASSERT_EQ(0, bo_info(fd, qaccel_buf_handle(t.a), &info));
+	EXPECT_EQ(((9 * 5000 + 4095) / 4096) * 4096, info.size);
+	EXPECT_EQ(0, info.flags);
+	mo.handle = qaccel_buf_handle(t.a);
+	ASSERT_EQ(0, ioctl(fd, DRM_IOCTL_QACCEL_BO_MMAP_OFFSET, &mo));
+	EXPECT_EQ(mo.offset, info.mmap_offset);
+	EXPECT_NE(0, info.mmap_offset);
+
+	/* After a job the buffer is mapped for the device. */
+	ASSERT_EQ(0, qa_gemm_encode(dev, &t.g, &job));
+	ASSERT_EQ(0, raw_run(fd, &job, NULL));
+	EXPECT_EQ(-1, gemm_case_mismatch(&t));
+	ASSERT_EQ(0, bo_info(fd, qaccel_buf_handle(t.a), &info));
+	EXPECT_EQ(DRM_QACCEL_BO_INFO_DEVICE_MAPPED, info.flags);
+	/* Bias was not used (no BIAS flag): not mapped. */
+	ASSERT_EQ(0, bo_info(fd, qaccel_buf_handle(t.bias), &info));
+	EXPECT_EQ(0, info.flags);
+	EXPECT_EQ(4096, info.size);
+
+	EXPECT_EQ(-ENOENT, bo_info(fd, 0, &info));
+	EXPECT_EQ(-ENOENT, bo_info(fd, 0x7fffffff, &info));
+	gemm_case_free(&t);
+	qaccel_close(dev);
+}
+
+TEST(bo_info_of_handle_from_other_file_is_enoent)
+{
+	struct drm_qaccel_bo_info info;
+	struct qaccel_dev *d1, *d2;
+	struct qaccel_buf *buf;
+
+	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &d1));
+	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &d2));
+	ASSERT_EQ(0, qaccel_buf_alloc(d1, 4096, &buf));
+	/* d2 has no buffer at all, so d1's handle names nothing in it. */
+	EXPECT_EQ(-ENOENT, bo_info(qaccel_fd(d2), qaccel_buf_handle(buf), &info));
+	qaccel_buf_free(buf);
+	qaccel_close(d2);
+	qaccel_close(d1);
+}
+
+/*
+ * Load vgem: modprobe when the guest's module tree has it, else insmod it
+ * from the image tree the guest was built from (sim/qaccel-vm's initramfs
+ * carries only the modules qaccel needs; vgem's dependencies, drm and
+ * drm_shmem_helper, are among them).  The tree is the one this program was
+ * built in: .../build/tests/guest/drv_buffers -> .../build/guest/image.
+ */
+static int vgem_load(void)
+{
+	char exe[PATH_MAX - 128], cmd[PATH_MAX + 64];
+	struct utsname u;
+	ssize_t n;
+
+	if (!system("modprobe vgem 2>/dev/null"))
+		return 0;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0 || uname(&u))
+		return -1;
+	exe[n] = 0;
+	for (int i = 0; i < 3; i++) {
+		char *slash = strrchr(exe, '/');
+
+		if (!slash)
+			return -1;
+		*slash = 0;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "insmod %s/guest/image/lib/modules/%s/kernel/drivers/gpu/drm/vgem/vgem.ko 2>/dev/null",
+		 exe, u.release);
+	return system(cmd) ? -1 : 0;
+}
+
+/* A vgem node: load vgem, then find the card whose driver is "vgem". */
+static int vgem_open(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd = -1;
+
+	if (vgem_load())
+		return -1;
+	d = opendir("/dev/dri");
+	if (!d)
+		return -1;
+	while (fd < 0 && (de = readdir(d))) {
+		char path[300];
+		drmVersionPtr v;
+		int f;
+
+		if (strncmp(de->d_name, "card", 4))
+			continue;
+		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+		f = open(path, O_RDWR | O_CLOEXEC);
+		if (f < 0)
+			continue;
+		v = drmGetVersion(f);
+		if (v && !strcmp(v->name, "vgem"))
+			fd = f;
+		else
+			close(f);
+		drmFreeVersion(v);
+	}
+	closedir(d);
+	return fd;
+}
+
+/*
+ * A vgem dumb buffer of at least @size bytes, mapped, exported; 0 or -1.
+ * Its vgem handle goes to @handle, or is closed when @handle is NULL.
+ */
+static int vgem_buf(int vfd, size_t size, void **map, size_t *len, int *dmabuf,
+		    uint32_t *handle)
+{
+	struct drm_mode_create_dumb c = {
+		.width = 1024, .height = (size + 1023) / 1024, .bpp = 8,
+	};
+	struct drm_mode_map_dumb m = { 0 };
+
+	if (ioctl(vfd, DRM_IOCTL_MODE_CREATE_DUMB, &c))
+		return -1;
+	m.handle = c.handle;
+	if (ioctl(vfd, DRM_IOCTL_MODE_MAP_DUMB, &m))
+		return -1;
+	*len = c.size;
+	*map = mmap(NULL, c.size, PROT_READ | PROT_WRITE, MAP_SHARED, vfd, m.offset);
+	if (*map == MAP_FAILED)
+		return -1;
+	if (drmPrimeHandleToFD(vfd, c.handle, DRM_CLOEXEC | DRM_RDWR, dmabuf))
+		return -1;
+	/* The dma-buf and the mapping keep the buffer. */
+	if (handle)
+		*handle = c.handle;
+	else
+		drmCloseBufferHandle(vfd, c.handle);
+	return 0;
+}
+
+TEST(vgem_dmabuf_imported_and_used_as_gemm_operands)
+{
+	const uint32_t m = 40, n = 24, k = 70;
+	struct drm_qaccel_bo_info info;
+	struct qaccel_buf *ia, *ic;
+	struct drm_qaccel_gemm job;
+	size_t alen, clen;
+	struct qaccel_dev *dev;
+	struct gemm_case t;
+	void *va, *vc;
+	int vfd, fa, fc;
+
+	vfd = vgem_open();
+	if (vfd < 0)
+		SKIP(return, "no vgem module for this kernel");
+	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
+	ASSERT_EQ(0, gemm_case_init(dev, &t, m, n, k,
+				    QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, 31));
+	/* 3 pages and 2 pages: the device walks more than one page of each. */
+	ASSERT_EQ(0, vgem_buf(vfd, 3 * 4096, &va, &alen, &fa, NULL));
+	ASSERT_EQ(0, vgem_buf(vfd, 2 * 4096, &vc, &clen, &fc, NULL));
+	ASSERT_EQ(0, qaccel_buf_import(dev, fa, &ia));
+	ASSERT_EQ(0, qaccel_buf_import(dev, fc, &ic));
+
+	ASSERT_EQ(0, bo_info(qaccel_fd(dev), qaccel_buf_handle(ia), &info));
+	EXPECT_EQ(DRM_QACCEL_BO_INFO_IMPORTED, info.flags);
+	EXPECT_EQ(alen, info.size);
+
+	/* A at the end of the vgem buffer (spans a page boundary), C at 4000. */
+	t.g.params.lda = k;
+	memcpy((char *)va + alen - m * k, t.pa, m * k);
+	memset(vc, 0x5a, clen);
+	t.g.a.buf = ia;
+	t.g.a.offset = alen - m * k;
+	t.g.c.buf = ic;
+	t.g.c.offset = 4000;
+	ASSERT_EQ(0, qa_gemm_encode(dev, &t.g, &job));
+	ASSERT_EQ(0, raw_run(qaccel_fd(dev), &job, NULL));
+
+	/* The result is in vgem's pages: compare it there. */
+	memcpy(t.pc, (char *)vc + 4000, (size_t)m * t.g.params.ldc);
+	EXPECT_EQ(-1, gemm_case_mismatch(&t));
+	EXPECT_EQ(0x5a, ((unsigned char *)vc)[3999]);
+	EXPECT_EQ(0x5a, ((unsigned char *)vc)[4000 + m * t.g.params.ldc]);
+
+	ASSERT_EQ(0, bo_info(qaccel_fd(dev), qaccel_buf_handle(ic), &info));
+	EXPECT_EQ(DRM_QACCEL_BO_INFO_IMPORTED | DRM_QACCEL_BO_INFO_DEVICE_MAPPED, info.flags);
+
+	qaccel_buf_free(ia);
+	qaccel_buf_free(ic);
+	close(fa);
+	close(fc);
+	munmap(va, alen);
+	munmap(vc, clen);
+	gemm_case_free(&t);
+	qaccel_close(dev);
+	close(vfd);
+	/* Leave the node list as it was; busy only if something leaked. */
+	EXPECT_EQ(0, system("rmmod vgem"));
+}
+
+/* vgem's fence uapi (include/uapi/drm/vgem_drm.h; libdrm has no copy). */
+struct vgem_fence_attach {
+	uint32_t handle;
+	uint32_t flags;
+	uint32_t out_fence;
+	uint32_t pad;
+};
+
+struct vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define VGEM_FENCE_WRITE	0x1
+#define VGEM_IOCTL_FENCE_ATTACH \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
+#define VGEM_IOCTL_FENCE_SIGNAL \
+	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
+
+/* A GEMM whose A is a vgem buffer carrying an unsignalled vgem write fence. */
+FIXTURE(vgem_fenced) {
+	int vfd, fa;
+	uint32_t vhandle, fence;
+	void *va;
+	size_t alen;
+	struct qaccel_dev *dev;
+	struct qaccel_buf *ia;
+	struct gemm_case t;
+	struct drm_qaccel_gemm job;
+};
+
+FIXTURE_SETUP(vgem_fenced)
+{
+	struct vgem_fence_attach at = { 0 };
+
+	self->vfd = vgem_open();
+	if (self->vfd < 0)
+		SKIP(return, "no vgem module for this kernel");
+	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &self->dev));
+	ASSERT_EQ(0, gemm_case_init(self->dev, &self->t, 16, 20, 50, QACCEL_GEMM_OUT_INT8, 41));
+	ASSERT_EQ(0, vgem_buf(self->vfd, 16 * 50, &self->va, &self->alen, &self->fa,
+			      &self->vhandle));
+	memcpy(self->va, self->t.pa, 16 * 50);
+	ASSERT_EQ(0, qaccel_buf_import(self->dev, self->fa, &self->ia));
+	self->t.g.a.buf = self->ia;
+	ASSERT_EQ(0, qa_gemm_encode(self->dev, &self->t.g, &self->job));
+	at.handle = self->vhandle;
+	at.flags = VGEM_FENCE_WRITE;
+	ASSERT_EQ(0, ioctl(self->vfd, VGEM_IOCTL_FENCE_ATTACH, &at));
+	self->fence = at.out_fence;
+}
+
+FIXTURE_TEARDOWN(vgem_fenced)
+{
+	if (self->vfd < 0)
+		return;
+	qaccel_buf_free(self->ia);
+	gemm_case_free(&self->t);
+	qaccel_close(self->dev);
+	munmap(self->va, self->alen);
+	close(self->fa);
+	close(self->vfd);
+	EXPECT_EQ(0, system("rmmod vgem"));
+}
+
+static int vgem_signal(int vfd, uint32_t fence)
+{
+	struct vgem_fence_signal sig = { .fence = fence };
+
+	return ioctl(vfd, VGEM_IOCTL_FENCE_SIGNAL, &sig) ? -errno : 0;
+}
+
+struct delayed_signal {
+	int vfd;
+	uint32_t fence;
+	int ret;
+};
+
+static void *signal_later(void *arg)
+{
+	struct delayed_signal *d = arg;
+
+	usleep(400 * 1000);
+	d->ret = vgem_signal(d->vfd, d->fence);
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+TEST_F(vgem_fenced, ioctl_job_waits_for_foreign_write_fence)
+{
+	struct delayed_signal d = { .vfd = self->vfd, .fence = self->fence };
+	pthread_t th;
+	double t0;
+
+	/* vgem's own timeout would signal it after 10 s: ours comes at 0.4 s. */
+	ASSERT_EQ(0, pthread_create(&th, NULL, signal_later, &d));
+	t0 = now_s();
+	EXPECT_EQ(0, raw_run(qaccel_fd(self->dev), &self->job, NULL));
+	EXPECT_LE(0.3, now_s() - t0);
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, d.ret);
+	EXPECT_EQ(-1, gemm_case_mismatch(&self->t));
+}
+
+TEST_F(vgem_fenced, uring_job_waits_for_foreign_write_fence)
+{
+	struct io_uring_cqe *cqe;
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+	struct io_uring ring;
+
+	ASSERT_EQ(0, raw_ring(&ring, 4, true));
+	ASSERT_NE(NULL, raw_prep_cmd(&ring, qaccel_fd(self->dev), DRM_QACCEL_URING_CMD_GEMM,
+				     &self->job, 7));
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	/* Held back by the fence: no completion yet. */
+	usleep(300 * 1000);
+	EXPECT_EQ(-EAGAIN, io_uring_peek_cqe(&ring, &cqe));
+	ASSERT_EQ(0, vgem_signal(self->vfd, self->fence));
+	ASSERT_EQ(0, io_uring_wait_cqe_timeout(&ring, &cqe, &ts));
+	EXPECT_EQ(0, cqe->res);
+	EXPECT_EQ(7, cqe->user_data);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+	EXPECT_EQ(-1, gemm_case_mismatch(&self->t));
+}
+
+/* The fences a dma-buf user would wait for before @flags access, as a sync_file. */
+static int export_sync_file(int dmabuf, uint32_t flags)
+{
+	struct dma_buf_export_sync_file x = { .flags = flags, .fd = -1 };
+
+	return ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &x) ? -errno : x.fd;
+}
+
+static bool sync_file_ready(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, timeout_ms) == 1;
+}
+
+static int sync_file_status(int fd)
+{
+	struct sync_file_info info = { 0 };
+
+	return ioctl(fd, SYNC_IOC_FILE_INFO, &info) ? -errno : info.status;
+}
+
+TEST(job_fence_in_dmabuf_reservation_write_on_c_read_on_a)
+{
+	char knob[512], saved[32];
+	struct drm_qaccel_wait w;
+	struct drm_qaccel_gemm job;
+	struct qaccel_dev *dev;
+	struct gemm_case t;
+	int fa, fc, sc, sa_r, sa_w;
+	uint64_t seqno = 0;
+
+	if (drv_fault_knob(knob, sizeof(knob)))
+		SKIP(return, "qaccel-sim runs without --fault-injection");
+	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
+	ASSERT_EQ(0, gemm_case_init(dev, &t, 12, 10, 30, QACCEL_GEMM_OUT_INT32, 43));
+	ASSERT_EQ(0, qa_gemm_encode(dev, &t.g, &job));
+	ASSERT_EQ(0, qaccel_buf_export(t.a, &fa));
+	ASSERT_EQ(0, qaccel_buf_export(t.c, &fc));
+
+	/* A hung job keeps its fence pending for a whole (short) job timeout. */
+	ASSERT_EQ(0, drv_timeout_set(saved, sizeof(saved), 1500));
+	ASSERT_EQ(0, drv_write_str(knob, "0"));
+	ASSERT_EQ(0, raw_submit(qaccel_fd(dev), &job, &seqno));
+
+	sc = export_sync_file(fc, DMA_BUF_SYNC_READ);	/* C's writers */
+	sa_r = export_sync_file(fa, DMA_BUF_SYNC_READ);	/* A's writers: none */
+	sa_w = export_sync_file(fa, DMA_BUF_SYNC_WRITE);	/* A's readers too */
+	ASSERT_LE(0, sc);
+	ASSERT_LE(0, sa_r);
+	ASSERT_LE(0, sa_w);
+	EXPECT_FALSE(sync_file_ready(sc, 0));
+	EXPECT_TRUE(sync_file_ready(sa_r, 0));
+	EXPECT_FALSE(sync_file_ready(sa_w, 0));
+
+	/* The timeout fails the job; its fence signals with that error. */
+	EXPECT_TRUE(sync_file_ready(sc, 20000));
+	EXPECT_TRUE(sync_file_ready(sa_w, 0));
+	EXPECT_EQ(-ETIMEDOUT, sync_file_status(sc));
+	ASSERT_EQ(0, raw_wait(qaccel_fd(dev), seqno, &w));
+	EXPECT_EQ(-ETIMEDOUT, w.status);
+	drv_timeout_restore(saved);
+	close(sc);
+	close(sa_r);
+	close(sa_w);
+
+	/* A good job: its fence signals without error, C is right. */
+	ASSERT_EQ(0, raw_run(qaccel_fd(dev), &job, NULL));
+	sc = export_sync_file(fc, DMA_BUF_SYNC_READ);
+	ASSERT_LE(0, sc);
+	EXPECT_TRUE(sync_file_ready(sc, 0));
+	EXPECT_EQ(1, sync_file_status(sc));
+	EXPECT_EQ(-1, gemm_case_mismatch(&t));
+	close(sc);
+	close(fa);
+	close(fc);
+	gemm_case_free(&t);
+	qaccel_close(dev);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unloading the driver under load.
+ *
+ * rmmod while another process has io_uring jobs in flight is refused: every
+ * open render-node fd holds a module reference (file_operations.owner), and
+ * an in-flight io_uring command holds its fd, so delete_module() fails with
+ * EAGAIN (EWOULDBLOCK: "module in use") and nothing changes; the jobs keep
+ * completing.  Once that process is gone the module unloads, loads again and
+ * computes correct results.  Unbinding the device through sysfs with jobs in
+ * flight fails them (-ENODEV) and the module then unloads and reloads.
+ *
+ * Each test leaves qaccel loaded and bound: later tests need it.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "guest_common.h"
+#include "drv_common.h"
+
+/* One GEMM through a fresh open of the device; 0 when it matches. */
+static int one_gemm(uint64_t seed)
+{
+	struct drm_qaccel_gemm job;
+	struct qaccel_dev *dev;
+	struct gemm_case t;
+	int ret;
+
+	ret = qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev);
+	if (ret)
+		return ret;
+	ret = gemm_case_init(dev, &t, 23, 17, 41, QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, seed);
+	if (!ret)
+		ret = qa_gemm_encode(dev, &t.g, &job);
+	if (!ret)
+		ret = raw_run(qaccel_fd(dev), &job, NULL);
+	if (!ret && gemm_case_mismatch(&t) != -1)
+		ret = -EBADMSG;
+	gemm_case_free(&t);
+	qaccel_close(dev);
+	return ret;
+}
+
+/* rmmod without waiting: 0, or -errno (-EAGAIN while the module is in use). */
+static int try_rmmod(void)
+{
+	return syscall(SYS_delete_module, "qaccel", O_NONBLOCK) ? -errno : 0;
+}
+
+/* rmmod, retrying while fds are still being released (io_uring exit is async). */
+static int rmmod_when_free(void)
+{
+	int ret = -EAGAIN;
+
+	for (int i = 0; i < 300 && ret == -EAGAIN; i++) {
+		ret = try_rmmod();
+		if (ret == -EAGAIN)
+			usleep(100000);
+	}
+	return ret;
+}
+
+/*
+ * The module the VM loaded: $QVM_MODULE when the VM exports it, else the
+ * tree's build/kmod/driver/qaccel.ko next to this program's build tree.
+ */
+static int module_path(char *out, size_t len)
+{
+	const char *env = getenv("QVM_MODULE");
+	char exe[PATH_MAX - 64];
+	ssize_t n;
+
+	if (env && *env && !access(env, R_OK)) {
+		snprintf(out, len, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = 0;
+	/* .../build/tests/guest/drv_unload -> .../build */
+	for (int i = 0; i < 3; i++) {
+		char *slash = strrchr(exe, '/');
+
+		if (!slash)
+			return -1;
+		*slash = 0;
+	}
+	snprintf(out, len, "%s/kmod/driver/qaccel.ko", exe);
+	return access(out, R_OK) ? -1 : 0;
+}
+
+/* insmod the module again and wait for its render node; 0 on success. */
+static int reload(void)
+{
+	char ko[PATH_MAX];
+	int fd, ret;
+
+	if (module_path(ko, sizeof(ko)))
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	/* Probe is synchronous; the node appears through devtmpfs. */
+	for (int i = 0; i < 100; i++) {
+		struct qaccel_dev *dev;
+
+		if (!qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev)) {
+			qaccel_close(dev);
+			return 0;
+		}
+		usleep(50000);
+	}
+	return -ENODEV;
+}
+
+/*
+ * Child: keep 64 io_uring jobs in flight, resubmitting each as its CQE
+ * arrives, until killed or until a job fails with -ENODEV (device gone:
+ * exit 0).  Writes one byte to @ready once the first 64 are queued.
+ */
+static void __attribute__((noreturn)) keep_64_in_flight(int ready, uint64_t seed)
+{
+	struct drm_qaccel_gemm job;
+	struct qaccel_dev *dev;
+	struct io_uring ring;
+	struct gemm_case t;
+
+	if (qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev) || raw_ring(&ring, 64, true) ||
+	    gemm_case_init(dev, &t, 64, 64, 64, QACCEL_GEMM_OUT_INT32, seed) ||
+	    qa_gemm_encode(dev, &t.g, &job))
+		_exit(1);
+	for (int i = 0; i < 64; i++)
+		raw_prep_cmd(&ring, qaccel_fd(dev), DRM_QACCEL_URING_CMD_GEMM, &job, i);
+	if (io_uring_submit(&ring) != 64)
+		_exit(1);
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	for (;;) {
+		struct io_uring_cqe *cqe;
+		int res;
+
+		if (io_uring_wait_cqe(&ring, &cqe))
+			_exit(2);
+		res = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+		if (res == -ENODEV)
+			_exit(0);
+		if (res)
+			_exit(3);
+		raw_prep_cmd(&ring, qaccel_fd(dev), DRM_QACCEL_URING_CMD_GEMM, &job, 0);
+		if (io_uring_submit(&ring) != 1) {
+			/* Submission itself is refused once the device is gone. */
+			_exit(errno == ENODEV ? 0 : 4);
+		}
+	}
+}
+
+static pid_t start_load(uint64_t seed)
+{
+	int pipefd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		keep_64_in_flight(pipefd[1], seed);
+	}
+	close(pipefd[1]);
+	if (pid > 0 && read(pipefd[0], &c, 1) != 1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(pipefd[0]);
+	return pid;
+}
+
+TEST(rmmod_refused_while_uring_jobs_in_flight_then_unload_reload_works)
+{
+	long long before, after;
+	int status;
+	pid_t pid;
+
+	pid = start_load(11);
+	ASSERT_GT(pid, 0);
+
+	/* Refused, and nothing torn down: the jobs keep completing. */
+	before = drv_stat("completed");
+	EXPECT_EQ(-EAGAIN, try_rmmod());
+	EXPECT_EQ(0, access("/sys/module/qaccel", F_OK));
+	for (int i = 0; i < 100 && drv_stat("completed") <= before; i++)
+		usleep(50000);
+	after = drv_stat("completed");
+	EXPECT_LT(before, after);
+	ASSERT_EQ(0, waitpid(pid, &status, WNOHANG)) TH_LOG("load died: %d", status);
+	EXPECT_EQ(0, one_gemm(12));
+
+	/* The process goes, killed with its jobs in flight: now it unloads. */
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	ASSERT_EQ(0, rmmod_when_free());
+	EXPECT_NE(0, access("/sys/module/qaccel", F_OK));
+	ASSERT_EQ(0, reload());
+	EXPECT_EQ(0, one_gemm(13));
+}
+
+TEST(unbind_with_uring_jobs_in_flight_then_rmmod_insmod_works)
+{
+	char link[512], dev[256], *slash;
+	int status;
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, drv_glob("/sys/class/drm/renderD*/device/qaccel", link, sizeof(link)));
+	*strrchr(link, '/') = 0;
+	n = readlink(link, dev, sizeof(dev) - 1);
+	ASSERT_GT(n, 0);
+	dev[n] = 0;
+	slash = strrchr(dev, '/');
+	ASSERT_NE(NULL, slash);
+
+	pid = start_load(21);
+	ASSERT_GT(pid, 0);
+	/* The jobs in flight fail -ENODEV; the load process sees it and exits. */
+	ASSERT_EQ(0, drv_write_str("/sys/bus/pci/drivers/qaccel/unbind", slash + 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("load %d", status);
+
+	ASSERT_EQ(0, rmmod_when_free());
+	EXPECT_NE(0, access("/sys/module/qaccel", F_OK));
+	/* Loading binds the device again. */
+	ASSERT_EQ(0, reload());
+	EXPECT_EQ(0, one_gemm(22));
+}
+
+TEST_HARNESS_MAIN
