@@ -6,8 +6,9 @@
 #   make fuzz-lib FUZZ_SECONDS=10    the libFuzzer targets on the host
 #
 # The guest tests tests/guest/fuzz_slice.c and rel_*.c are ordinary guest
-# test programs (tests/guest/guest-tests.mk); the libFuzzer runs are listed
-# in RELIABILITY_TEST_PROGS for the host test list.
+# test programs (tests/guest/guest-tests.mk), as is rel_soak_slice (the soak
+# for 10 s); the libFuzzer runs
+# (build/tests/lib/test_libfuzz) are added to LIB_TEST_PROGS, the host tests.
 
 FUZZ_DIR	:= $(BUILD)/fuzz
 FUZZ_BIN	:= $(FUZZ_DIR)/qaccel-fuzz
@@ -26,12 +27,52 @@ $(FUZZ_DIR)/qaccel-%: $(TOP)/fuzz/qaccel-%.c $(TOP)/tests/guest/guest_common.h $
 # The slice in make check is the fuzzer itself, compiled into a KTAP program.
 $(GUEST_TEST_DIR)/fuzz_slice: $(TOP)/fuzz/qaccel-fuzz.c
 
-all: $(FUZZ_BIN)
+all: $(FUZZ_BIN) $(SOAK_BIN)
 
 .PHONY: fuzz soak fuzz-lib
 fuzz: all
 	$(TOP)/sim/qaccel-vm --array $(GUEST_ARRAY) --timeout $(FUZZ_VM_TIMEOUT) \
 		--dmesg-file $(FUZZ_DIR)/fuzz.dmesg \
 		-- $(FUZZ_BIN) --calls $(FUZZ_CALLS) --seed $(FUZZ_SEED) -v
+
+# The VM gets the soak's duration plus room for boot and the final drain.
+soak: all
+	$(TOP)/sim/qaccel-vm --array $(GUEST_ARRAY) --timeout $$(($(SOAK_SECONDS) + 300)) \
+		--dmesg-file $(FUZZ_DIR)/soak.dmesg \
+		-- $(SOAK_BIN) --seconds $(SOAK_SECONDS) --procs $(SOAK_PROCS) \
+		--threads $(SOAK_THREADS) --seed $(FUZZ_SEED)
 $(GUEST_TEST_DIR)/rel_%: $(TOP)/tests/guest/rel_common.h $(TOP)/tests/guest/drv_common.h
 $(GUEST_TEST_DIR)/zz_rel_%: $(TOP)/tests/guest/rel_common.h $(TOP)/tests/guest/drv_common.h
+
+# libFuzzer targets of the library (fuzz/lib_*.c) with the library's
+# sources, under ASan + UBSan; clang's libFuzzer runtime comes with
+# libclang-rt-14-dev (scripts/setup.sh).  test_libfuzz runs each for
+# FUZZ_SECONDS in the host tests (make check).
+LIBFUZZ_CC	?= clang
+FUZZ_SECONDS	?= 10
+LIBFUZZ_NAMES	:= $(sort $(basename $(notdir $(wildcard $(TOP)/fuzz/lib_*.c))))
+LIBFUZZ_BINS	:= $(addprefix $(FUZZ_DIR)/,$(LIBFUZZ_NAMES))
+LIBFUZZ_TEST	:= $(LIB_TEST_DIR)/test_libfuzz
+
+$(FUZZ_DIR)/lib_%: $(TOP)/fuzz/lib_%.c $(TOP)/fuzz/lib_fuzz_input.h $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(LIBFUZZ_CC) -g -O1 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+		-I$(TOP)/include -I$(TOP)/lib $(LIB_PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(LIB_SRCS) $(LIB_PKG_LIBS) -lm
+
+$(LIBFUZZ_TEST): $(TOP)/fuzz/test_libfuzz.sh $(LIBFUZZ_BINS)
+	@mkdir -p $(@D)
+	sed 's|^top=.*|top=$(TOP)|' $< > $@
+	chmod +x $@
+
+LIB_TEST_PROGS	+= $(LIBFUZZ_TEST)
+all: $(LIBFUZZ_TEST)
+check-lib: $(LIBFUZZ_TEST)
+
+fuzz-lib: $(LIBFUZZ_TEST)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(LIBFUZZ_TEST)
+
+# The soak slice in make check is the soak itself, compiled into a KTAP program.
+$(GUEST_TEST_DIR)/rel_soak_slice: $(TOP)/fuzz/qaccel-soak.c
+$(GUEST_TEST_DIR)/rel_soak_slice: LIB_LINK += -lpthread
