@@ -37,7 +37,7 @@ BENCH_CMD	= make bench$(if $(BENCH_QUICK), BENCH_QUICK=1)$(if $(BENCH_BIG), BENC
 $(foreach a,$(filter-out $(ARRAYS),$(BENCH_ARRAYS)),$(eval $(call qsim_model_rules,$(a),$(a),,)))
 
 define bench_hw_rules
-$(BENCH_DIR)/$(1)/bench_hw: $(TOP)/bench/bench_hw.c $(TOP)/lib/qaccel_ref.c \
+$(BENCH_DIR)/$(1)/bench_hw: $(TOP)/bench/bench_hw.c $(TOP)/bench/bench_common.h $(TOP)/lib/qaccel_ref.c \
 		$(TOP)/lib/qaccel_ref.h $(TOP)/include/qaccel_hw.h $(TOP)/sim/qsim.h \
 		$(TOP)/sim/qsim_host.h $(call qsim_lib,$(1))
 	@mkdir -p $$(@D)
@@ -73,7 +73,7 @@ $(BENCH_DIR)/bench_gemmlowp.o: $(TOP)/bench/bench_gemmlowp.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(BENCH_CXXFLAGS) -c $< -o $@
 
-$(BENCH_DIR)/bench_cpu: $(TOP)/bench/bench_cpu.c $(BENCH_DIR)/bench_gemmlowp.o \
+$(BENCH_DIR)/bench_cpu: $(TOP)/bench/bench_cpu.c $(TOP)/bench/bench_common.h $(BENCH_DIR)/bench_gemmlowp.o \
 		$(TOP)/lib/qaccel_ref.c $(TOP)/lib/qaccel_ref.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) $(TOP)/bench/bench_cpu.c $(TOP)/lib/qaccel_ref.c \

@@ -22,6 +22,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include "qaccel_ref.h"
+#include "bench_common.h"
 
 #define MAX_SHAPES	64
 /* Repeat a GEMM until this much time has passed; report the fastest run. */
@@ -65,28 +66,6 @@ struct onednn {
 	dnnl_primitive_t prim;
 	dnnl_memory_t mem[3];
 };
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static uint32_t xorshift(uint32_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return *x;
-}
-
-static void fill_random(int8_t *p, size_t len, uint32_t *state)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = (int8_t)(xorshift(state) >> 24);
-}
 
 static int run_ref(struct gemm *g, int32_t *c)
 {

@@ -23,6 +23,7 @@
 #include "qaccel_ref.h"
 #include "qsim.h"
 #include "qsim_host.h"
+#include "bench_common.h"
 
 /* Enough for B of a 4096 x 8192 int8 operand plus everything else. */
 #define BENCH_MEM_SIZE		(256ull << 20)
@@ -81,29 +82,6 @@ struct result {
 	uint64_t sim_cycles;		/* clock edges simulated for the job */
 	bool correct;
 };
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-/* xorshift32: fast enough to fill 16 MiB operands, reproducible by seed. */
-static uint32_t xorshift(uint32_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return *x;
-}
-
-static void fill_random(uint8_t *p, size_t len, uint32_t *state)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = (uint8_t)(xorshift(state) >> 24);
-}
 
 static void usage(FILE *f, const char *prog)
 {

@@ -30,14 +30,25 @@ TRACE_EVENT(qaccel_job_submit,
 		      __entry->id, __entry->m, __entry->n, __entry->k, __entry->uring)
 );
 
-TRACE_EVENT(qaccel_job_start,
-	    TP_PROTO(struct qaccel_job *job),
-	    TP_ARGS(job),
-	    TP_STRUCT__entry(__field(u64, id)
-			     __field(u32, tag)),
-	    TP_fast_assign(__entry->id = job->id;
-			   __entry->tag = job->desc.tag;),
-	    TP_printk("job=%llu tag=%u", __entry->id, __entry->tag)
+/* A job and the hardware tag it runs under: when it starts, when it hangs. */
+DECLARE_EVENT_CLASS(qaccel_job_tag,
+		    TP_PROTO(struct qaccel_job *job),
+		    TP_ARGS(job),
+		    TP_STRUCT__entry(__field(u64, id)
+				     __field(u32, tag)),
+		    TP_fast_assign(__entry->id = job->id;
+				   __entry->tag = job->desc.tag;),
+		    TP_printk("job=%llu tag=%u", __entry->id, __entry->tag)
+);
+
+DEFINE_EVENT(qaccel_job_tag, qaccel_job_start,
+	     TP_PROTO(struct qaccel_job *job),
+	     TP_ARGS(job)
+);
+
+DEFINE_EVENT(qaccel_job_tag, qaccel_job_timeout,
+	     TP_PROTO(struct qaccel_job *job),
+	     TP_ARGS(job)
 );
 
 TRACE_EVENT(qaccel_job_complete,
@@ -56,16 +67,6 @@ TRACE_EVENT(qaccel_job_complete,
 	    TP_printk("job=%llu status=%d hw_status=%u cycles=%llu macs=%llu",
 		      __entry->id, __entry->status, __entry->hw_status,
 		      __entry->cycles, __entry->macs)
-);
-
-TRACE_EVENT(qaccel_job_timeout,
-	    TP_PROTO(struct qaccel_job *job),
-	    TP_ARGS(job),
-	    TP_STRUCT__entry(__field(u64, id)
-			     __field(u32, tag)),
-	    TP_fast_assign(__entry->id = job->id;
-			   __entry->tag = job->desc.tag;),
-	    TP_printk("job=%llu tag=%u", __entry->id, __entry->tag)
 );
 
 TRACE_EVENT(qaccel_reset,

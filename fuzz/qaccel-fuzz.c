@@ -674,25 +674,6 @@ static void fz_raw(struct fz *z, int fi)
 	/* A raw SUBMIT's jobs pointer is never ours: it queued nothing. */
 }
 
-/* Kilobytes of a /proc/meminfo field, or -1. */
-static long long fz_meminfo(const char *field)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	size_t n = strlen(field);
-	long long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':') {
-			kb = strtoll(line + n + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return kb;
-}
-
 /* Open descriptors of this process (leaked dma-buf fds hold buffers). */
 static unsigned int fz_nr_fds(void)
 {
@@ -709,7 +690,7 @@ static void fz_leak_line(struct fz *z, const char *when)
 	fprintf(stderr, "fuzz: %s %" PRIu64 " calls: bos %lld pinned_pages %lld fds %u "
 		"pool %u+%u shmem_kb %lld memfree_kb %lld\n", when, z->st.calls,
 		drv_stat("bos"), drv_stat("pinned_pages"), fz_nr_fds(), z->f[0].nbo,
-		z->f[1].nbo, fz_meminfo("Shmem"), fz_meminfo("MemFree"));
+		z->f[1].nbo, drv_meminfo_kb("Shmem"), drv_meminfo_kb("MemFree"));
 }
 
 /* ------------------------------------------------------------------ */

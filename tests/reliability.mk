@@ -20,7 +20,7 @@ SOAK_PROCS	?= 3
 SOAK_THREADS	?= 2
 FUZZ_VM_TIMEOUT	?= 3600
 
-$(FUZZ_DIR)/qaccel-%: $(TOP)/fuzz/qaccel-%.c $(TOP)/tests/guest/guest_common.h $(LIB_A) $(LIB_HDRS)
+$(FUZZ_DIR)/qaccel-%: $(TOP)/fuzz/qaccel-%.c $(wildcard $(TOP)/tests/guest/*.h) $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) -o $@ $< $(LIB_LINK) -lpthread
 
@@ -41,8 +41,6 @@ soak: all
 		--dmesg-file $(FUZZ_DIR)/soak.dmesg \
 		-- $(SOAK_BIN) --seconds $(SOAK_SECONDS) --procs $(SOAK_PROCS) \
 		--threads $(SOAK_THREADS) --seed $(FUZZ_SEED)
-$(GUEST_TEST_DIR)/rel_%: $(TOP)/tests/guest/rel_common.h $(TOP)/tests/guest/drv_common.h
-$(GUEST_TEST_DIR)/zz_rel_%: $(TOP)/tests/guest/rel_common.h $(TOP)/tests/guest/drv_common.h
 
 # libFuzzer targets of the library (fuzz/lib_*.c) with the library's
 # sources, under ASan + UBSan; clang's libFuzzer runtime comes with

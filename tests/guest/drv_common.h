@@ -8,8 +8,11 @@
 
 #include <glob.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+
+#include "guest_common.h"
 
 /* First path matching @pattern into @out, or -1. */
 static inline int drv_glob(const char *pattern, char *out, size_t len)
@@ -113,6 +116,51 @@ static inline void drv_timeout_restore(const char *saved)
 {
 	if (saved[0])
 		drv_write_str(DRV_TIMEOUT_PARAM, saved);
+}
+
+/* Kilobytes of a /proc/meminfo field (e.g. "Shmem"), or -1. */
+static inline long long drv_meminfo_kb(const char *field)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	size_t n = strlen(field);
+	long long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			kb = strtoll(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+/*
+ * One m x n x k int8 GEMM with bias through a fresh open of the device and a
+ * raw SUBMIT/WAIT; 0 when it matches the reference.
+ */
+static inline int drv_one_gemm(uint32_t m, uint32_t n, uint32_t k, uint64_t seed)
+{
+	struct drm_qaccel_gemm job;
+	struct qaccel_dev *dev;
+	struct gemm_case t;
+	int ret;
+
+	ret = qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev);
+	if (ret)
+		return ret;
+	ret = gemm_case_init(dev, &t, m, n, k, QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, seed);
+	if (!ret)
+		ret = qa_gemm_encode(dev, &t.g, &job);
+	if (!ret)
+		ret = raw_run(qaccel_fd(dev), &job, NULL);
+	if (!ret && gemm_case_mismatch(&t) != -1)
+		ret = -EBADMSG;
+	gemm_case_free(&t);
+	qaccel_close(dev);
+	return ret;
 }
 
 #endif /* QACCEL_DRV_COMMON_H */

@@ -26,24 +26,7 @@
 /* One GEMM through a fresh open of the device; 0 when it matches. */
 static int one_gemm(uint64_t seed)
 {
-	struct drm_qaccel_gemm job;
-	struct qaccel_dev *dev;
-	struct gemm_case t;
-	int ret;
-
-	ret = qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev);
-	if (ret)
-		return ret;
-	ret = gemm_case_init(dev, &t, 23, 17, 41, QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, seed);
-	if (!ret)
-		ret = qa_gemm_encode(dev, &t.g, &job);
-	if (!ret)
-		ret = raw_run(qaccel_fd(dev), &job, NULL);
-	if (!ret && gemm_case_mismatch(&t) != -1)
-		ret = -EBADMSG;
-	gemm_case_free(&t);
-	qaccel_close(dev);
-	return ret;
+	return drv_one_gemm(23, 17, 41, seed);
 }
 
 /* rmmod without waiting: 0, or -errno (-EAGAIN while the module is in use). */

@@ -6,6 +6,6 @@ GUEST_TEST_NAMES := $(sort $(basename $(notdir $(wildcard $(TOP)/tests/guest/*.c
 GUEST_TEST_DIR	:= $(BUILD)/tests/guest
 GUEST_TEST_PROGS := $(addprefix $(GUEST_TEST_DIR)/,$(GUEST_TEST_NAMES))
 
-$(GUEST_TEST_DIR)/%: $(TOP)/tests/guest/%.c $(TOP)/tests/guest/guest_common.h $(LIB_A) $(LIB_HDRS)
+$(GUEST_TEST_DIR)/%: $(TOP)/tests/guest/%.c $(wildcard $(TOP)/tests/guest/*.h) $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) -isystem $(KSFT) -o $@ $< $(LIB_LINK)

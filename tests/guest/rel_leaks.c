@@ -17,24 +17,6 @@
 
 #define ROUNDS 12
 
-static long long meminfo_kb(const char *field)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	size_t n = strlen(field);
-	long long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':') {
-			kb = strtoll(line + n + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return kb;
-}
-
 /* Jobs of closed files finish on their own: give them a few seconds. */
 static int settle(long long bos, long long pinned)
 {
@@ -170,7 +152,7 @@ static void one_round(struct __test_metadata *_metadata, unsigned int round)
 TEST(every_path_returns_bos_pins_and_shmem_to_baseline)
 {
 	long long bos = drv_stat("bos"), pinned = drv_stat("pinned_pages");
-	long long shmem = meminfo_kb("Shmem");
+	long long shmem = drv_meminfo_kb("Shmem");
 
 	ASSERT_LE(0, bos) TH_LOG("driver without the bos statistic");
 	ASSERT_LE(0, pinned);
@@ -180,16 +162,16 @@ TEST(every_path_returns_bos_pins_and_shmem_to_baseline)
 	EXPECT_EQ(bos, drv_stat("bos"));
 	EXPECT_EQ(pinned, drv_stat("pinned_pages"));
 	/* Page cache of other files moves a little; leaked buffers would not. */
-	EXPECT_GT(shmem + 1024, meminfo_kb("Shmem"))
-		TH_LOG("Shmem %lld kB, was %lld kB", meminfo_kb("Shmem"), shmem);
+	EXPECT_GT(shmem + 1024, drv_meminfo_kb("Shmem"))
+		TH_LOG("Shmem %lld kB, was %lld kB", drv_meminfo_kb("Shmem"), shmem);
 	TH_LOG("bos %lld, pinned pages %lld, Shmem %lld kB (%lld kB before)",
-	       drv_stat("bos"), drv_stat("pinned_pages"), meminfo_kb("Shmem"), shmem);
+	       drv_stat("bos"), drv_stat("pinned_pages"), drv_meminfo_kb("Shmem"), shmem);
 }
 
 /* The pin limit: a buffer bigger than half of RAM is refused, not pinned. */
 TEST(pinning_more_than_half_of_ram_is_enomem_not_oom)
 {
-	long long ram_kb = meminfo_kb("MemTotal"), pinned = drv_stat("pinned_pages");
+	long long ram_kb = drv_meminfo_kb("MemTotal"), pinned = drv_stat("pinned_pages");
 	struct drm_qaccel_bo_create c = { .size = (uint64_t)ram_kb * 1024 / 2 + (1 << 20) };
 	struct drm_gem_close cl = { 0 };
 	struct qaccel_dev *dev;
