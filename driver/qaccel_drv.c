@@ -32,6 +32,8 @@ static_assert(DRM_QACCEL_CAP_REQUANT == QACCEL_CAP_REQUANT);
 static_assert(DRM_QACCEL_CAP_PER_CHANNEL == QACCEL_CAP_PER_CHANNEL);
 static_assert(DRM_QACCEL_CAP_BIAS == QACCEL_CAP_BIAS);
 static_assert(DRM_QACCEL_CAP_UINT8_IN == QACCEL_CAP_UINT8_IN);
+static_assert(DRM_QACCEL_CAP_GEMV == QACCEL_CAP_GEMV);
+static_assert(DRM_QACCEL_CAP_FUNCTIONAL == QACCEL_CAP_FUNCTIONAL);
 
 static int qaccel_counter(struct qaccel_device *qdev, u32 reg, u64 *value)
 {

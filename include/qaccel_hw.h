@@ -94,6 +94,13 @@
 #define QACCEL_CAP_PER_CHANNEL	(1u << 2)
 #define QACCEL_CAP_BIAS		(1u << 3)
 #define QACCEL_CAP_UINT8_IN	(1u << 4)	/* uint8 operands and zero points */
+/* Small-M jobs (M x cols < 64) run on the GEMV datapath at memory speed. */
+#define QACCEL_CAP_GEMV		(1u << 5)
+/*
+ * Set only by qaccel-sim's functional C model (--functional), never by the
+ * RTL: results are bit-exact, but the cycle counters are not the RTL's.
+ */
+#define QACCEL_CAP_FUNCTIONAL	(1u << 31)
 
 #define QACCEL_CTRL_ENABLE	(1u << 0)	/* fetch and run descriptors */
 #define QACCEL_CTRL_RESET	(1u << 1)	/* self-clearing: abandon everything */

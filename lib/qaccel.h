@@ -48,6 +48,8 @@ struct qaccel_buf;
 #define QACCEL_CAP_PER_CHANNEL	(1u << 2)
 #define QACCEL_CAP_BIAS		(1u << 3)
 #define QACCEL_CAP_UINT8_IN	(1u << 4)
+#define QACCEL_CAP_GEMV		(1u << 5)	/* small-M jobs at memory speed */
+#define QACCEL_CAP_FUNCTIONAL	(1u << 31)	/* device is sim's C model: no real timing */
 
 /* qaccel_open() flags. */
 #define QACCEL_OPEN_IOCTL	(1u << 0)	/* submit by ioctl, not io_uring */

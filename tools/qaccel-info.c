@@ -23,6 +23,8 @@ static const struct {
 	{ QACCEL_CAP_PER_CHANNEL, "per-channel" },
 	{ QACCEL_CAP_BIAS, "bias" },
 	{ QACCEL_CAP_UINT8_IN, "uint8-in" },
+	{ QACCEL_CAP_GEMV, "gemv" },
+	{ QACCEL_CAP_FUNCTIONAL, "functional-model" },
 };
 
 static void usage(FILE *f)

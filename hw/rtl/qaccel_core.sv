@@ -28,6 +28,28 @@
 // posted: the next job starts as soon as a record's write is issued, and the
 // job is counted (CQ_TAIL, INT_STATUS.CQ) when its write is acknowledged.
 //
+// GEMV mode.  A job with M x Cols < 64 would keep fewer multipliers busy
+// than one 64-byte line of B per cycle feeds, and every byte of B is used
+// only M times, so it is memory bound.  Such jobs run on the same engines
+// with another tile shape: one row of A, GemvCh output channels, GemvK
+// bytes of K per bank, laid out line-aligned across the bank's A and B
+// areas (A first, then one GemvK-byte slot per channel):
+//
+//   for m0 in 0..M                   (one row at a time)
+//     for n0 in 0..N step GemvCh
+//       for k0 in 0..K step GemvK    load A[m0, k0..] and GemvCh rows of B
+//
+// The compute engine then reads one line of A and GemvLanes lines of B
+// (one per lane, each a different channel) per cycle; the array's PEs,
+// switched to direct operands, form GemvLanes x 64 multipliers, one adder
+// tree per lane sums its 64 products into a register, and the next cycle
+// adds that into the channel's accumulator.  A bank of GemvCh x GemvK bytes
+// is used up in GemvCh / GemvLanes x GemvK / 64 cycles, four times faster
+// than the 64 bytes/cycle port fills it, so the loads run back to back.
+// The post engine writes a C row of GemvCh channels.  Results are the same
+// bits as in the tiled mode: only the order of the int32 additions differs,
+// and they wrap modulo 2^32 either way.
+//
 // Any DMA error fails the job: the engines stop, the sequencer waits for the
 // beats in flight, and completes the job with the error; a ring access error
 // is fatal instead.
@@ -77,6 +99,7 @@ module qaccel_core
   output logic                 req_phys_o,
   output logic                 req_cqe_o,
   output logic [2:0]           req_stream_o,
+  output logic                 req_seq_o,     // the stream walks pages in order
   output logic [63:0]          req_table_o,
   output logic [31:0]          req_size_o,
   output logic [63:0]          req_x_o,
@@ -122,9 +145,19 @@ module qaccel_core
   localparam int unsigned SpadLines  = 2 * BankLines + 4;
   localparam int unsigned LineW      = $clog2(SpadLines + 1);
   localparam int unsigned DestW      = TagW - 3;
-  localparam int unsigned KlW        = $clog2(KChunk + 1);
+  localparam int unsigned KlW        = $clog2(KMax + 1);
   localparam int unsigned BiasW      = Cols * 32;  // at most two lines
   localparam int unsigned QuantW     = Cols * 64;  // at most four lines
+
+  // GEMV mode (see the top): lanes of 64 multipliers, at most four (one
+  // line of A and four of B per cycle are plenty for a 64 bytes/cycle
+  // port); arrays with fewer than 64 PEs have none and tile small M too.
+  localparam int unsigned GemvLanes  = Rows * Cols >= 256 ? 4 : Rows * Cols / 64;
+  localparam int unsigned GemvK      = 2048;  // bytes of K per bank
+  localparam int unsigned GemvSlots  = (ALines + BLines) * 64 / GemvK;  // A + channels
+  localparam int unsigned GemvCh     = GemvSlots - 1 < Cols ? GemvSlots - 1 : Cols;
+  localparam int unsigned GemvKLines = GemvK / 64;
+  localparam int unsigned KMax       = GemvLanes != 0 && GemvK > KChunk ? GemvK : KChunk;
 
   function automatic logic [DestW-1:0] a_base(logic b);
     return DestW'((b ? BankLines : 0) * 64);
@@ -239,6 +272,10 @@ module qaccel_core
   assign bias_en     = flags[FlagBias];
   assign out_type    = out_type_e'(flags[FlagOutShift +: 2]);
   assign per_channel = flags[FlagPerChannel] && out_type != OutInt32;
+
+  // Small M runs in GEMV mode, decided per job.
+  logic gemv;
+  assign gemv = GemvLanes != 0 && dim_m * Cols < 32'd64;
 
   function automatic logic in_range(logic signed [15:0] v, logic is_u8);
     return is_u8 ? (v >= 16'sd0 && v <= 16'sd255) : (v >= -16'sd128 && v <= 16'sd127);
@@ -364,16 +401,24 @@ module qaccel_core
   logic [KlW-1:0] lkl;
   logic           l_last_k, l_last_m, l_last_n, a_whole, b_whole;
 
-  assign lmv = (dim_m - 32'(lm0_q)) < Rows ? 6'(dim_m - 32'(lm0_q)) : 6'(Rows);
-  assign lnv = (dim_n - 32'(ln0_q)) < Cols ? 6'(dim_n - 32'(ln0_q)) : 6'(Cols);
-  assign lkl = (dim_k - 32'(lk0_q)) < KChunk ? KlW'(dim_k - 32'(lk0_q)) : KlW'(KChunk);
-  assign l_last_k = 32'(lk0_q) + KChunk >= dim_k;
-  assign l_last_m = 32'(lm0_q) + Rows >= dim_m;
-  assign l_last_n = 32'(ln0_q) + Cols >= dim_n;
+  // The tile shape: Rows x Cols x KChunk, or 1 x GemvCh x GemvK in GEMV mode.
+  logic [5:0]     t_rows, t_cols;
+  logic [KlW-1:0] t_k;
+  assign t_rows = gemv ? 6'd1 : 6'(Rows);
+  assign t_cols = gemv ? 6'(GemvCh) : 6'(Cols);
+  assign t_k    = gemv ? KlW'(GemvK) : KlW'(KChunk);
+
+  assign lmv = (dim_m - 32'(lm0_q)) < 32'(t_rows) ? 6'(dim_m - 32'(lm0_q)) : t_rows;
+  assign lnv = (dim_n - 32'(ln0_q)) < 32'(t_cols) ? 6'(dim_n - 32'(ln0_q)) : t_cols;
+  assign lkl = (dim_k - 32'(lk0_q)) < 32'(t_k) ? KlW'(dim_k - 32'(lk0_q)) : t_k;
+  assign l_last_k = 32'(lk0_q) + 32'(t_k) >= dim_k;
+  assign l_last_m = 32'(lm0_q) + 32'(t_rows) >= dim_m;
+  assign l_last_n = 32'(ln0_q) + 32'(t_cols) >= dim_n;
   // The rows of a chunk are one contiguous range when the stride is the
-  // chunk length: load them with one request (long bursts).
+  // chunk length: load them with one request (long bursts).  GEMV slots
+  // are GemvK bytes apart, so there only full-length rows qualify.
   assign a_whole = lda == 32'(lkl);
-  assign b_whole = ldb == 32'(lkl);
+  assign b_whole = ldb == 32'(lkl) && (!gemv || lkl == KlW'(GemvK));
 
   // A reuse: a bank still holding the A block of this chunk (same m0, k0 of
   // the same job) skips its A load.  With m outer and one or two chunks per
@@ -436,14 +481,14 @@ module qaccel_core
             lbank_d = !lbank_q;
             ld_d    = LWait;
             if (!l_last_k) begin
-              lk0_d = lk0_q + 17'(KChunk);
+              lk0_d = lk0_q + 17'(t_k);
             end else begin
               lk0_d = '0;
               if (!l_last_n) begin
-                ln0_d = ln0_q + 17'(Cols);
+                ln0_d = ln0_q + 17'(t_cols);
               end else begin
                 ln0_d = '0;
-                if (!l_last_m) lm0_d = lm0_q + 17'(Rows);
+                if (!l_last_m) lm0_d = lm0_q + 17'(t_rows);
                 else ld_d = LDone;
               end
             end
@@ -496,7 +541,7 @@ module qaccel_core
     b_at   = '0;
     a_edge = '0;
     b_edge = '0;
-    if (cs_q == KRun) begin
+    if (cs_q == KRun && !gemv) begin
       for (int r = 0; r < Rows; r++) begin
         a_at = a_base(cbank_q) + DestW'(r) * DestW'(c_chunk.kl) + DestW'(t_q) - DestW'(r);
         if (32'(t_q) >= 32'(r) && 32'(t_q) - 32'(r) < 32'(c_chunk.kl)) begin
@@ -512,31 +557,145 @@ module qaccel_core
     end
   end
 
+  // GEMV datapath: in cycle (gi, gc) lane g multiplies line gi of A with
+  // line gi of channel gc + g's slot, byte j on PE g * 64 + j (row-major).
+  // Bytes past the chunk's K and lanes past its channels get zero operands,
+  // hence zero products.  gdone_q: every group issued; that cycle only lets
+  // the last sums reach the accumulators.
+  localparam int unsigned GL = GemvLanes != 0 ? GemvLanes : 1;
+  localparam int unsigned CW = $clog2(Cols);
+  localparam int unsigned PE = Rows * Cols;
+  localparam int unsigned GP = GemvLanes != 0 ? GemvLanes * 64 : 1;  // PEs the lanes use
+
+  logic [5:0]              gi_q, gi_d, gc_q, gc_d, g_lines;
+  logic                    gdone_q, gdone_d;
+  logic [GP-1:0][9:0]      a_dir, b_dir;
+  logic [PE-1:0][19:0]     prod;
+  logic [GL-1:0][31:0]     lsum_d, lsum_q;
+  logic [GL-1:0]           lval_d, lval_q;
+  logic [GL-1:0][CW-1:0]   lch_d, lch_q;
+  logic [Cols-1:0][31:0]   gacc_q;
+
+  assign g_lines = 6'((32'(c_chunk.kl) + 32'd63) >> 6);
+
+  if (GemvLanes != 0) begin : g_gemv
+    always_comb begin
+      logic [LineW-1:0] base;
+      logic [511:0]     a_line, b_line;
+      logic [31:0]      left;
+      a_dir  = '0;
+      b_dir  = '0;
+      lval_d = '0;
+      lch_d  = '0;
+      a_line = '0;
+      b_line = '0;
+      base   = '0;
+      left   = '0;
+      if (cs_q == KRun && gemv && !gdone_q) begin
+        base   = cbank_q ? LineW'(BankLines) : '0;
+        a_line = spad_q[base + LineW'(gi_q)];
+        left   = 32'(c_chunk.kl) - {20'd0, gi_q, 6'd0};  // K bytes from this line on
+        for (int g = 0; g < GL; g++) begin
+          lch_d[g] = CW'(32'(gc_q) + 32'(g));
+          if (32'(gc_q) + 32'(g) < 32'(c_chunk.nv)) begin
+            lval_d[g] = 1'b1;
+            b_line = spad_q[base + LineW'(GemvKLines) * (LineW'(gc_q) + LineW'(g) + 1'b1) +
+                            LineW'(gi_q)];
+            for (int j = 0; j < 64; j++) begin
+              if (32'(j) < left) begin
+                a_dir[g * 64 + j] = operand(a_line[j * 8 +: 8], a_u8, a_zp[9:0]);
+                b_dir[g * 64 + j] = operand(b_line[j * 8 +: 8], b_u8, b_zp[9:0]);
+              end
+            end
+          end
+        end
+      end
+    end
+
+    // One adder tree per lane (written as a sum; 64 products of 20 bits fit
+    // in 26), registered before the accumulate.
+    always_comb begin
+      for (int g = 0; g < GL; g++) begin
+        lsum_d[g] = '0;
+        if (lval_d[g]) begin
+          for (int j = 0; j < 64; j++) begin
+            lsum_d[g] = lsum_d[g] + {{12{prod[g * 64 + j][19]}}, prod[g * 64 + j]};
+          end
+        end
+      end
+    end
+  end else begin : g_no_gemv
+    assign a_dir  = '0;
+    assign b_dir  = '0;
+    assign lval_d = '0;
+    assign lch_d  = '0;
+    assign lsum_d = '0;
+    logic unused_gemv;
+    assign unused_gemv = ^{prod, gi_q, gc_q, g_lines};
+  end
+
   qaccel_array #(.Rows(Rows), .Cols(Cols)) u_array (
     .clk_i,
     .rst_ni,
     .clear_i (clear_acc || soft_rst_i),
     .a_i     (a_edge),
     .b_i     (b_edge),
+    .gemv_i  (gemv && cs_q == KRun),
+    .a_dir_i ((PE * 10)'(a_dir)),
+    .b_dir_i ((PE * 10)'(b_dir)),
+    .prod_o  (prod),
     .acc_o   (acc)
   );
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      lsum_q <= '0;
+      lval_q <= '0;
+      lch_q  <= '0;
+      gacc_q <= '0;
+    end else if (soft_rst_i || clear_acc) begin
+      lval_q <= '0;
+      gacc_q <= '0;
+    end else begin
+      lsum_q <= lsum_d;
+      lval_q <= lval_d;
+      lch_q  <= lch_d;
+      for (int g = 0; g < GL; g++) begin
+        if (lval_q[g]) gacc_q[lch_q[g]] <= gacc_q[lch_q[g]] + lsum_q[g];
+      end
+    end
+  end
 
   always_comb begin
     cs_d         = cs_q;
     cbank_d      = cbank_q;
     t_d          = t_q;
+    gi_d         = gi_q;
+    gc_d         = gc_q;
+    gdone_d      = gdone_q;
     capture      = 1'b0;
     bank_release = 1'b0;
     unique case (cs_q)
       KIdle: begin
         if (bank_full_q[cbank_q]) begin
-          t_d  = '0;
-          cs_d = KRun;
+          t_d     = '0;
+          gi_d    = '0;
+          gc_d    = '0;
+          gdone_d = 1'b0;
+          cs_d    = KRun;
         end
       end
       KRun: begin
         t_d = t_q + 11'd1;
-        if (32'(t_q) + 3 >= 32'(c_chunk.kl) + Rows + Cols) begin
+        if (gemv && !gdone_q) begin
+          gi_d = gi_q + 6'd1;
+          if (gi_q + 6'd1 >= g_lines) begin
+            gi_d = '0;
+            gc_d = gc_q + 6'(GemvLanes);
+            if (32'(gc_q) + GemvLanes >= 32'(c_chunk.nv)) gdone_d = 1'b1;
+          end
+        end
+        if (gemv ? gdone_q : 32'(t_q) + 3 >= 32'(c_chunk.kl) + Rows + Cols) begin
           if (c_chunk.last) begin
             cs_d = KCapture;
           end else begin
@@ -723,8 +882,12 @@ module qaccel_core
     return TagW'(rd_tag_t'{desc: 1'b0, bank_last: last, bank: bank, dest: dest});
   endfunction
 
-  logic [DestW-1:0] ld_dest;
-  assign ld_dest = DestW'(lidx_q) * DestW'(lkl);
+  // Where row lidx of the chunk goes, from the start of its area; GEMV
+  // channel slots start after A's slot.
+  logic [DestW-1:0] ld_dest, ld_b_dest;
+  assign ld_dest   = DestW'(lidx_q) * DestW'(lkl);
+  assign ld_b_dest = gemv ? a_base(lbank_q) + DestW'(GemvK) * (DestW'(lidx_q) + 1'b1)
+                          : b_base(lbank_q) + ld_dest;
 
   always_comb begin
     req_valid_o  = 1'b0;
@@ -732,6 +895,7 @@ module qaccel_core
     req_phys_o   = 1'b0;
     req_cqe_o    = 1'b0;
     req_stream_o = StreamA;
+    req_seq_o    = 1'b0;
     req_table_o  = '0;
     req_size_o   = '0;
     req_x_o      = '0;
@@ -792,10 +956,12 @@ module qaccel_core
           req_size_o   = buf_size(desc_q, DescB);
           row          = ln0_q + 17'(lidx_q);
           stride       = ldb;
+          // GEMV streams B once, row after row: let the DMA fetch the next
+          // line of page table entries ahead.
+          req_seq_o    = gemv;
           req_x_o      = 64'(buf_offset(desc_q, DescB)) + row_off + 64'(lk0_q);
           req_len_o    = b_whole ? 16'(lnv) * 16'(lkl) : 16'(lkl);
-          req_tag_o    = spad_tag(b_whole || lidx_q + 6'd1 >= lnv, lbank_q,
-                                  b_base(lbank_q) + ld_dest);
+          req_tag_o    = spad_tag(b_whole || lidx_q + 6'd1 >= lnv, lbank_q, ld_b_dest);
         end
         default: ;
       endcase
@@ -948,6 +1114,9 @@ module qaccel_core
       cs_q         <= KIdle;
       cbank_q      <= 1'b0;
       t_q          <= '0;
+      gi_q         <= '0;
+      gc_q         <= '0;
+      gdone_q      <= 1'b0;
       ps_q         <= PIdle;
       pidx_q       <= '0;
       crow_q       <= '0;
@@ -1000,6 +1169,9 @@ module qaccel_core
       cs_q      <= cs_d;
       cbank_q   <= cbank_d;
       t_q       <= t_d;
+      gi_q      <= gi_d;
+      gc_q      <= gc_d;
+      gdone_q   <= gdone_d;
       ps_q      <= ps_d;
       pidx_q    <= pidx_d;
       if (crow_load) crow_q <= post_row;
@@ -1050,7 +1222,11 @@ module qaccel_core
   // The output shadow: written only by a capture.
   always_ff @(posedge clk_i) begin
     if (capture) begin
-      acc_sh_q   <= acc;
+      if (gemv) begin
+        acc_sh_q[0] <= gacc_q;  // one row: pmv_q is 1
+      end else begin
+        acc_sh_q <= acc;
+      end
       bias_sh_q  <= BiasW'({spad_q[bias_line(cbank_q) + 1'b1], spad_q[bias_line(cbank_q)]});
       quant_sh_q <= QuantW'({spad_q[quant_line(cbank_q) + LineW'(3)], spad_q[quant_line(cbank_q) + LineW'(2)],
                              spad_q[quant_line(cbank_q) + 1'b1], spad_q[quant_line(cbank_q)]});

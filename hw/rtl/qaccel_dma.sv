@@ -14,6 +14,15 @@
 // through the same read port), and a tile's rows that alternate between
 // neighbouring pages do not walk at all.
 //
+// A stream buffer holds one more line for requests marked sequential
+// (req_seq_i: GEMV's B, which walks pages in order): a burst that hits a
+// line whose successor is nowhere in the cache prefetches that successor
+// into the buffer, and a miss that finds its line there moves it into the
+// stream's victim way instead of walking.  The ways themselves are never
+// evicted by a prefetch, so rows revisited chunk after chunk keep hitting.
+// One prefetch is in flight at a time; a flush while it is in flight marks
+// it dead and its line is dropped.
+//
 // Reads: up to Depth bursts in flight; the memory answers in order, so the
 // tag of each burst is queued when it is issued and popped by its last beat.
 // Each data beat is handed to the consumer as the bytes [rd_pos_o,
@@ -51,6 +60,7 @@ module qaccel_dma
   input  logic                    req_phys_i,    // x is a device address
   input  logic                    req_cqe_i,     // a completion record (a write)
   input  logic [2:0]              req_stream_i,  // TLB and error attribution
+  input  logic                    req_seq_i,     // prefetch the next PTE line
   input  logic [63:0]             req_table_i,   // level-1 table
   input  logic [31:0]             req_size_i,    // buffer size (bounds)
   input  logic [63:0]             req_x_i,
@@ -119,6 +129,7 @@ module qaccel_dma
   typedef struct packed {
     logic              gen;
     logic              pte;
+    logic              pf;     // a PTE prefetch
     logic              phys;
     logic [2:0]        stream;
     logic [TagW-1:0]    tag;
@@ -143,7 +154,7 @@ module qaccel_dma
   dma_state_e state_q, state_d;
 
   // Current request.
-  logic                 write_q, phys_q, cqe_q;
+  logic                 write_q, phys_q, cqe_q, seq_q;
   logic [2:0]           stream_q;
   logic [63:3]          table_q;  // PTEs are 8-byte aligned
   logic [63:0]          blk_q, end_q;
@@ -165,6 +176,11 @@ module qaccel_dma
   logic [NumStreams-1:0][1:0][14:0]  pg_tag_q;   // x[29:15]
   logic [NumStreams-1:0][51:0]  l1_ptr_q;
   logic [NumStreams-1:0][1:0][511:0] pg_line_q;  // level-0 entries of x[29:15]
+  // The stream buffer: valid, read in flight, flushed while in flight.
+  logic         sb_vld_q, sb_pend_q, sb_dead_q;
+  logic [2:0]   sb_stream_q;
+  logic [14:0]  sb_tag_q;
+  logic [511:0] sb_line_q;
 
   // AXI address/data registers.
   logic         arvalid_q, awvalid_q, wvalid_q;
@@ -242,7 +258,20 @@ module qaccel_dma
   assign wsh      = {{(ShBytes-WrBytes)*8{1'b0}}, wdata_q} << {off_q, 3'd0};
   assign wmask_sh = ((ShBytes'(1) << len_q[7:0]) - ShBytes'(1)) << off_q;
 
-  logic issue_data, issue_pte;
+  logic issue_data, issue_pte, issue_pf, sb_take;
+
+  // Prefetch wanted: a sequential buffer read that hits; the next line is
+  // in neither way nor the buffer (nor on its way there) and lies in the
+  // same level-0 table, whose address this stream's level-1 entry gives.
+  logic [14:0] pf_next;
+  logic        pf_want, sb_hit;
+  assign pf_next = blk_q[29:15] + 15'd1;
+  assign sb_hit  = sb_vld_q && sb_stream_q == s && sb_tag_q == blk_q[29:15];
+  assign pf_want = seq_q && !phys_q && !write_q && pg_way_hit != 2'b00 && !sb_pend_q &&
+                   !(pg_vld_q[s][0] && pg_tag_q[s][0] == pf_next) &&
+                   !(pg_vld_q[s][1] && pg_tag_q[s][1] == pf_next) &&
+                   !(sb_vld_q && sb_stream_q == s && sb_tag_q == pf_next) &&
+                   l1_vld_q[s] && l1_tag_q[s] == pf_next[14:6];
 
   // PTE beat
   logic [63:0] pte;
@@ -251,7 +280,9 @@ module qaccel_dma
   assign pte     = m_rdata_i[{rq_out.off[5:3], 6'd0} +: 64];
 
   logic pte_arrived, pte_bad;
-  assign pte_arrived = rq_live && rq_out.pte && state_q == DmaWaitPte;
+  assign pte_arrived = rq_live && rq_out.pte && !rq_out.pf && state_q == DmaWaitPte;
+  logic pf_arrived;
+  assign pf_arrived  = rq_live && rq_out.pf;
   // A level-0 line is kept whole; its entries are checked when used.
   assign pte_bad     = m_rresp_i != 2'b00 || (walk_l1_q && !pte[PteValid]);
 
@@ -266,6 +297,8 @@ module qaccel_dma
     state_d    = state_q;
     issue_data = 1'b0;
     issue_pte  = 1'b0;
+    issue_pf   = 1'b0;
+    sb_take    = 1'b0;
     unique case (state_q)
       DmaIdle: begin
         if (req_valid_i && !req_bounds) state_d = DmaIssue;
@@ -274,10 +307,16 @@ module qaccel_dma
         if (pg_hit && pg_bad) begin
           state_d = DmaIdle;
         end else if (pg_hit) begin
-          if (write_q ? aw_free : ar_free) begin
+          if (pf_want) begin
+            issue_pf = ar_free;  // the data burst goes next cycle
+          end else if (write_q ? aw_free : ar_free) begin
             issue_data = 1'b1;
             if (last_blk) state_d = DmaIdle;
           end
+        end else if (sb_hit) begin
+          sb_take = 1'b1;        // into the victim way; hits next cycle
+        end else if (sb_pend_q && sb_stream_q == s) begin
+          // The line in flight is most likely this one: wait for it.
         end else if (ar_free) begin
           issue_pte = 1'b1;
           state_d   = DmaWaitPte;
@@ -291,13 +330,14 @@ module qaccel_dma
   end
 
   // A request abandoned by a soft reset raises no valid, so it queues no tag.
-  assign rq_push = !soft_rst_i && (issue_pte || (issue_data && !write_q));
+  assign rq_push = !soft_rst_i && (issue_pte || issue_pf || (issue_data && !write_q));
   assign wq_push = !soft_rst_i && issue_data && write_q;
 
   always_comb begin
     rq_in        = '0;
     rq_in.gen    = gen_q;
-    rq_in.pte    = issue_pte;
+    rq_in.pte    = issue_pte || issue_pf;
+    rq_in.pf     = issue_pf;
     rq_in.phys   = phys_q;
     rq_in.stream = stream_q;
     rq_in.tag    = tag_q;
@@ -327,6 +367,13 @@ module qaccel_dma
       wdata_q   <= '0;
       walk_l1_q <= 1'b0;
       gen_q     <= 1'b0;
+      seq_q     <= 1'b0;
+      sb_vld_q    <= 1'b0;
+      sb_pend_q   <= 1'b0;
+      sb_dead_q   <= 1'b0;
+      sb_stream_q <= '0;
+      sb_tag_q    <= '0;
+      sb_line_q   <= '0;
       l1_vld_q  <= '0;
       pg_vld_q  <= '0;
       pg_lru_q  <= '0;
@@ -344,6 +391,9 @@ module qaccel_dma
       gen_q     <= ~gen_q;
       l1_vld_q  <= '0;
       pg_vld_q  <= '0;
+      sb_vld_q  <= 1'b0;
+      sb_pend_q <= 1'b0;  // its response is stale (gen) and dropped
+      sb_dead_q <= 1'b0;
       err_q     <= 1'b0;
     end else begin
       state_q <= state_d;
@@ -353,6 +403,7 @@ module qaccel_dma
         write_q  <= req_write_i;
         phys_q   <= req_phys_i;
         cqe_q    <= req_cqe_i;
+        seq_q    <= req_seq_i;
         stream_q <= req_stream_i;
         table_q  <= req_table_i[63:3];
         blk_q    <= {req_x_i[63:6], 6'd0};
@@ -372,9 +423,33 @@ module qaccel_dma
       // The way just used stays; the other one is replaced next.
       if (issue_data && !phys_q) pg_lru_q[s] <= !pg_way_hit[1];
 
+      // Stream buffer.  A failed prefetch just leaves it empty: a walk
+      // reports the error if the entry is ever needed.
+      if (issue_pf) begin
+        sb_pend_q   <= 1'b1;
+        sb_vld_q    <= 1'b0;
+        sb_stream_q <= s;
+        sb_tag_q    <= pf_next;
+      end
+      if (pf_arrived) begin
+        sb_pend_q <= 1'b0;
+        sb_dead_q <= 1'b0;
+        sb_vld_q  <= !sb_dead_q && !tlb_flush_i && m_rresp_i == 2'b00;
+        sb_line_q <= m_rdata_i;
+      end
+      if (sb_take) begin
+        sb_vld_q                   <= 1'b0;
+        pg_vld_q[s][pg_lru_q[s]]   <= 1'b1;
+        pg_tag_q[s][pg_lru_q[s]]   <= sb_tag_q;
+        pg_line_q[s][pg_lru_q[s]]  <= sb_line_q;
+        pg_lru_q[s]                <= !pg_lru_q[s];
+      end
+
       if (tlb_flush_i) begin
-        l1_vld_q <= '0;
-        pg_vld_q <= '0;
+        l1_vld_q  <= '0;
+        pg_vld_q  <= '0;
+        sb_vld_q  <= 1'b0;
+        sb_dead_q <= sb_pend_q && !pf_arrived;
       end else if (pte_arrived && !pte_bad) begin
         if (walk_l1_q) begin
           l1_vld_q[s] <= 1'b1;
@@ -435,6 +510,10 @@ module qaccel_dma
       if (!soft_rst_i && issue_pte) begin
         arvalid_q <= 1'b1;
         araddr_q  <= {pte_addr[63:6], 6'd0};
+        arlen_q   <= '0;
+      end else if (!soft_rst_i && issue_pf) begin
+        arvalid_q <= 1'b1;
+        araddr_q  <= {l1_ptr_q[s], pf_next[5:0], 6'd0};
         arlen_q   <= '0;
       end else if (!soft_rst_i && issue_data && !write_q) begin
         arvalid_q <= 1'b1;

@@ -6,23 +6,32 @@
 // so the product needs no correction and a zero operand is a free bubble: the
 // array is flushed simply by feeding zeros.  The int32 accumulator wraps
 // modulo 2^32, as the C reference does.
+//
+// In GEMV mode (gemv_i) the multiplier takes its operands straight from the
+// core (a_dir_i, b_dir_i) instead of the neighbours, its product leaves on
+// prod_o for the core's adder trees, and the accumulator holds: the array
+// lends its multipliers to the small-M datapath (see qaccel_core).
 
 module qaccel_pe (
-  input  logic              clk_i,
-  input  logic              rst_ni,
-  input  logic              clear_i,  // zero the accumulator and the operand pipeline
-  input  logic signed [9:0] a_i,      // from the left neighbour (or the A edge)
-  input  logic signed [9:0] b_i,      // from the upper neighbour (or the B edge)
-  output logic signed [9:0] a_o,
-  output logic signed [9:0] b_o,
-  output logic [31:0]       acc_o
+  input  logic               clk_i,
+  input  logic               rst_ni,
+  input  logic               clear_i,  // zero the accumulator and the operand pipeline
+  input  logic signed [9:0]  a_i,      // from the left neighbour (or the A edge)
+  input  logic signed [9:0]  b_i,      // from the upper neighbour (or the B edge)
+  input  logic               gemv_i,
+  input  logic signed [9:0]  a_dir_i,  // GEMV operands
+  input  logic signed [9:0]  b_dir_i,
+  output logic signed [19:0] prod_o,
+  output logic signed [9:0]  a_o,
+  output logic signed [9:0]  b_o,
+  output logic [31:0]        acc_o
 );
 
   logic signed [9:0]  a_q, b_q;
   logic [31:0]        acc_q, acc_d;
   logic signed [19:0] prod;
 
-  assign prod  = a_i * b_i;
+  assign prod  = gemv_i ? a_dir_i * b_dir_i : a_i * b_i;
   assign acc_d = acc_q + {{12{prod[19]}}, prod};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -37,12 +46,13 @@ module qaccel_pe (
     end else begin
       a_q   <= a_i;
       b_q   <= b_i;
-      acc_q <= acc_d;
+      if (!gemv_i) acc_q <= acc_d;
     end
   end
 
   assign a_o   = a_q;
   assign b_o   = b_q;
   assign acc_o = acc_q;
+  assign prod_o = prod;
 
 endmodule

@@ -62,6 +62,8 @@ package qaccel_pkg;
   localparam int unsigned CapPerChannel = 2;
   localparam int unsigned CapBias       = 3;
   localparam int unsigned CapUint8In    = 4;
+  localparam int unsigned CapGemv       = 5;   // M x Cols < 64 jobs stream B at line rate
+  localparam int unsigned CapFunctional = 31;  // set only by sim's C model, never by RTL
 
   localparam int unsigned CtrlEnable = 0;
   localparam int unsigned CtrlReset  = 1;

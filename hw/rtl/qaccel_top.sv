@@ -80,7 +80,9 @@ module qaccel_top
 
   localparam logic [31:0] Caps = (32'd1 << CapGemmI32) | (32'd1 << CapRequant) |
                                  (32'd1 << CapPerChannel) | (32'd1 << CapBias) |
-                                 (32'd1 << CapUint8In);
+                                 (32'd1 << CapUint8In) |
+                                 // qaccel_core's GEMV lanes need 64 PEs
+                                 (32'(Rows * Cols >= 64) << CapGemv);
 
   // The tag carries a 5-bit row index and the array edges are sized for it.
   if (Rows < 2 || Rows > 32 || Cols < 2 || Cols > 32) begin : g_bad_size
@@ -100,6 +102,7 @@ module qaccel_top
   logic                 tlb_flush;
   logic                 req_valid, req_ready, req_write, req_phys;
   logic [2:0]           req_stream;
+  logic                 req_seq;
   logic [63:0]          req_table, req_x;
   logic [31:0]          req_size;
   logic [15:0]          req_len;
@@ -187,6 +190,7 @@ module qaccel_top
     .req_phys_o      (req_phys),
     .req_cqe_o       (req_cqe),
     .req_stream_o    (req_stream),
+    .req_seq_o       (req_seq),
     .req_table_o     (req_table),
     .req_size_o      (req_size),
     .req_x_o         (req_x),
@@ -223,6 +227,7 @@ module qaccel_top
     .req_phys_i   (req_phys),
     .req_cqe_i    (req_cqe),
     .req_stream_i (req_stream),
+    .req_seq_i    (req_seq),
     .req_table_i  (req_table),
     .req_size_i   (req_size),
     .req_x_i      (req_x),

@@ -91,6 +91,8 @@ static const struct pair pairs[] = {
 	B(CapPerChannel, QACCEL_CAP_PER_CHANNEL),
 	B(CapBias, QACCEL_CAP_BIAS),
 	B(CapUint8In, QACCEL_CAP_UINT8_IN),
+	B(CapGemv, QACCEL_CAP_GEMV),
+	B(CapFunctional, QACCEL_CAP_FUNCTIONAL),
 	B(CtrlEnable, QACCEL_CTRL_ENABLE),
 	B(CtrlReset, QACCEL_CTRL_RESET),
 	B(StatusEnabled, QACCEL_STATUS_ENABLED),

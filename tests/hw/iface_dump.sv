@@ -49,6 +49,8 @@ module iface_dump;
     $display("CapPerChannel %0d", 64'(CapPerChannel));
     $display("CapBias %0d", 64'(CapBias));
     $display("CapUint8In %0d", 64'(CapUint8In));
+    $display("CapGemv %0d", 64'(CapGemv));
+    $display("CapFunctional %0d", 64'(CapFunctional));
     $display("CtrlEnable %0d", 64'(CtrlEnable));
     $display("CtrlReset %0d", 64'(CtrlReset));
     $display("StatusEnabled %0d", 64'(StatusEnabled));

@@ -538,6 +538,52 @@ TEST_F_TIMEOUT(dev, gemm_edge_shapes_match_reference, 300)
 	}
 }
 
+/*
+ * Small M runs on the GEMV datapath on arrays of 64 PEs or more (M x cols
+ * < 64): one row of A, GemvCh channels and 2 KiB of K per bank.  Walk its
+ * edges: K around a line and around the 2 KiB chunk, channel counts around
+ * the lane count and the tile width, B rows contiguous (one long read per
+ * bank) or strided, every output type, per-channel requant and bias.  B's
+ * rows step across pages, so the DMA's page-table prefetch is in use too.
+ */
+TEST_F_TIMEOUT(dev, gemv_small_m_shapes_match_reference, 600)
+{
+	static const uint32_t shapes[][3] = {
+		{ 1, 1, 1 }, { 1, 7, 63 }, { 1, 8, 64 }, { 1, 9, 65 }, { 2, 4, 2047 },
+		{ 1, 15, 2048 }, { 3, 5, 2049 }, { 1, 29, 4133 }, { 1, 64, 512 },
+		{ 2, 3, 129 }, { 1, 40, 4096 }, { 3, 16, 700 },
+	};
+	static const uint32_t outs[] = {
+		QACCEL_GEMM_OUT_INT32, QACCEL_GEMM_OUT_INT8, QACCEL_GEMM_OUT_UINT8,
+	};
+	struct qsim_host *d = &self->d;
+	uint32_t pes = qsim_rows() * qsim_cols();
+
+	EXPECT_EQ(pes >= 64, !!(d->caps & QACCEL_CAP_GEMV))
+		TH_LOG("caps 0x%x on a %ux%u array", d->caps, qsim_rows(), qsim_cols());
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		uint32_t out = outs[i % 3];
+		struct gemm g = { 0 };
+		uint32_t status;
+
+		if (!out_supported(d, out))
+			out = QACCEL_GEMM_OUT_INT32;
+		random_params(d, &g.p, out);
+		g.p.m = shapes[i][0];
+		g.p.n = shapes[i][1];
+		g.p.k = shapes[i][2];
+		g.p.lda = g.p.k + (i & 1) * 5;
+		/* Contiguous rows (one read per bank) on even shapes. */
+		g.p.ldb = g.p.k + (i & 1) * (1 + rnd(300));
+		g.p.ldc = g.p.n * (out == QACCEL_GEMM_OUT_INT32 ? 4 : 1) + (i & 2) * 4;
+		g.cross_odd = i % 4 == 3;
+		ASSERT_EQ(0, gemm_place(d, &g));
+		ASSERT_EQ(0, run_gemm(_metadata, d, &g, &status));
+		ASSERT_EQ(QACCEL_ERR_OK, status);
+		gemm_free(d, &g);
+	}
+}
+
 /* More jobs than ring slots, submitted in batches: the rings wrap. */
 TEST_F_TIMEOUT(dev, many_queued_jobs_wrap_the_rings, 300)
 {
@@ -1096,6 +1142,59 @@ TEST_F_TIMEOUT(dev, bad_descriptors_complete_with_their_error, 300)
 		EXPECT_EQ(bad_cases[i].status, cqe.status)
 			TH_LOG("%s: status %u, want %u (detail %u)", bad_cases[i].name,
 			       cqe.status, bad_cases[i].status, cqe.err_detail);
+		EXPECT_FALSE(qsim_reg_read(d->q, QACCEL_REG_STATUS) & QACCEL_STATUS_FATAL);
+		gemm_free(d, &g);
+		good_job_still_works(_metadata, d);
+	}
+}
+
+/*
+ * Errors in the middle of a GEMV job: a B page entry that only a prefetched
+ * line of entries holds, and a per-channel shift out of range in a later
+ * tile.  Each completes with its error and the next job is right.
+ */
+TEST_F_TIMEOUT(dev, gemv_errors_mid_job_then_next_job_works, 600)
+{
+	struct qsim_host *d = &self->d;
+
+	for (int what = 0; what < 2; what++) {
+		struct gemm g = { 0 };
+		struct qaccel_hw_desc desc;
+		struct qaccel_hw_cqe cqe;
+		uint64_t *l1, *l0;
+		uint32_t page;
+
+		random_params(d, &g.p, what ? QACCEL_GEMM_OUT_INT8 : QACCEL_GEMM_OUT_INT32);
+		if (what && !out_supported(d, QACCEL_GEMM_OUT_INT8))
+			continue;
+		g.p.m = 1;
+		g.p.n = 40;
+		g.p.k = QACCEL_PAGE_SIZE;
+		g.p.lda = g.p.ldb = g.p.k;
+		g.p.ldc = g.p.n * 4;
+		if (what)
+			g.p.flags |= QACCEL_GEMM_PER_CHANNEL;
+		ASSERT_EQ(0, gemm_place(d, &g));
+		gemm_desc(d, &g, &desc);
+		if (what == 0) {
+			/* Row 33 of B: its entry is in the fifth line of entries. */
+			page = (g.b_off + 33 * g.p.ldb) / QACCEL_PAGE_SIZE;
+			l1 = qsim_host_ptr(d, g.b.table);
+			l0 = qsim_host_ptr(d, l1[0] & QACCEL_PTE_ADDR_MASK);
+			l0[page] &= ~QACCEL_PTE_VALID;
+		} else {
+			struct qaccel_quant bad = { .multiplier = 1 << 30, .shift = 40 };
+
+			qsim_host_buf_write(d, &g.quant, g.quant_off + 8 * 37, &bad, sizeof(bad));
+		}
+		qsim_host_sq_push(d, &desc);
+		qsim_host_sq_ring(d);
+		ASSERT_EQ(0, qsim_host_cq_wait(d, &cqe, JOB_CYCLE_LIMIT));
+		EXPECT_EQ(desc.tag, cqe.tag);
+		EXPECT_EQ(what ? QACCEL_ERR_BAD_PARAM : QACCEL_ERR_DMA_FAULT, cqe.status)
+			TH_LOG("case %d: status %u detail %u", what, cqe.status, cqe.err_detail);
+		if (what == 0)
+			EXPECT_EQ(2, cqe.err_detail);	/* stream B + 1 */
 		EXPECT_FALSE(qsim_reg_read(d->q, QACCEL_REG_STATUS) & QACCEL_STATUS_FATAL);
 		gemm_free(d, &g);
 		good_job_still_works(_metadata, d);

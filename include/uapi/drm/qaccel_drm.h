@@ -72,6 +72,8 @@ enum drm_qaccel_param {
 #define DRM_QACCEL_CAP_PER_CHANNEL	(1 << 2)
 #define DRM_QACCEL_CAP_BIAS		(1 << 3)
 #define DRM_QACCEL_CAP_UINT8_IN		(1 << 4)
+#define DRM_QACCEL_CAP_GEMV		(1 << 5)
+#define DRM_QACCEL_CAP_FUNCTIONAL	(1U << 31)
 
 /**
  * struct drm_qaccel_get_param - query a device parameter or counter
