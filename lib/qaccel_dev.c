@@ -37,6 +37,7 @@ const char *qaccel_strerror(int err)
 	case ETIMEDOUT:	return "job hung; the device was reset";
 	case ETIME:	return "timed out";
 	case EOVERFLOW:	return "value too large";
+	case ERANGE:	return "value out of range";
 	case ENOTTY:
 	case EOPNOTSUPP: return "operation not supported by the driver";
 	case EMFILE:

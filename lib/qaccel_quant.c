@@ -90,6 +90,8 @@ int qaccel_qparams_from_range(float min, float max, enum qaccel_qtype type,
 
 		if (type != QACCEL_QTYPE_INT8)
 			return -EINVAL;
+		if (amax > 0 && (float)(amax / 127.0) == 0)
+			return -ERANGE;
 		*out = (struct qaccel_qparams){
 			.scale = amax > 0 ? (float)(amax / 127.0) : 1.0f,
 			.zero_point = 0, .qmin = -127, .qmax = 127, .type = type,
@@ -98,6 +100,9 @@ int qaccel_qparams_from_range(float min, float max, enum qaccel_qtype type,
 	}
 	if (scheme != QACCEL_QSCHEME_ASYMMETRIC)
 		return -EINVAL;
+	/* A range of a few denormals: its scale would round to 0.0f. */
+	if (rmin != rmax && (float)((rmax - rmin) / (qmax - qmin)) == 0)
+		return -ERANGE;
 
 	*out = (struct qaccel_qparams){
 		.scale = 1.0f, .zero_point = 0, .qmin = qmin, .qmax = qmax,

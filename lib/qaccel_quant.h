@@ -63,6 +63,8 @@ struct qaccel_qparams {
  * An all-zero range gives scale 1 and zero point 0 (everything quantizes
  * to 0), where TFLite would give a scale of 0 that no multiplier can use.
  * -EINVAL: NaN or infinite bounds, min > max, symmetric uint8.
+ * -ERANGE: a range so narrow (under about 255 x FLT_MIN, i.e. denormal
+ * bounds) that its scale would round to 0.0f; *out is not written.
  */
 int qaccel_qparams_from_range(float min, float max, enum qaccel_qtype type,
 			      enum qaccel_qscheme scheme,

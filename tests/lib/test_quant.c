@@ -228,6 +228,14 @@ TEST(range_params_reject_bad_ranges)
 						     QACCEL_QSCHEME_ASYMMETRIC, &qp));
 	EXPECT_EQ(-EINVAL, qaccel_qparams_from_range(0, 1, QACCEL_QTYPE_INT8,
 						     QACCEL_QSCHEME_ASYMMETRIC, NULL));
+	/* Denormal bounds: the scale would be 0.0f. */
+	EXPECT_EQ(-ERANGE, qaccel_qparams_from_range(0, 3.5e-44f, QACCEL_QTYPE_UINT8,
+						     QACCEL_QSCHEME_ASYMMETRIC, &qp));
+	EXPECT_EQ(-ERANGE, qaccel_qparams_from_range(-1e-44f, 0, QACCEL_QTYPE_INT8,
+						     QACCEL_QSCHEME_SYMMETRIC, &qp));
+	EXPECT_EQ(0, qaccel_qparams_from_range(0, 1e-35f, QACCEL_QTYPE_UINT8,
+					       QACCEL_QSCHEME_ASYMMETRIC, &qp));
+	EXPECT_GT(qp.scale, 0);
 }
 
 TEST(quantize_rounds_half_away_from_zero_and_saturates)
