@@ -7,7 +7,7 @@
 // cycles, column c by c cycles) so that PE(r,c) multiplies matching k.  Every
 // accumulator is visible at once on acc_o, so draining a tile needs no shift
 // chain.  In GEMV mode every PE multiplies its own pair of a_dir_i/b_dir_i
-// and the products come out on prod_o (see qaccel_pe).  A generate grid of PE instances (not a for loop over an unpacked
+// and acc_o carries the products, one cycle later (see qaccel_pe).  A generate grid of PE instances (not a for loop over an unpacked
 // array in one always_ff) keeps Verilator 5.006 happy at every size.
 
 module qaccel_array #(
@@ -22,7 +22,6 @@ module qaccel_array #(
   input  logic                              gemv_i,
   input  logic [Rows-1:0][Cols-1:0][9:0]    a_dir_i,
   input  logic [Rows-1:0][Cols-1:0][9:0]    b_dir_i,
-  output logic [Rows-1:0][Cols-1:0][19:0]   prod_o,
   output logic [Rows-1:0][Cols-1:0][31:0]   acc_o
 );
 
@@ -51,7 +50,6 @@ module qaccel_array #(
         .gemv_i,
         .a_dir_i (a_dir_i[r][c]),
         .b_dir_i (b_dir_i[r][c]),
-        .prod_o  (prod_o[r][c]),
         .acc_o (acc_o[r][c])
       );
     end

@@ -31,22 +31,24 @@
 // GEMV mode.  A job with M x Cols < 64 would keep fewer multipliers busy
 // than one 64-byte line of B per cycle feeds, and every byte of B is used
 // only M times, so it is memory bound.  Such jobs run on the same engines
-// with another tile shape: one row of A, GemvCh output channels, GemvK
-// bytes of K per bank, laid out line-aligned across the bank's A and B
-// areas (A first, then one GemvK-byte slot per channel):
+// with another tile shape: one row of A, up to Cols output channels and
+// up to GemvK bytes of K per bank, laid out line-aligned across the bank's
+// A and B areas in equal slots (A first, then one slot per channel).  The
+// slot is K rounded up to a power of two, at most GemvK, so short rows pack
+// more channels into a bank: ch = min(Cols, bank bytes / slot - 1).
 //
 //   for m0 in 0..M                   (one row at a time)
-//     for n0 in 0..N step GemvCh
-//       for k0 in 0..K step GemvK    load A[m0, k0..] and GemvCh rows of B
+//     for n0 in 0..N step ch
+//       for k0 in 0..K step slot     load A[m0, k0..] and ch rows of B
 //
 // The compute engine then reads one line of A and GemvLanes lines of B
 // (one per lane, each a different channel) per cycle; the array's PEs,
 // switched to direct operands, form GemvLanes x 64 multipliers, one adder
 // tree per lane sums its 64 products into a register, and the next cycle
-// adds that into the channel's accumulator.  A bank of GemvCh x GemvK bytes
-// is used up in GemvCh / GemvLanes x GemvK / 64 cycles, four times faster
+// adds that into the channel's accumulator.  A bank of ch x slot bytes is
+// used up in ch / GemvLanes x slot / 64 cycles, about four times faster
 // than the 64 bytes/cycle port fills it, so the loads run back to back.
-// The post engine writes a C row of GemvCh channels.  Results are the same
+// The post engine writes a C row of ch channels.  Results are the same
 // bits as in the tiled mode: only the order of the int32 additions differs,
 // and they wrap modulo 2^32 either way.
 //
@@ -153,10 +155,8 @@ module qaccel_core
   // line of A and four of B per cycle are plenty for a 64 bytes/cycle
   // port); arrays with fewer than 64 PEs have none and tile small M too.
   localparam int unsigned GemvLanes  = Rows * Cols >= 256 ? 4 : Rows * Cols / 64;
-  localparam int unsigned GemvK      = 2048;  // bytes of K per bank
-  localparam int unsigned GemvSlots  = (ALines + BLines) * 64 / GemvK;  // A + channels
-  localparam int unsigned GemvCh     = GemvSlots - 1 < Cols ? GemvSlots - 1 : Cols;
-  localparam int unsigned GemvKLines = GemvK / 64;
+  localparam int unsigned GemvK      = 2048;  // largest slot: bytes of K per bank
+  localparam int unsigned GemvBank   = (ALines + BLines) * 64;  // bytes for the slots
   localparam int unsigned KMax       = GemvLanes != 0 && GemvK > KChunk ? GemvK : KChunk;
 
   function automatic logic [DestW-1:0] a_base(logic b);
@@ -273,9 +273,21 @@ module qaccel_core
   assign out_type    = out_type_e'(flags[FlagOutShift +: 2]);
   assign per_channel = flags[FlagPerChannel] && out_type != OutInt32;
 
-  // Small M runs in GEMV mode, decided per job.
-  logic gemv;
+  // Small M runs in GEMV mode, decided per job, with slots of 2^g_sh bytes
+  // (K rounded up to a power of two, 64..GemvK) and g_ch channels a bank.
+  logic        gemv;
+  logic [3:0]  g_sh;
+  logic [5:0]  g_ch;
   assign gemv = GemvLanes != 0 && dim_m * Cols < 32'd64;
+  always_comb begin
+    logic [31:0] slots;
+    g_sh = 4'd6;
+    for (int b = 6; b < $clog2(GemvK); b++) begin
+      if (dim_k > 32'd1 << b) g_sh = 4'(b + 1);
+    end
+    slots = 32'(GemvBank) >> g_sh;
+    g_ch  = slots - 1 < Cols ? 6'(slots - 1) : 6'(Cols);
+  end
 
   function automatic logic in_range(logic signed [15:0] v, logic is_u8);
     return is_u8 ? (v >= 16'sd0 && v <= 16'sd255) : (v >= -16'sd128 && v <= 16'sd127);
@@ -401,12 +413,12 @@ module qaccel_core
   logic [KlW-1:0] lkl;
   logic           l_last_k, l_last_m, l_last_n, a_whole, b_whole;
 
-  // The tile shape: Rows x Cols x KChunk, or 1 x GemvCh x GemvK in GEMV mode.
+  // The tile shape: Rows x Cols x KChunk, or 1 x g_ch x slot in GEMV mode.
   logic [5:0]     t_rows, t_cols;
   logic [KlW-1:0] t_k;
   assign t_rows = gemv ? 6'd1 : 6'(Rows);
-  assign t_cols = gemv ? 6'(GemvCh) : 6'(Cols);
-  assign t_k    = gemv ? KlW'(GemvK) : KlW'(KChunk);
+  assign t_cols = gemv ? g_ch : 6'(Cols);
+  assign t_k    = gemv ? KlW'(1) << g_sh : KlW'(KChunk);
 
   assign lmv = (dim_m - 32'(lm0_q)) < 32'(t_rows) ? 6'(dim_m - 32'(lm0_q)) : t_rows;
   assign lnv = (dim_n - 32'(ln0_q)) < 32'(t_cols) ? 6'(dim_n - 32'(ln0_q)) : t_cols;
@@ -416,9 +428,9 @@ module qaccel_core
   assign l_last_n = 32'(ln0_q) + 32'(t_cols) >= dim_n;
   // The rows of a chunk are one contiguous range when the stride is the
   // chunk length: load them with one request (long bursts).  GEMV slots
-  // are GemvK bytes apart, so there only full-length rows qualify.
+  // are a slot apart, so there only full-slot rows qualify.
   assign a_whole = lda == 32'(lkl);
-  assign b_whole = ldb == 32'(lkl) && (!gemv || lkl == KlW'(GemvK));
+  assign b_whole = ldb == 32'(lkl) && (!gemv || lkl == t_k);
 
   // A reuse: a bank still holding the A block of this chunk (same m0, k0 of
   // the same job) skips its A load.  With m outer and one or two chunks per
@@ -557,11 +569,14 @@ module qaccel_core
     end
   end
 
-  // GEMV datapath: in cycle (gi, gc) lane g multiplies line gi of A with
-  // line gi of channel gc + g's slot, byte j on PE g * 64 + j (row-major).
-  // Bytes past the chunk's K and lanes past its channels get zero operands,
-  // hence zero products.  gdone_q: every group issued; that cycle only lets
-  // the last sums reach the accumulators.
+  // GEMV datapath, four stages: in issue cycle (gi, gc) lane g reads line
+  // gi of A and of channel gc + g's slot into operand registers (bytes past
+  // the chunk's K as zeros), byte j for PE g * 64 + j (row-major); the PEs
+  // multiply them into their accumulator registers; the lane's tree sums
+  // the 64 products into lsum_q; the sum is added into the channel's
+  // accumulator.  Lanes past the chunk's channels are not valid.  gdone_q:
+  // every group issued; two cycles more (gdrain_q) and the pipeline is
+  // empty.
   localparam int unsigned GL = GemvLanes != 0 ? GemvLanes : 1;
   localparam int unsigned CW = $clog2(Cols);
   localparam int unsigned PE = Rows * Cols;
@@ -569,69 +584,81 @@ module qaccel_core
 
   logic [5:0]              gi_q, gi_d, gc_q, gc_d, g_lines;
   logic                    gdone_q, gdone_d;
+  logic [1:0]              gdrain_q;  // gdone_q was set 1 and 2 cycles ago
   logic [GP-1:0][9:0]      a_dir, b_dir;
-  logic [PE-1:0][19:0]     prod;
-  logic [GL-1:0][31:0]     lsum_d, lsum_q;
-  logic [GL-1:0]           lval_d, lval_q;
-  logic [GL-1:0][CW-1:0]   lch_d, lch_q;
+  logic [GL-1:0]           opval_d, opval_q;  // stage 1 -> 2: lane holds operands
+  logic [GL-1:0][CW-1:0]   opch_d, opch_q;
+  logic [GL-1:0]           pval_q;            // stage 2 -> 3: lane's PEs hold products
+  logic [GL-1:0][CW-1:0]   pch_q;
+  logic [GL-1:0][31:0]     lsum_d, lsum_q;    // stage 2 -> 3: lane sums
+  logic [GL-1:0]           lval_q;
+  logic [GL-1:0][CW-1:0]   lch_q;
   logic [Cols-1:0][31:0]   gacc_q;
 
   assign g_lines = 6'((32'(c_chunk.kl) + 32'd63) >> 6);
 
   if (GemvLanes != 0) begin : g_gemv
-    always_comb begin
+    // The first GP accumulators, flat: in GEMV mode they hold products.
+    logic [GP-1:0][31:0] prod;
+    assign prod = (GP * 32)'(acc);
+
+    // Stage 1: the lines are read and turned into operands, registered
+    // (only while issuing, so the registers are quiet otherwise).
+    always_ff @(posedge clk_i) begin
       logic [LineW-1:0] base;
       logic [511:0]     a_line, b_line;
       logic [31:0]      left;
-      a_dir  = '0;
-      b_dir  = '0;
-      lval_d = '0;
-      lch_d  = '0;
-      a_line = '0;
-      b_line = '0;
-      base   = '0;
-      left   = '0;
       if (cs_q == KRun && gemv && !gdone_q) begin
         base   = cbank_q ? LineW'(BankLines) : '0;
         a_line = spad_q[base + LineW'(gi_q)];
         left   = 32'(c_chunk.kl) - {20'd0, gi_q, 6'd0};  // K bytes from this line on
         for (int g = 0; g < GL; g++) begin
-          lch_d[g] = CW'(32'(gc_q) + 32'(g));
           if (32'(gc_q) + 32'(g) < 32'(c_chunk.nv)) begin
-            lval_d[g] = 1'b1;
-            b_line = spad_q[base + LineW'(GemvKLines) * (LineW'(gc_q) + LineW'(g) + 1'b1) +
+            b_line = spad_q[base + ((LineW'(gc_q) + LineW'(g) + 1'b1) << (g_sh - 4'd6)) +
                             LineW'(gi_q)];
             for (int j = 0; j < 64; j++) begin
-              if (32'(j) < left) begin
-                a_dir[g * 64 + j] = operand(a_line[j * 8 +: 8], a_u8, a_zp[9:0]);
-                b_dir[g * 64 + j] = operand(b_line[j * 8 +: 8], b_u8, b_zp[9:0]);
-              end
+              a_dir[g * 64 + j] <= 32'(j) < left ? operand(a_line[j * 8 +: 8], a_u8, a_zp[9:0])
+                                                 : '0;
+              b_dir[g * 64 + j] <= 32'(j) < left ? operand(b_line[j * 8 +: 8], b_u8, b_zp[9:0])
+                                                 : '0;
             end
           end
         end
       end
     end
 
-    // One adder tree per lane (written as a sum; 64 products of 20 bits fit
-    // in 26), registered before the accumulate.
+    always_comb begin
+      opval_d = '0;
+      opch_d  = '0;
+      if (cs_q == KRun && gemv && !gdone_q) begin
+        for (int g = 0; g < GL; g++) begin
+          opch_d[g]  = CW'(32'(gc_q) + 32'(g));
+          opval_d[g] = 32'(gc_q) + 32'(g) < 32'(c_chunk.nv);
+        end
+      end
+    end
+
+    // Stage 2: the PEs multiply into their accumulator registers.  Stage
+    // 3: one adder tree per lane sums its 64 products (20 bits each, 26 in
+    // all), registered before the accumulate.
     always_comb begin
       for (int g = 0; g < GL; g++) begin
         lsum_d[g] = '0;
-        if (lval_d[g]) begin
+        if (pval_q[g]) begin
           for (int j = 0; j < 64; j++) begin
-            lsum_d[g] = lsum_d[g] + {{12{prod[g * 64 + j][19]}}, prod[g * 64 + j]};
+            lsum_d[g] = lsum_d[g] + prod[g * 64 + j];
           end
         end
       end
     end
   end else begin : g_no_gemv
-    assign a_dir  = '0;
-    assign b_dir  = '0;
-    assign lval_d = '0;
-    assign lch_d  = '0;
-    assign lsum_d = '0;
+    assign a_dir   = '0;
+    assign b_dir   = '0;
+    assign opval_d = '0;
+    assign opch_d  = '0;
+    assign lsum_d  = '0;
     logic unused_gemv;
-    assign unused_gemv = ^{prod, gi_q, gc_q, g_lines};
+    assign unused_gemv = ^{gi_q, gc_q, g_lines, g_sh};
   end
 
   qaccel_array #(.Rows(Rows), .Cols(Cols)) u_array (
@@ -643,23 +670,35 @@ module qaccel_core
     .gemv_i  (gemv && cs_q == KRun),
     .a_dir_i ((PE * 10)'(a_dir)),
     .b_dir_i ((PE * 10)'(b_dir)),
-    .prod_o  (prod),
     .acc_o   (acc)
   );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      lsum_q <= '0;
-      lval_q <= '0;
-      lch_q  <= '0;
-      gacc_q <= '0;
+      opval_q  <= '0;
+      opch_q   <= '0;
+      pval_q   <= '0;
+      pch_q    <= '0;
+      lsum_q   <= '0;
+      lval_q   <= '0;
+      lch_q    <= '0;
+      gacc_q   <= '0;
+      gdrain_q <= '0;
     end else if (soft_rst_i || clear_acc) begin
-      lval_q <= '0;
-      gacc_q <= '0;
+      opval_q  <= '0;
+      pval_q   <= '0;
+      lval_q   <= '0;
+      gacc_q   <= '0;
+      gdrain_q <= '0;
     end else begin
-      lsum_q <= lsum_d;
-      lval_q <= lval_d;
-      lch_q  <= lch_d;
+      opval_q  <= opval_d;
+      opch_q   <= opch_d;
+      pval_q   <= opval_q;
+      pch_q    <= opch_q;
+      lsum_q   <= lsum_d;
+      lval_q   <= pval_q;
+      lch_q    <= pch_q;
+      gdrain_q <= gdone_q ? {gdrain_q[0], 1'b1} : 2'b00;
       for (int g = 0; g < GL; g++) begin
         if (lval_q[g]) gacc_q[lch_q[g]] <= gacc_q[lch_q[g]] + lsum_q[g];
       end
@@ -695,7 +734,9 @@ module qaccel_core
             if (32'(gc_q) + GemvLanes >= 32'(c_chunk.nv)) gdone_d = 1'b1;
           end
         end
-        if (gemv ? gdone_q : 32'(t_q) + 3 >= 32'(c_chunk.kl) + Rows + Cols) begin
+        // GEMV: three cycles after the last issue the last operands have
+        // been multiplied, summed and accumulated.
+        if (gemv ? gdone_q && gdrain_q[1] : 32'(t_q) + 3 >= 32'(c_chunk.kl) + Rows + Cols) begin
           if (c_chunk.last) begin
             cs_d = KCapture;
           end else begin
@@ -886,7 +927,7 @@ module qaccel_core
   // channel slots start after A's slot.
   logic [DestW-1:0] ld_dest, ld_b_dest;
   assign ld_dest   = DestW'(lidx_q) * DestW'(lkl);
-  assign ld_b_dest = gemv ? a_base(lbank_q) + DestW'(GemvK) * (DestW'(lidx_q) + 1'b1)
+  assign ld_b_dest = gemv ? a_base(lbank_q) + ((DestW'(lidx_q) + 1'b1) << g_sh)
                           : b_base(lbank_q) + ld_dest;
 
   always_comb begin

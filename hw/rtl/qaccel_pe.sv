@@ -8,9 +8,9 @@
 // modulo 2^32, as the C reference does.
 //
 // In GEMV mode (gemv_i) the multiplier takes its operands straight from the
-// core (a_dir_i, b_dir_i) instead of the neighbours, its product leaves on
-// prod_o for the core's adder trees, and the accumulator holds: the array
-// lends its multipliers to the small-M datapath (see qaccel_core).
+// core (a_dir_i, b_dir_i) instead of the neighbours and the accumulator
+// register holds the product alone, for the core's adder trees on acc_o:
+// the array lends its multipliers to the small-M datapath (qaccel_core).
 
 module qaccel_pe (
   input  logic               clk_i,
@@ -21,7 +21,6 @@ module qaccel_pe (
   input  logic               gemv_i,
   input  logic signed [9:0]  a_dir_i,  // GEMV operands
   input  logic signed [9:0]  b_dir_i,
-  output logic signed [19:0] prod_o,
   output logic signed [9:0]  a_o,
   output logic signed [9:0]  b_o,
   output logic [31:0]        acc_o
@@ -32,7 +31,7 @@ module qaccel_pe (
   logic signed [19:0] prod;
 
   assign prod  = gemv_i ? a_dir_i * b_dir_i : a_i * b_i;
-  assign acc_d = acc_q + {{12{prod[19]}}, prod};
+  assign acc_d = (gemv_i ? 32'd0 : acc_q) + {{12{prod[19]}}, prod};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -46,13 +45,12 @@ module qaccel_pe (
     end else begin
       a_q   <= a_i;
       b_q   <= b_i;
-      if (!gemv_i) acc_q <= acc_d;
+      acc_q <= acc_d;
     end
   end
 
   assign a_o   = a_q;
   assign b_o   = b_q;
   assign acc_o = acc_q;
-  assign prod_o = prod;
 
 endmodule
