@@ -8,6 +8,8 @@
  * (sim/qsim.h) does DMA straight into the guest's RAM file and its interrupt
  * becomes an MSI-X eventfd.  The loop below blocks in epoll while the model
  * is idle and otherwise runs it in slices, looking for doorbells in between.
+ * The model is the Verilated RTL, or with --functional the C model of the
+ * same device (sim/qsim_func.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "qaccel_hw.h"
@@ -49,6 +52,7 @@ struct options {
 	const char *pidfile;
 	int ready_fd;
 	bool stats, verbose;
+	bool functional;	/* the C model instead of the RTL */
 	bool fault_injection;	/* take QACCEL_SIM_REG_* writes from the guest */
 	uint32_t hang_after;	/* --fault hang-after=N, or QACCEL_SIM_HANG_OFF */
 };
@@ -67,9 +71,39 @@ struct device {
 	bool die;			/* QACCEL_SIM_FAULT_DIE: leave the loop */
 	uint8_t *mem;			/* guest RAM, for BAD_CQE */
 	uint64_t mem_size;
+	bool functional;
 	/* For --stats. */
 	uint64_t wakeups, mbox_writes, mbox_ignored, irqs_sent;
+	/*
+	 * The device's share of a round trip, in host time: from applying an
+	 * SQ_TAIL write that finds the device idle to the interrupt it raises
+	 * (or to idle again, when none is due): since when, sum, worst, count.
+	 */
+	double submit_at, submit_sum, submit_max;
+	uint64_t submits;
 };
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* A timed submission was served (see struct device). */
+static void served(struct device *d)
+{
+	double dt;
+
+	if (!d->submit_at)
+		return;
+	dt = now_s() - d->submit_at;
+	d->submit_sum += dt;
+	d->submit_max = dt > d->submit_max ? dt : d->submit_max;
+	d->submits++;
+	d->submit_at = 0;
+}
 
 /* Registers the device changes on its own, refreshed after every run. */
 static const uint32_t live_regs[] = {
@@ -182,6 +216,7 @@ static void update_irq(struct device *d, bool int_status_written)
 		} else {
 			ivshmem_notify(&d->srv, QACCEL_MSIX_IRQ);
 			d->irqs_sent++;
+			served(d);
 		}
 	}
 	d->irq = irq;
@@ -218,6 +253,8 @@ static void apply_mailbox(struct device *d)
 			d->mbox_ignored++;
 			continue;
 		}
+		if (offset == QACCEL_REG_SQ_TAIL && !d->submit_at && qsim_idle(d->q))
+			d->submit_at = now_s();
 		qsim_reg_write(d->q, offset, value);
 		d->mbox_writes++;
 		ctrl_written |= offset == QACCEL_REG_CTRL;
@@ -228,6 +265,9 @@ static void apply_mailbox(struct device *d)
 		if (offset < QACCEL_REG_END)
 			mirror(d, offset);
 	}
+	/* A doorbell that gave the device nothing to do is no submission. */
+	if (qsim_idle(d->q))
+		d->submit_at = 0;
 	/* A reset changes every register. */
 	if (ctrl_written)
 		mirror_all(d);
@@ -293,6 +333,8 @@ static void run_slice(struct device *d)
 	qsim_get_stats(d->q, &after);
 	mirror_live(d, after.cycles != before.cycles);
 	update_irq(d, false);
+	if (qsim_idle(d->q))
+		served(d);
 }
 
 static void print_stats(struct device *d)
@@ -304,18 +346,23 @@ static void print_stats(struct device *d)
 	jobs = qsim_reg_read(d->q, QACCEL_REG_CNT_JOBS) |
 	       (uint64_t)qsim_reg_read(d->q, QACCEL_REG_CNT_JOBS + 4) << 32;
 	fprintf(stderr,
-		"qaccel-sim stats: array %ux%u\n"
-		"  cycles          %" PRIu64 "\n"
+		"qaccel-sim stats: array %ux%u%s\n"
+		"  cycles          %" PRIu64 "%s\n"
 		"  jobs            %" PRIu64 "\n"
 		"  dma read bytes  %" PRIu64 " (%" PRIu64 " bursts)\n"
 		"  dma write bytes %" PRIu64 " (%" PRIu64 " bursts)\n"
 		"  axi errors      %" PRIu64 "\n"
 		"  wakeups         %" PRIu64 "\n"
 		"  register writes %" PRIu64 " (%" PRIu64 " ignored)\n"
-		"  interrupts      %" PRIu64 "\n",
-		qsim_rows(), qsim_cols(), st.cycles, jobs, st.rd_bytes, st.rd_bursts,
+		"  interrupts      %" PRIu64 "\n"
+		"  service time    %.1f us mean, %.1f us max: host time from a doorbell to\n"
+		"                  an idle device until its interrupt (%" PRIu64 " timed)\n",
+		qsim_rows(), qsim_cols(), d->functional ? ", functional model" : "",
+		st.cycles, d->functional ? " (estimated)" : "", jobs, st.rd_bytes, st.rd_bursts,
 		st.wr_bytes, st.wr_bursts, st.axi_errors, d->wakeups, d->mbox_writes,
-		d->mbox_ignored, d->irqs_sent);
+		d->mbox_ignored, d->irqs_sent,
+		d->submits ? d->submit_sum / d->submits * 1e6 : 0.0, d->submit_max * 1e6,
+		d->submits);
 }
 
 static void usage(FILE *f)
@@ -324,6 +371,10 @@ static void usage(FILE *f)
 "usage: qaccel-sim --socket PATH [options]\n"
 "The qaccel device (%ux%u array): an ivshmem-doorbell server for one QEMU.\n"
 "  --socket PATH           UNIX socket to listen on (QEMU: -chardev socket,path=PATH)\n"
+"  --functional            serve the device from its functional C model instead of\n"
+"                          the RTL: the same registers, rings, results and errors,\n"
+"                          CAPS bit 31 (functional) set, cycle counts estimated\n"
+"                          (sim/qsim_func.c); for fast software work\n"
 "  --guest-mem PATH        the guest RAM file (QEMU memory-backend-file, share=on);\n"
 "                          the device's DMA reaches offsets below its size\n"
 "  --guest-mem-size SIZE   create PATH with this size (K/M/G suffix) before QEMU\n"
@@ -386,7 +437,8 @@ static bool parse_size(const char *s, uint64_t *out)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SOCKET = 256, O_MEM, O_MEM_SIZE, O_LATENCY, O_BPC, O_TRACE,
-	       O_STATS, O_PIDFILE, O_READY, O_VERBOSE, O_FAULT_INJ, O_FAULT, O_HELP };
+	       O_STATS, O_PIDFILE, O_READY, O_VERBOSE, O_FAULT_INJ, O_FAULT, O_FUNCTIONAL,
+	       O_HELP };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "guest-mem", required_argument, NULL, O_MEM },
@@ -400,6 +452,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "verbose", no_argument, NULL, O_VERBOSE },
 		{ "fault-injection", no_argument, NULL, O_FAULT_INJ },
 		{ "fault", required_argument, NULL, O_FAULT },
+		{ "functional", no_argument, NULL, O_FUNCTIONAL },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -430,6 +483,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'v': case O_VERBOSE: o->verbose = true; break;
 		case O_FAULT_INJ: o->fault_injection = true; break;
+		case O_FUNCTIONAL: o->functional = true; break;
 		case O_FAULT:
 			ok = !strncmp(optarg, "hang-after=", 11) &&
 			     parse_uint(optarg + 11, &o->hang_after) &&
@@ -451,6 +505,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->mem_size && !o->mem_path) {
 		fprintf(stderr, "qaccel-sim: --guest-mem-size needs --guest-mem\n");
+		exit(2);
+	}
+	if (o->functional && o->trace_path) {
+		fprintf(stderr, "qaccel-sim: --trace needs the RTL; the functional model has no waveform\n");
 		exit(2);
 	}
 }
@@ -553,6 +611,8 @@ int main(int argc, char **argv)
 	cfg.mem_latency = o.latency;
 	cfg.mem_bytes_per_cycle = o.bytes_per_cycle;
 	cfg.trace_path = o.trace_path;
+	cfg.functional = o.functional;
+	d.functional = o.functional;
 	d.q = qsim_new(&cfg);
 	if (!d.q) {
 		perror("qaccel-sim: qsim_new");
@@ -586,8 +646,9 @@ int main(int argc, char **argv)
 	epoll_add(ep, d.srv.listen_fd);
 	announce_ready(&o);
 	if (o.verbose)
-		fprintf(stderr, "qaccel-sim: %ux%u array, listening on %s\n",
-			qsim_rows(), qsim_cols(), o.socket_path);
+		fprintf(stderr, "qaccel-sim: %ux%u array%s, listening on %s\n",
+			qsim_rows(), qsim_cols(), o.functional ? " (functional model)" : "",
+			o.socket_path);
 
 	for (;;) {
 		bool connected = d.srv.client_fd >= 0;

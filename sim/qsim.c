@@ -17,6 +17,9 @@
  * share the bandwidth.  At most mem_max_outstanding requests (reads plus
  * writes, from accept to last R beat or B) are in flight; responses come in
  * request order.
+ *
+ * With qsim_config.functional there is no Verilated model: every call is
+ * handed to the functional model in qsim_func.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@
 
 #include "qaccel_hw.h"
 #include "qsim.h"
+#include "qsim_func.h"
 #include "qsim_model.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -62,6 +66,8 @@ struct req_fifo {
 
 struct qsim {
 	struct qsim_config cfg;
+	/* Functional mode: the C model; nothing below is used. */
+	struct qsim_func *func;
 	struct qsim_model *model;
 	struct qsim_model_in in;
 	struct qsim_model_out pre;	/* outputs before the edge: handshakes */
@@ -313,6 +319,10 @@ static void clear_memory_side(struct qsim *q)
 
 void qsim_reset(struct qsim *q)
 {
+	if (q->func) {
+		qsim_func_reset(q->func);
+		return;
+	}
 	q->in.rst_ni = 0;
 	q->in.s_awvalid = q->in.s_wvalid = q->in.s_arvalid = 0;
 	q->in.s_bready = q->in.s_rready = 0;
@@ -331,7 +341,8 @@ struct qsim *qsim_new(const struct qsim_config *cfg)
 	struct qsim *q;
 
 	if (!cfg || (!cfg->mem && cfg->mem_size) ||
-	    cfg->mem_bytes_per_cycle > QSIM_DEFAULT_BYTES_PER_CYCLE) {
+	    cfg->mem_bytes_per_cycle > QSIM_DEFAULT_BYTES_PER_CYCLE ||
+	    (cfg->functional && cfg->trace_path)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -345,6 +356,15 @@ struct qsim *qsim_new(const struct qsim_config *cfg)
 		q->cfg.mem_bytes_per_cycle = QSIM_DEFAULT_BYTES_PER_CYCLE;
 	if (!q->cfg.mem_max_outstanding)
 		q->cfg.mem_max_outstanding = QSIM_DEFAULT_OUTSTANDING;
+	if (q->cfg.functional) {
+		q->func = qsim_func_new(&q->cfg, QSIM_ROWS, QSIM_COLS);
+		if (!q->func) {
+			free(q);
+			errno = ENOMEM;
+			return NULL;
+		}
+		return q;
+	}
 	q->rd.cap = q->wr.cap = q->cfg.mem_max_outstanding;
 	q->rd.e = calloc(q->rd.cap, sizeof(*q->rd.e));
 	q->wr.e = calloc(q->wr.cap, sizeof(*q->wr.e));
@@ -364,6 +384,7 @@ void qsim_free(struct qsim *q)
 {
 	if (!q)
 		return;
+	qsim_func_free(q->func);
 	qsim_model_free(q->model);
 	free(q->rd.e);
 	free(q->wr.e);
@@ -375,6 +396,8 @@ uint32_t qsim_reg_read(struct qsim *q, uint32_t offset)
 	uint32_t data = ~0u;
 	bool addr_done = false;
 
+	if (q->func)
+		return qsim_func_reg_read(q->func, offset);
 	q->in.s_arvalid = 1;
 	q->in.s_araddr = offset;
 	q->in.s_rready = 1;
@@ -401,6 +424,10 @@ void qsim_reg_write(struct qsim *q, uint32_t offset, uint32_t value)
 {
 	bool aw_done = false, w_done = false;
 
+	if (q->func) {
+		qsim_func_reg_write(q->func, offset, value);
+		return;
+	}
 	q->in.s_awvalid = 1;
 	q->in.s_awaddr = offset;
 	q->in.s_wvalid = 1;
@@ -429,6 +456,8 @@ void qsim_reg_write(struct qsim *q, uint32_t offset, uint32_t value)
 
 enum qsim_stop qsim_run(struct qsim *q, uint64_t max_cycles)
 {
+	if (q->func)
+		return qsim_func_run(q->func, max_cycles);
 	for (uint64_t n = 0; n < max_cycles; n++) {
 		if (q->post.idle)
 			return QSIM_STOP_IDLE;
@@ -441,21 +470,28 @@ enum qsim_stop qsim_run(struct qsim *q, uint64_t max_cycles)
 
 bool qsim_irq(const struct qsim *q)
 {
-	return q->post.irq;
+	return q->func ? qsim_func_irq(q->func) : q->post.irq;
 }
 
 bool qsim_idle(const struct qsim *q)
 {
-	return q->post.idle;
+	return q->func ? qsim_func_idle(q->func) : q->post.idle;
 }
 
 void qsim_get_stats(const struct qsim *q, struct qsim_stats *st)
 {
-	*st = q->st;
+	if (q->func)
+		qsim_func_get_stats(q->func, st);
+	else
+		*st = q->st;
 }
 
 void qsim_inject_read_error(struct qsim *q, uint64_t skip_lo, uint64_t skip_hi)
 {
+	if (q->func) {
+		qsim_func_inject_read_error(q->func, skip_lo, skip_hi);
+		return;
+	}
 	q->rd_fault = true;
 	q->rd_fault_lo = skip_lo;
 	q->rd_fault_hi = skip_hi;
@@ -463,5 +499,5 @@ void qsim_inject_read_error(struct qsim *q, uint64_t skip_lo, uint64_t skip_hi)
 
 bool qsim_read_error_pending(const struct qsim *q)
 {
-	return q->rd_fault;
+	return q->func ? qsim_func_read_error_pending(q->func) : q->rd_fault;
 }

@@ -7,6 +7,14 @@
  * accesses, and an AXI4 memory slave with a timing model that serves the
  * device's DMA from a host memory range.  qaccel-sim (the ivshmem server)
  * and the host RTL tests are both built on it.
+ *
+ * The same API also serves a functional model of the device (set
+ * qsim_config.functional): a C model (qsim_func.c) with the RTL's
+ * registers, rings, validation, page-table DMA and error codes, computing C
+ * with qaccel_ref_gemm().  Results and completion records match the RTL's;
+ * cycle counts are an estimate, and CAPS has QACCEL_CAP_FUNCTIONAL set.
+ * Every call below works the same in both modes (see docs/simulation.md,
+ * "Functional mode").
  */
 #ifndef QSIM_H
 #define QSIM_H
@@ -29,6 +37,11 @@ struct qsim_config {
 	unsigned int mem_max_outstanding;	/* default 16 requests */
 	/* FST waveform file, or NULL; needs a model built with tracing. */
 	const char *trace_path;
+	/*
+	 * The functional C model instead of the RTL (trace_path must be
+	 * NULL).  The memory timing fields feed its cycle estimate.
+	 */
+	bool functional;
 };
 
 #define QSIM_DEFAULT_LATENCY		200u
@@ -42,7 +55,7 @@ enum qsim_stop {
 };
 
 struct qsim_stats {
-	uint64_t cycles;		/* clock edges simulated */
+	uint64_t cycles;		/* clock edges simulated (functional: estimated) */
 	uint64_t rd_bytes, wr_bytes;	/* served by the memory model */
 	uint64_t rd_bursts, wr_bursts;
 	uint64_t axi_errors;		/* requests answered with SLVERR */

@@ -57,6 +57,7 @@ int qsim_host_open(struct qsim_host *h, const struct qsim_host_config *cfg)
 	sim.mem_latency = cfg->mem_latency;
 	sim.mem_bytes_per_cycle = cfg->mem_bytes_per_cycle;
 	sim.trace_path = cfg->trace_path;
+	sim.functional = cfg->functional;
 	h->q = qsim_new(&sim);
 	if (!h->q) {
 		ret = errno ? -errno : -ENOMEM;

@@ -29,10 +29,11 @@ struct qsim_host_config {
 	 * caller sharing its own random stream stays reproducible.
 	 */
 	unsigned int *seed;
-	/* Memory timing model, trace file: as in struct qsim_config. */
+	/* Memory timing model, trace file, functional model: as in struct qsim_config. */
 	unsigned int mem_latency;
 	unsigned int mem_bytes_per_cycle;
 	const char *trace_path;
+	bool functional;
 };
 
 #define QSIM_HOST_DEFAULT_MEM	(64ull << 20)

@@ -1,7 +1,8 @@
 # sim/server.mk: qaccel-sim, the device process, one per array size.
 #
 # For every RxC in $(ARRAYS): $(BUILD)/sim/RxC/qaccel-sim, linked against
-# that size's libqsim.a (sim/sim.mk).  `make sim-trace-server` also builds
+# that size's libqsim.a (sim/sim.mk), which holds both the Verilated RTL and
+# the functional model (qaccel-sim --functional).  `make sim-trace-server` also builds
 # $(BUILD)/sim/RxC-trace/qaccel-sim with FST tracing (--trace FILE.fst).
 # Include after sim/sim.mk.
 

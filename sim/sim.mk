@@ -2,8 +2,11 @@
 #
 # For every RxC in $(ARRAYS) this builds $(BUILD)/sim/RxC/libqsim.a: the
 # Verilated qaccel_top (hw/rtl/*.sv with -GRows=R -GCols=C), Verilator's
-# runtime, the C++ shim (qsim_model.cpp), the C model (qsim.c) and the
-# host-side driver for programs without a kernel (qsim_host.c).  Other
+# runtime, the C++ shim (qsim_model.cpp), the clock and bus model (qsim.c),
+# the functional model (qsim_func.c, with lib/qaccel_ref.c, the reference it
+# computes with) and the host-side driver for programs without a kernel
+# (qsim_host.c).  A program that also links lib/qaccel_ref.c itself is fine:
+# the archive's copy is then never pulled in.  Other
 # .mk files name a library with
 #     $(QSIM_LIB_4x4)            or   $(call qsim_lib,4x4)
 # and link a C program against it with
@@ -56,10 +59,19 @@ $(BUILD)/sim/$(2)/qsim_model.o: $(TOP)/sim/qsim_model.cpp $(TOP)/sim/qsim_model.
 		-c $$< -o $$@
 
 $(BUILD)/sim/$(2)/qsim.o: $(TOP)/sim/qsim.c $(TOP)/sim/qsim.h $(TOP)/sim/qsim_model.h \
-		$(TOP)/include/qaccel_hw.h
+		$(TOP)/sim/qsim_func.h $(TOP)/include/qaccel_hw.h
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS_COMMON) -I$(TOP)/sim -DQSIM_ROWS=$(call qsim_rows,$(1)) \
 		-DQSIM_COLS=$(call qsim_cols,$(1)) -c $$< -o $$@
+
+$(BUILD)/sim/$(2)/qsim_func.o: $(TOP)/sim/qsim_func.c $(TOP)/sim/qsim_func.h \
+		$(TOP)/sim/qsim.h $(TOP)/lib/qaccel_ref.h $(TOP)/include/qaccel_hw.h
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS_COMMON) -I$(TOP)/sim -c $$< -o $$@
+
+$(BUILD)/sim/$(2)/qaccel_ref.o: $(TOP)/lib/qaccel_ref.c $(TOP)/lib/qaccel_ref.h
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS_COMMON) -c $$< -o $$@
 
 $(BUILD)/sim/$(2)/qsim_host.o: $(TOP)/sim/qsim_host.c $(TOP)/sim/qsim_host.h \
 		$(TOP)/sim/qsim.h $(TOP)/include/qaccel_hw.h
@@ -68,9 +80,11 @@ $(BUILD)/sim/$(2)/qsim_host.o: $(TOP)/sim/qsim_host.c $(TOP)/sim/qsim_host.h \
 
 $(BUILD)/sim/$(2)/libqsim.a: $(BUILD)/sim/$(2)/obj/Vqaccel_top__ALL.a \
 		$(BUILD)/sim/$(2)/qsim_model.o $(BUILD)/sim/$(2)/qsim.o \
+		$(BUILD)/sim/$(2)/qsim_func.o $(BUILD)/sim/$(2)/qaccel_ref.o \
 		$(BUILD)/sim/$(2)/qsim_host.o
 	@rm -f $$@
-	cd $(BUILD)/sim/$(2) && $$(AR) rcs libqsim.a qsim.o qsim_host.o qsim_model.o \
+	cd $(BUILD)/sim/$(2) && $$(AR) rcs libqsim.a qsim.o qsim_func.o qaccel_ref.o \
+		qsim_host.o qsim_model.o \
 		$$$$($$(AR) t obj/Vqaccel_top__ALL.a | sed 's|^|obj/|') \
 		obj/verilated.o obj/verilated_threads.o $(if $(3),obj/verilated_fst_c.o)
 endef

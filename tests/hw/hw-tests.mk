@@ -2,6 +2,10 @@
 #
 #   $(BUILD)/tests/hw/iface_check        C header and SV package agree
 #   $(BUILD)/tests/hw/RxC/test_gemm      GEMMs, NOPs, errors, reset on the RxC model
+#   $(BUILD)/tests/hw/RxC/test_func      the functional model against the RTL, on 4x4
+#                                        and every RxC in ARRAYS
+#                                        (QACCEL_TEST_JOBS=N: length of its job stream);
+#                                        asan/test_func: the same under ASan and UBSan
 #
 # HW_TEST_PROGS lists the programs tests/run-tests.sh runs: one test_gemm per
 # array in ARRAYS, and on 32x32.  test_gemm takes QACCEL_TEST_ITERS=N (more random GEMMs),
@@ -52,6 +56,33 @@ $(foreach a,$(ARRAYS) $(HW_EXTRA_ARRAYS),$(eval $(call hw_test_gemm_rules,$(a)))
 
 HW_TEST_PROGS := $(HW_TEST_DIR)/iface_check \
 		 $(foreach a,$(ARRAYS) $(HW_EXTRA_ARRAYS),$(HW_TEST_DIR)/$(a)/test_gemm)
+
+# The functional model against the RTL: 4x4, whatever ARRAYS says.  The
+# asan/ build compiles every C source of the device (the model, the bus and
+# clock code, qsim_host, the reference) with the sanitizers and takes only
+# the Verilated objects from the library.
+HW_FUNC_DEPS	:= $(TOP)/tests/hw/test_func.c $(TOP)/lib/qaccel_ref.h $(TOP)/include/qaccel_hw.h \
+		   $(TOP)/sim/qsim.h $(TOP)/sim/qsim_host.h $(call qsim_lib,4x4)
+HW_FUNC_SAN_SRCS := $(TOP)/sim/qsim.c $(TOP)/sim/qsim_func.c $(TOP)/sim/qsim_host.c \
+		   $(TOP)/lib/qaccel_ref.c
+HW_SAN_FLAGS	:= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+
+define hw_test_func_rules
+$(HW_TEST_DIR)/$(1)/test_func: $(filter-out $(call qsim_lib,4x4),$(HW_FUNC_DEPS)) $(call qsim_lib,$(1))
+	@mkdir -p $$(@D)
+	$$(CC) $$(HW_TEST_CFLAGS) $$< $(call qsim_lib,$(1)) $$(QSIM_LDLIBS) -o $$@
+endef
+$(foreach a,$(sort 4x4 $(ARRAYS)),$(eval $(call hw_test_func_rules,$(a))))
+
+$(HW_TEST_DIR)/4x4/asan/test_func: $(HW_FUNC_DEPS) $(HW_FUNC_SAN_SRCS) $(TOP)/sim/qsim_func.h
+	@mkdir -p $(@D)
+	$(CC) $(HW_TEST_CFLAGS) $(HW_SAN_FLAGS) -DQSIM_ROWS=4 -DQSIM_COLS=4 $< \
+		$(HW_FUNC_SAN_SRCS) $(call qsim_lib,4x4) $(QSIM_LDLIBS) -o $@
+# 4x4 has no GEMV datapath: the functional model's GEMV tiles are checked
+# at every other size in ARRAYS (16x16 by default).
+HW_TEST_PROGS += $(foreach a,$(sort 4x4 $(ARRAYS)),$(HW_TEST_DIR)/$(a)/test_func) \
+		 $(HW_TEST_DIR)/4x4/asan/test_func
 
 .PHONY: hw-tests check-hw check-hw-full
 hw-tests: $(HW_TEST_PROGS)
