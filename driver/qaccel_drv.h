@@ -55,6 +55,15 @@ struct qaccel_file {
 	struct xarray jobs;
 	u64 next_seqno;
 	unsigned int nr_jobs;
+	/*
+	 * The file's jobs are one fence timeline: seqnos are taken and jobs
+	 * queued under submit_lock, so they run, and signal, in seqno order.
+	 * A buffer's reservation object then keeps one fence per file, not
+	 * one per job in flight.
+	 */
+	struct mutex submit_lock;
+	u64 fence_context;
+	u64 fence_seqno;
 	spinlock_t uring_lock; /* guards uring_done and uring_posting */
 	struct list_head uring_done;
 	bool uring_posting;

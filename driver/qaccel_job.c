@@ -14,6 +14,7 @@
  * is given to it again, in order.
  */
 
+#include <linux/blkdev.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/io_uring.h>
@@ -100,16 +101,19 @@ static const struct dma_fence_ops qaccel_fence_ops = {
 /* dma_fence_free() frees the fence through its first member. */
 static_assert(offsetof(struct qaccel_fence, base) == 0);
 
-static struct dma_fence *qaccel_fence_create(void)
+/* The next fence of @qfile's timeline; called with its submit_lock held. */
+static struct dma_fence *qaccel_fence_create(struct qaccel_file *qfile)
 {
 	struct qaccel_fence *f = kzalloc(sizeof(*f), GFP_KERNEL);
 
+	lockdep_assert_held(&qfile->submit_lock);
 	if (!f)
 		return NULL;
 	/* Called from an ioctl or io_uring command, which hold the module. */
 	__module_get(THIS_MODULE);
 	spin_lock_init(&f->lock);
-	dma_fence_init(&f->base, &qaccel_fence_ops, &f->lock, dma_fence_context_alloc(1), 1);
+	dma_fence_init(&f->base, &qaccel_fence_ops, &f->lock, qfile->fence_context,
+		       ++qfile->fence_seqno);
 	return &f->base;
 }
 
@@ -337,8 +341,44 @@ out:
 	return ret;
 }
 
+/*
+ * Whether another driver's fence is pending on one of the job's buffers
+ * (one it would have to wait for before running).  Lock-free; a fence
+ * added after the check is not seen.
+ */
+static bool qaccel_job_has_foreign_fences(struct qaccel_job *job)
+{
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+	bool found = false;
+	unsigned int i;
+
+	for (i = 0; i < job->nr_bos && !found; i++) {
+		enum dma_resv_usage usage = i == QACCEL_JOB_BO_C ? DMA_RESV_USAGE_READ
+								  : DMA_RESV_USAGE_WRITE;
+
+		dma_resv_iter_begin(&cursor, job->bos[i]->resv, usage);
+		dma_resv_for_each_fence_unlocked(&cursor, fence) {
+			if (fence->ops != &qaccel_fence_ops) {
+				found = true;
+				break;
+			}
+		}
+		dma_resv_iter_end(&cursor);
+	}
+	return found;
+}
+
+/*
+ * Build a job from @args: validate, take its buffers, give it the next
+ * fence of the file's timeline and put that in the buffers' reservation
+ * objects.  With @nowait_foreign, a job that would have to wait for another
+ * driver's fence is not built: -EAGAIN (io_uring's non-blocking attempt,
+ * which then retries from its worker through qaccel_job_wait_implicit()).
+ */
 static int qaccel_job_create(struct qaccel_device *qdev, struct drm_file *file,
-			     const struct drm_qaccel_gemm *args, struct qaccel_job **out)
+			     const struct drm_qaccel_gemm *args, bool nowait_foreign,
+			     struct qaccel_job **out)
 {
 	struct qaccel_job *job;
 	int ret;
@@ -352,8 +392,10 @@ static int qaccel_job_create(struct qaccel_device *qdev, struct drm_file *file,
 	job->id = atomic64_inc_return(&qdev->queue.next_id);
 
 	ret = qaccel_job_validate(qdev, file, args, job);
+	if (!ret && nowait_foreign && qaccel_job_has_foreign_fences(job))
+		ret = -EAGAIN;
 	if (!ret) {
-		job->fence = qaccel_fence_create();
+		job->fence = qaccel_fence_create(file->driver_priv);
 		if (!job->fence)
 			ret = -ENOMEM;
 	}
@@ -557,9 +599,63 @@ static void qaccel_queue_kick_locked(struct qaccel_device *qdev, struct list_hea
 		qaccel_queue_kill_locked(qdev, -EIO, done);
 }
 
-/* Queue jobs in order; each fails at once if the device is gone. */
+/* Hand the pending jobs to the device. */
+static void qaccel_queue_kick(struct qaccel_device *qdev)
+{
+	struct qaccel_queue *q = &qdev->queue;
+	LIST_HEAD(done);
+
+	mutex_lock(&q->lock);
+	if (!q->dead)
+		qaccel_queue_kick_locked(qdev, &done);
+	mutex_unlock(&q->lock);
+	qaccel_job_finish_list(qdev, &done);
+}
+
+static void qaccel_queue_kick_work(struct work_struct *work)
+{
+	struct qaccel_device *qdev = container_of(work, struct qaccel_device, queue.kick_work);
+	int idx;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return;
+	qaccel_queue_kick(qdev);
+	drm_dev_exit(idx);
+}
+
+/*
+ * io_uring submits the URING_CMDs of one io_uring_enter() under a block
+ * plug (the opcode is marked .plug, and a batch of more than two SQEs
+ * starts one) and flushes the plug once the batch is in.  Jobs queued while
+ * a plug is active are handed to the device here, at the flush: one SQ_TAIL
+ * write, i.e. one mailbox entry and one doorbell, per batch instead of one
+ * per job.  Called from schedule() (@from_schedule) when the submitter
+ * sleeps mid-batch, where the queue's mutex cannot be taken: a work item
+ * kicks then.  The file the commands hold keeps @cb->data alive;
+ * drm_dev_enter() keeps the queue from being torn down meanwhile.
+ */
+static void qaccel_queue_unplug(struct blk_plug_cb *cb, bool from_schedule)
+{
+	struct qaccel_device *qdev = cb->data;
+	int idx;
+
+	kfree(cb);
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return;
+	if (from_schedule)
+		queue_work(system_highpri_wq, &qdev->queue.kick_work);
+	else
+		qaccel_queue_kick(qdev);
+	drm_dev_exit(idx);
+}
+
+/*
+ * Queue jobs in order; each fails at once if the device is gone.  With
+ * @batched, the device sees them when the submitter's plug is flushed (if
+ * it has one), else at once.
+ */
 static void qaccel_queue_push(struct qaccel_device *qdev, struct qaccel_job **jobs,
-			      unsigned int count)
+			      unsigned int count, bool batched)
 {
 	struct qaccel_queue *q = &qdev->queue;
 	LIST_HEAD(done);
@@ -576,7 +672,9 @@ static void qaccel_queue_push(struct qaccel_device *qdev, struct qaccel_job **jo
 			q->nr_pending++;
 		}
 	}
-	qaccel_queue_kick_locked(qdev, &done);
+	if (!batched || q->dead ||
+	    !blk_check_plugged(qaccel_queue_unplug, qdev, sizeof(struct blk_plug_cb)))
+		qaccel_queue_kick_locked(qdev, &done);
 	mutex_unlock(&q->lock);
 
 	qaccel_job_finish_list(qdev, &done);
@@ -787,6 +885,7 @@ void qaccel_queue_init(struct qaccel_device *qdev)
 	mutex_init(&q->lock);
 	INIT_LIST_HEAD(&q->pending);
 	INIT_DELAYED_WORK(&q->timeout_work, qaccel_queue_timeout_work);
+	INIT_WORK(&q->kick_work, qaccel_queue_kick_work);
 }
 
 /**
@@ -801,8 +900,9 @@ void qaccel_queue_stop(struct qaccel_device *qdev)
 	mutex_lock(&qdev->queue.lock);
 	qdev->queue.dead = -ENODEV;
 	mutex_unlock(&qdev->queue.lock);
-	/* Nothing re-arms it once the queue is dead. */
+	/* Nothing re-arms them once the queue is dead (and the device unplugged). */
 	cancel_delayed_work_sync(&qdev->queue.timeout_work);
+	cancel_work_sync(&qdev->queue.kick_work);
 }
 
 /**
@@ -821,6 +921,7 @@ void qaccel_queue_fini(struct qaccel_device *qdev)
 	qaccel_queue_kill_locked(qdev, -ENODEV, &done);
 	mutex_unlock(&q->lock);
 	cancel_delayed_work_sync(&q->timeout_work);
+	cancel_work_sync(&q->kick_work);
 	qaccel_job_finish_list(qdev, &done);
 	mutex_destroy(&q->lock);
 }
@@ -834,6 +935,8 @@ void qaccel_job_file_init(struct qaccel_file *qfile)
 	mutex_init(&qfile->lock);
 	xa_init(&qfile->jobs);
 	qfile->next_seqno = 1;
+	mutex_init(&qfile->submit_lock);
+	qfile->fence_context = dma_fence_context_alloc(1);
 	spin_lock_init(&qfile->uring_lock);
 	INIT_LIST_HEAD(&qfile->uring_done);
 }
@@ -855,6 +958,7 @@ void qaccel_job_file_fini(struct qaccel_file *qfile)
 		qaccel_job_put(job);
 	}
 	xa_destroy(&qfile->jobs);
+	mutex_destroy(&qfile->submit_lock);
 	mutex_destroy(&qfile->lock);
 }
 
@@ -1052,6 +1156,12 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 		ret = -ENODEV;
 		goto out_free;
 	}
+	/* Fence seqnos in queue order (struct qaccel_file). */
+	ret = mutex_lock_interruptible(&qfile->submit_lock);
+	if (ret) {
+		drm_dev_exit(idx);
+		goto out_free;
+	}
 	for (created = 0; created < args->job_count; created++) {
 		struct drm_qaccel_job ujob;
 
@@ -1066,7 +1176,7 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 				goto err;
 			}
 		}
-		ret = qaccel_job_create(qdev, file, &ujob.gemm, &jobs[created]);
+		ret = qaccel_job_create(qdev, file, &ujob.gemm, false, &jobs[created]);
 		if (ret)
 			goto err;
 	}
@@ -1079,13 +1189,14 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 		if (syncobjs[i])
 			drm_syncobj_replace_fence(syncobjs[i], jobs[i]->fence);
 	/* The queue takes the creation references. */
-	qaccel_queue_push(qdev, jobs, args->job_count);
+	qaccel_queue_push(qdev, jobs, args->job_count, false);
 	goto out;
 
 err:
 	for (i = 0; i < created; i++)
 		qaccel_job_put(jobs[i]);
 out:
+	mutex_unlock(&qfile->submit_lock);
 	drm_dev_exit(idx);
 out_free:
 	for (i = 0; syncobjs && i < args->job_count; i++)
@@ -1157,6 +1268,7 @@ int qaccel_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct drm_file *file = cmd->file->private_data;
 	struct qaccel_device *qdev = to_qaccel_device(file->minor->dev);
+	struct qaccel_file *qfile = file->driver_priv;
 	struct drm_qaccel_gemm args;
 	struct qaccel_job *job;
 	int ret, idx;
@@ -1173,26 +1285,40 @@ int qaccel_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		return -EBUSY;
 	/*
 	 * Another driver's fence on a buffer: io_uring retries the command
-	 * from its worker thread without IO_URING_F_NONBLOCK, where we wait.
+	 * from its worker thread without IO_URING_F_NONBLOCK, where we wait
+	 * here; the non-blocking attempt checks the buffers it has looked up
+	 * anyway, in qaccel_job_create().
 	 */
-	ret = qaccel_job_wait_implicit(file, &args,
-				       issue_flags & IO_URING_F_NONBLOCK);
-	/* A signal (ring teardown cancels the worker) cannot restart a CQE. */
-	if (ret == -ERESTARTSYS)
-		ret = -EINTR;
-	if (ret)
-		return ret;
+	if (!(issue_flags & IO_URING_F_NONBLOCK)) {
+		ret = qaccel_job_wait_implicit(file, &args, false);
+		/* A signal (ring teardown cancels the worker) cannot restart a CQE. */
+		if (ret == -ERESTARTSYS)
+			ret = -EINTR;
+		if (ret)
+			return ret;
+	}
 
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return -ENODEV;
-	ret = qaccel_job_create(qdev, file, &args, &job);
+	/*
+	 * Fence seqnos in queue order (struct qaccel_file).  Contended while
+	 * io_uring must not block: it retries from its worker thread.
+	 */
+	if (!(issue_flags & IO_URING_F_NONBLOCK)) {
+		mutex_lock(&qfile->submit_lock);
+	} else if (!mutex_trylock(&qfile->submit_lock)) {
+		drm_dev_exit(idx);
+		return -EAGAIN;
+	}
+	ret = qaccel_job_create(qdev, file, &args, issue_flags & IO_URING_F_NONBLOCK, &job);
 	if (!ret) {
 		job->cmd = cmd;
-		job->qfile = file->driver_priv;
+		job->qfile = qfile;
 		*(struct qaccel_job **)cmd->pdu = job;
-		qaccel_queue_push(qdev, &job, 1);
+		qaccel_queue_push(qdev, &job, 1, true);
 		ret = -EIOCBQUEUED;
 	}
+	mutex_unlock(&qfile->submit_lock);
 	drm_dev_exit(idx);
 	return ret;
 }

@@ -112,6 +112,7 @@ struct qaccel_queue {
 	u32 next_tag;
 	int dead;
 	struct delayed_work timeout_work;
+	struct work_struct kick_work;	/* a deferred kick that could not sleep */
 	unsigned long progress;
 	atomic64_t next_id;
 	struct qaccel_stats stats;
