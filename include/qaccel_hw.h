@@ -346,8 +346,9 @@ QACCEL_HW_STATIC_ASSERT(sizeof(struct qaccel_hw_quant) == 8, "quant is 8 bytes")
 QACCEL_HW_STATIC_ASSERT(offsetof(struct qaccel_hw_desc, quant) == 0x60, "desc quant");
 QACCEL_HW_STATIC_ASSERT(offsetof(struct qaccel_hw_desc, clamp_max) == 0x7e, "desc clamp");
 QACCEL_HW_STATIC_ASSERT(offsetof(struct qaccel_hw_cqe, compute_stall_cycles) == 0x3c, "cqe");
-QACCEL_HW_STATIC_ASSERT(QACCEL_SIM_REG_FAULT_ID >= QACCEL_REG_END &&
-			QACCEL_SIM_REG_FAULT + 4 <= QACCEL_WIN_MBOX, "sim registers");
+QACCEL_HW_STATIC_ASSERT(QACCEL_SIM_REG_FAULT_ID >= QACCEL_REG_END, "sim registers");
+QACCEL_HW_STATIC_ASSERT(QACCEL_SIM_REG_FAULT + sizeof(uint32_t) <= QACCEL_WIN_MBOX,
+			"sim registers before the mailbox");
 QACCEL_HW_STATIC_ASSERT(QACCEL_WIN_MBOX + sizeof(struct qaccel_mbox) <= QACCEL_WIN_SIZE,
 			"mailbox fits the window");
 
