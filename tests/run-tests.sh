@@ -4,8 +4,8 @@
 #   tests/run-tests.sh [--no-guest] [--array RxC] [--timeout S] [HOST_PROGRAM...]
 #
 # Each HOST_PROGRAM is a kselftest-harness program run on the host; then the
-# guest suite (tests/guest/run.sh) runs in one QEMU guest through
-# sim/qaccel-vm.  Every program prints KTAP; its "# Totals: pass:P fail:F
+# guest suite (tests/guest/run.sh) runs in a QEMU guest through
+# sim/qaccel-vm, on the RTL device and again on the functional one.  Every program prints KTAP; its "# Totals: pass:P fail:F
 # xfail:X xpass:Y skip:S error:E" line is what counts.  A program that ends
 # without that line (crash, hang, timeout) counts as one failure.  Logs are
 # kept under build/tests/logs/.
@@ -77,6 +77,16 @@ if [ "$guest" = 1 ]; then
 		--dmesg-file "$logs/guest-$array.dmesg" \
 		-- "$top/tests/guest/run.sh" 2>&1 | tee "$log"
 	count "guest suite ($array)" "$log" "${PIPESTATUS[0]}"
+
+	# The same suite against qaccel-sim's functional model (about 30 s):
+	# the device of the submission benchmark must behave like the RTL for
+	# the driver and the library too.
+	log=$logs/guest-$array-functional.log
+	echo "== guest suite on the functional $array device (sim/qaccel-vm --functional)"
+	"$top/sim/qaccel-vm" --functional --array "$array" --timeout "$timeout" \
+		--dmesg-file "$logs/guest-$array-functional.dmesg" \
+		-- "$top/tests/guest/run.sh" 2>&1 | tee "$log"
+	count "guest suite ($array, functional)" "$log" "${PIPESTATUS[0]}"
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run every guest test program in sequence, then check the kernel log.
-# Executed inside the QEMU guest:  sim/qaccel-vm -- tests/guest/run.sh
+# Executed inside the QEMU guest:  sim/qaccel-vm -- tests/guest/run.sh [NAME...]
+# With NAMEs (tests/guest/NAME.c), only those programs run.
 # Each program prints its own KTAP; a program that dies without its
 # "# Totals:" line gets one written for it, and the dmesg check is a KTAP
 # program of its own, so the host runner's sum covers everything.
@@ -20,7 +21,15 @@ run_limited() {
 }
 
 # Every tests/guest/*.c is one program, run in name order.
-for src in "$top"/tests/guest/*.c; do
+if [ $# -gt 0 ]; then
+	srcs=
+	for name in "$@"; do
+		srcs="$srcs $top/tests/guest/$name.c"
+	done
+else
+	srcs=$(echo "$top"/tests/guest/*.c)
+fi
+for src in $srcs; do
 	name=$(basename "$src" .c)
 	prog=$bin/$name
 	echo "# ==== $name"
