@@ -9,7 +9,7 @@
 // stop at each 4 KiB page end (one translation per burst); writes are at most
 // WrBytes long and go out one beat per burst.
 // Translation keeps, per operand stream, the last level-0 table pointer and
-// the last two 64-byte lines of level-0 entries (8 pages, 32 KiB each), so sequential
+// the last Ways 64-byte lines of level-0 entries (8 pages, 32 KiB each), so sequential
 // access walks the tables once per 32 KiB (two PTE reads at most, both
 // through the same read port), and a tile's rows that alternate between
 // neighbouring pages do not walk at all.
@@ -46,7 +46,8 @@ module qaccel_dma
   // request slots, so that the stores of a C tile (one burst per row, each
   // holding a slot for a whole memory latency) cannot starve operand reads.
   parameter int unsigned WrRoom     = 14,
-  parameter int unsigned NumStreams = 5
+  parameter int unsigned NumStreams = 5,
+  parameter int unsigned Ways       = 8   // lines of level-0 entries per stream (a power of 2)
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
@@ -167,15 +168,18 @@ module qaccel_dma
   logic                 gen_q;
 
   // Translation cache, one entry per stream.
-  // Two lines of level-0 entries per stream (the victim is the way not used
-  // last): a tile's rows that span two lines, e.g. B rows of 4 KiB each
-  // (16 pages per tile), then walk once per line instead of twice per chunk.
-  logic [NumStreams-1:0]        l1_vld_q, pg_lru_q;
-  logic [NumStreams-1:0][1:0]   pg_vld_q;
-  logic [NumStreams-1:0][8:0]   l1_tag_q;
-  logic [NumStreams-1:0][1:0][14:0]  pg_tag_q;   // x[29:15]
-  logic [NumStreams-1:0][51:0]  l1_ptr_q;
-  logic [NumStreams-1:0][1:0][511:0] pg_line_q;  // level-0 entries of x[29:15]
+  // Ways lines of level-0 entries per stream, replaced round robin except
+  // that the way just used is skipped: a tile's rows that span several
+  // lines (B rows of 4 KiB: 16 pages, two lines; GEMV rows of 11 KiB: three
+  // lines per 7 rows) walk once per line instead of once per row and chunk.
+  localparam int unsigned WayW = Ways > 1 ? $clog2(Ways) : 1;
+  logic [NumStreams-1:0]                  l1_vld_q;
+  logic [NumStreams-1:0][WayW-1:0]        pg_vic_q;   // next way to replace
+  logic [NumStreams-1:0][Ways-1:0]        pg_vld_q;
+  logic [NumStreams-1:0][8:0]             l1_tag_q;
+  logic [NumStreams-1:0][Ways-1:0][14:0]  pg_tag_q;   // x[29:15]
+  logic [NumStreams-1:0][51:0]            l1_ptr_q;
+  logic [NumStreams-1:0][Ways-1:0][511:0] pg_line_q;  // level-0 entries of x[29:15]
   // The stream buffer: valid, read in flight, flushed while in flight.
   logic         sb_vld_q, sb_pend_q, sb_dead_q;
   logic [2:0]   sb_stream_q;
@@ -233,11 +237,17 @@ module qaccel_dma
   assign s         = stream_q;
   logic [63:0] pg_pte;
   logic        pg_bad;
-  logic [1:0]  pg_way_hit;
-  assign pg_way_hit[0] = pg_vld_q[s][0] && pg_tag_q[s][0] == blk_q[29:15];
-  assign pg_way_hit[1] = pg_vld_q[s][1] && pg_tag_q[s][1] == blk_q[29:15];
-  assign pg_pte    = pg_line_q[s][pg_way_hit[1]][{blk_q[14:12], 6'd0} +: 64];
-  assign pg_hit    = phys_q || pg_way_hit != 2'b00;
+  logic [Ways-1:0] pg_way_hit;
+  logic [WayW-1:0] pg_way;      // the way that hits
+  always_comb begin
+    pg_way = '0;
+    for (int w = 0; w < Ways; w++) begin
+      pg_way_hit[w] = pg_vld_q[s][w] && pg_tag_q[s][w] == blk_q[29:15];
+      if (pg_way_hit[w]) pg_way = WayW'(w);
+    end
+  end
+  assign pg_pte    = pg_line_q[s][pg_way][{blk_q[14:12], 6'd0} +: 64];
+  assign pg_hit    = phys_q || pg_way_hit != '0;
   assign pg_bad    = !phys_q && !pg_pte[PteValid];
   assign l1_hit    = l1_vld_q[s] && l1_tag_q[s] == blk_q[29:21];
   // A read burst runs to the range's end, the page's end or 64 beats.
@@ -264,14 +274,17 @@ module qaccel_dma
   // in neither way nor the buffer (nor on its way there) and lies in the
   // same level-0 table, whose address this stream's level-1 entry gives.
   logic [14:0] pf_next;
-  logic        pf_want, sb_hit;
+  logic        pf_want, sb_hit, pf_cached;
   assign pf_next = blk_q[29:15] + 15'd1;
   assign sb_hit  = sb_vld_q && sb_stream_q == s && sb_tag_q == blk_q[29:15];
-  assign pf_want = seq_q && !phys_q && !write_q && pg_way_hit != 2'b00 && !sb_pend_q &&
-                   !(pg_vld_q[s][0] && pg_tag_q[s][0] == pf_next) &&
-                   !(pg_vld_q[s][1] && pg_tag_q[s][1] == pf_next) &&
-                   !(sb_vld_q && sb_stream_q == s && sb_tag_q == pf_next) &&
-                   l1_vld_q[s] && l1_tag_q[s] == pf_next[14:6];
+  always_comb begin
+    pf_cached = sb_vld_q && sb_stream_q == s && sb_tag_q == pf_next;
+    for (int w = 0; w < Ways; w++) begin
+      if (pg_vld_q[s][w] && pg_tag_q[s][w] == pf_next) pf_cached = 1'b1;
+    end
+  end
+  assign pf_want = seq_q && !phys_q && !write_q && pg_way_hit != '0 && !sb_pend_q &&
+                   !pf_cached && l1_vld_q[s] && l1_tag_q[s] == pf_next[14:6];
 
   // PTE beat
   logic [63:0] pte;
@@ -376,11 +389,10 @@ module qaccel_dma
       sb_line_q   <= '0;
       l1_vld_q  <= '0;
       pg_vld_q  <= '0;
-      pg_lru_q  <= '0;
+      pg_vic_q  <= '0;
       l1_tag_q  <= '0;
       pg_tag_q  <= '0;
       l1_ptr_q  <= '0;
-      pg_line_q <= '0;
       err_q        <= 1'b0;
       err_bounds_q <= 1'b0;
       err_phys_q   <= 1'b0;
@@ -420,8 +432,8 @@ module qaccel_dma
         bi_q  <= bi_q + burst;
       end
       if (issue_pte) walk_l1_q <= !l1_hit;
-      // The way just used stays; the other one is replaced next.
-      if (issue_data && !phys_q) pg_lru_q[s] <= !pg_way_hit[1];
+      // The way just used is not the next victim.
+      if (issue_data && !phys_q && pg_way == pg_vic_q[s]) pg_vic_q[s] <= pg_vic_q[s] + 1'b1;
 
       // Stream buffer.  A failed prefetch just leaves it empty: a walk
       // reports the error if the entry is ever needed.
@@ -439,10 +451,10 @@ module qaccel_dma
       end
       if (sb_take) begin
         sb_vld_q                   <= 1'b0;
-        pg_vld_q[s][pg_lru_q[s]]   <= 1'b1;
-        pg_tag_q[s][pg_lru_q[s]]   <= sb_tag_q;
-        pg_line_q[s][pg_lru_q[s]]  <= sb_line_q;
-        pg_lru_q[s]                <= !pg_lru_q[s];
+        pg_vld_q[s][pg_vic_q[s]]   <= 1'b1;
+        pg_tag_q[s][pg_vic_q[s]]   <= sb_tag_q;
+        pg_line_q[s][pg_vic_q[s]]  <= sb_line_q;
+        pg_vic_q[s]                <= pg_vic_q[s] + 1'b1;
       end
 
       if (tlb_flush_i) begin
@@ -456,10 +468,10 @@ module qaccel_dma
           l1_tag_q[s] <= blk_q[29:21];
           l1_ptr_q[s] <= pte[63:12];
         end else begin
-          pg_vld_q[s][pg_lru_q[s]]  <= 1'b1;
-          pg_tag_q[s][pg_lru_q[s]]  <= blk_q[29:15];
-          pg_line_q[s][pg_lru_q[s]] <= m_rdata_i;
-          pg_lru_q[s]               <= !pg_lru_q[s];
+          pg_vld_q[s][pg_vic_q[s]]  <= 1'b1;
+          pg_tag_q[s][pg_vic_q[s]]  <= blk_q[29:15];
+          pg_line_q[s][pg_vic_q[s]] <= m_rdata_i;
+          pg_vic_q[s]               <= pg_vic_q[s] + 1'b1;
         end
       end
 

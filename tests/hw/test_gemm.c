@@ -193,8 +193,17 @@ static int gemm_place(struct qsim_host *d, struct gemm *g)
 			saturating_requant(&g->quant_host[j].multiplier, &g->quant_host[j].shift);
 		else
 			requant_params(&g->quant_host[j].multiplier, &g->quant_host[j].shift);
-		/* Bias of any magnitude: accumulation wraps in both models. */
-		g->bias_host[j] = (int32_t)(rnd(4) ? rnd(1u << 20) - (1 << 19) : rand_r(&seed) * 2u);
+		/*
+		 * Bias of any magnitude: accumulation wraps in both models.  Not
+		 * for the saturation class, whose outputs must reach both clamps:
+		 * a huge bias on every channel of a narrow N can push them all to
+		 * one side (seen with N = 5).
+		 */
+		if (g->saturate)
+			g->bias_host[j] = (int32_t)rnd(2048) - 1024;
+		else
+			g->bias_host[j] = (int32_t)(rnd(4) ? rnd(1u << 20) - (1 << 19)
+						   : rand_r(&seed) * 2u);
 	}
 	qsim_host_buf_write(d, &g->bias, g->bias_off, g->bias_host, 4 * p->n);
 	qsim_host_buf_write(d, &g->quant, g->quant_off, g->quant_host, 8 * p->n);
