@@ -375,10 +375,12 @@ static bool qaccel_job_has_foreign_fences(struct qaccel_job *job)
  * objects.  With @nowait_foreign, a job that would have to wait for another
  * driver's fence is not built: -EAGAIN (io_uring's non-blocking attempt,
  * which then retries from its worker through qaccel_job_wait_implicit()).
+ * A job without buffers (a NOP) gets a fence only if @need_fence (an
+ * out-syncobj wants it): nothing else could ever see it.
  */
 static int qaccel_job_create(struct qaccel_device *qdev, struct drm_file *file,
 			     const struct drm_qaccel_gemm *args, bool nowait_foreign,
-			     struct qaccel_job **out)
+			     bool need_fence, struct qaccel_job **out)
 {
 	struct qaccel_job *job;
 	int ret;
@@ -394,7 +396,7 @@ static int qaccel_job_create(struct qaccel_device *qdev, struct drm_file *file,
 	ret = qaccel_job_validate(qdev, file, args, job);
 	if (!ret && nowait_foreign && qaccel_job_has_foreign_fences(job))
 		ret = -EAGAIN;
-	if (!ret) {
+	if (!ret && (job->nr_bos || need_fence)) {
 		job->fence = qaccel_fence_create(file->driver_priv);
 		if (!job->fence)
 			ret = -ENOMEM;
@@ -1176,7 +1178,8 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 				goto err;
 			}
 		}
-		ret = qaccel_job_create(qdev, file, &ujob.gemm, false, &jobs[created]);
+		ret = qaccel_job_create(qdev, file, &ujob.gemm, false, ujob.out_syncobj,
+					&jobs[created]);
 		if (ret)
 			goto err;
 	}
@@ -1310,7 +1313,8 @@ int qaccel_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		drm_dev_exit(idx);
 		return -EAGAIN;
 	}
-	ret = qaccel_job_create(qdev, file, &args, issue_flags & IO_URING_F_NONBLOCK, &job);
+	ret = qaccel_job_create(qdev, file, &args, issue_flags & IO_URING_F_NONBLOCK, false,
+				&job);
 	if (!ret) {
 		job->cmd = cmd;
 		job->qfile = qfile;
