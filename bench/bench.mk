@@ -37,11 +37,11 @@ BENCH_CMD	= make bench$(if $(BENCH_QUICK), BENCH_QUICK=1)$(if $(BENCH_BIG), BENC
 $(foreach a,$(filter-out $(ARRAYS),$(BENCH_ARRAYS)),$(eval $(call qsim_model_rules,$(a),$(a),,)))
 
 define bench_hw_rules
-$(BENCH_DIR)/$(1)/bench_hw: $(TOP)/bench/bench_hw.c $(TOP)/bench/bench_common.h $(TOP)/lib/qaccel_ref.c \
+$(BENCH_DIR)/$(1)/bench_hw: $(TOP)/bench/bench_hw.c $(TOP)/bench/bench_common.h \
 		$(TOP)/lib/qaccel_ref.h $(TOP)/include/qaccel_hw.h $(TOP)/sim/qsim.h \
 		$(TOP)/sim/qsim_host.h $(call qsim_lib,$(1))
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS_COMMON) -I$(TOP)/sim $(TOP)/bench/bench_hw.c $(TOP)/lib/qaccel_ref.c \
+	$$(CC) $$(CFLAGS_COMMON) -I$(TOP)/sim $(TOP)/bench/bench_hw.c \
 		$(call qsim_lib,$(1)) $$(QSIM_LDLIBS) -o $$@
 endef
 $(foreach a,$(BENCH_ARRAYS),$(eval $(call bench_hw_rules,$(a))))

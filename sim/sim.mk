@@ -5,8 +5,9 @@
 # runtime, the C++ shim (qsim_model.cpp), the clock and bus model (qsim.c),
 # the functional model (qsim_func.c, with lib/qaccel_ref.c, the reference it
 # computes with) and the host-side driver for programs without a kernel
-# (qsim_host.c).  A program that also links lib/qaccel_ref.c itself is fine:
-# the archive's copy is then never pulled in.  Other
+# (qsim_host.c).  Host programs take the reference from the archive too
+# (one that links lib/qaccel_ref.c itself, e.g. sanitized, keeps its own: the
+# archive's copy is then never pulled in).  Other
 # .mk files name a library with
 #     $(QSIM_LIB_4x4)            or   $(call qsim_lib,4x4)
 # and link a C program against it with

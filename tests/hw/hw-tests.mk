@@ -35,12 +35,12 @@ $(HW_TEST_DIR)/iface_check: $(TOP)/tests/hw/iface_check.c $(TOP)/include/qaccel_
 		-DQACCEL_PKG='"$(TOP)/hw/rtl/qaccel_pkg.sv"' $< -o $@
 
 define hw_test_gemm_rules
-$(HW_TEST_DIR)/$(1)/test_gemm: $(TOP)/tests/hw/test_gemm.c $(TOP)/lib/qaccel_ref.c \
+$(HW_TEST_DIR)/$(1)/test_gemm: $(TOP)/tests/hw/test_gemm.c \
 		$(TOP)/lib/qaccel_ref.h $(TOP)/include/qaccel_hw.h $(TOP)/sim/qsim.h \
-		$(TOP)/sim/qsim_host.h \
+		$(TOP)/sim/qsim_host.h $(TOP)/tests/hw/hw_test_common.h \
 		$(call qsim_lib,$(1))
 	@mkdir -p $$(@D)
-	$$(CC) $$(HW_TEST_CFLAGS) $(TOP)/tests/hw/test_gemm.c $(TOP)/lib/qaccel_ref.c \
+	$$(CC) $$(HW_TEST_CFLAGS) $(TOP)/tests/hw/test_gemm.c \
 		$(call qsim_lib,$(1)) $$(QSIM_LDLIBS) -o $$@
 endef
 
@@ -61,7 +61,8 @@ HW_TEST_PROGS := $(HW_TEST_DIR)/iface_check \
 # asan/ build compiles every C source of the device (the model, the bus and
 # clock code, qsim_host, the reference) with the sanitizers and takes only
 # the Verilated objects from the library.
-HW_FUNC_DEPS	:= $(TOP)/tests/hw/test_func.c $(TOP)/lib/qaccel_ref.h $(TOP)/include/qaccel_hw.h \
+HW_FUNC_DEPS	:= $(TOP)/tests/hw/test_func.c $(TOP)/tests/hw/hw_test_common.h \
+		   $(TOP)/lib/qaccel_ref.h $(TOP)/include/qaccel_hw.h \
 		   $(TOP)/sim/qsim.h $(TOP)/sim/qsim_host.h $(call qsim_lib,4x4)
 HW_FUNC_SAN_SRCS := $(TOP)/sim/qsim.c $(TOP)/sim/qsim_func.c $(TOP)/sim/qsim_host.c \
 		   $(TOP)/lib/qaccel_ref.c

@@ -23,7 +23,7 @@
  * memory then takes the RTL's bytes so that the final comparison stays
  * exact.  docs/simulation.md ("Functional mode") says why.
  *
- * QACCEL_TEST_JOBS=N sets the length of the job stream (default 300),
+ * QACCEL_TEST_JOBS=N sets the length of the job stream (default 600),
  * QACCEL_TEST_SEED=S fixes the seed (default: printed, from the time).
  */
 #include <errno.h>
@@ -38,6 +38,7 @@
 #include "qaccel_ref.h"
 #include "qsim.h"
 #include "qsim_host.h"
+#include "hw_test_common.h"
 
 #define MEM_SIZE	(64u << 20)
 #define RING		32u
@@ -49,30 +50,7 @@
 /* Addresses no memory answers. */
 #define NOWHERE		((uint64_t)MEM_SIZE * 4)
 
-static unsigned int seed;
 static uint64_t data_state;
-
-static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static uint32_t rnd(uint32_t n)
-{
-	return n ? (uint32_t)(rand_r(&seed) % n) : 0;
-}
-
-static uint32_t rnd_range(uint32_t lo, uint32_t hi)
-{
-	return lo + rnd(hi - lo + 1);
-}
 
 /* Operand bytes: xorshift64*, far cheaper than rand_r per byte. */
 static uint64_t data64(void)
@@ -361,28 +339,11 @@ struct job {
 	uint64_t pte_addr, pte_old;
 };
 
-static uint32_t span(uint32_t rows, uint32_t ld, uint32_t row_bytes)
-{
-	return (rows - 1) * ld + row_bytes;
-}
-
 static uint32_t rnd_dim(void)
 {
 	static const uint32_t dims[] = { 1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31, 32, 33 };
 
 	return rnd(2) ? dims[rnd(13)] : rnd_range(1, 48);
-}
-
-static uint32_t rnd_prime(uint32_t max)
-{
-	for (;;) {
-		uint32_t v = rnd_range(2, max), f;
-
-		for (f = 2; f * f <= v && v % f; f++)
-			;
-		if (f * f > v)
-			return v;
-	}
 }
 
 static int32_t rnd_zp(bool is_uint8)
@@ -537,23 +498,6 @@ static void fault_params(struct job *j)
 	default:
 		break;
 	}
-}
-
-/* An offset that often puts the operand across a page boundary. */
-static uint32_t rnd_offset(uint32_t align)
-{
-	uint32_t off = rnd(3) ? rnd(2 * QACCEL_PAGE_SIZE) : QACCEL_PAGE_SIZE - rnd(96);
-
-	return off / align * align;
-}
-
-/* Start an odd number of bytes (or elements) before a page end. */
-static uint32_t odd_cross_offset(uint32_t span_bytes, uint32_t align)
-{
-	uint32_t back = span_bytes > 1 ? rnd_range(1, span_bytes < 255 ? span_bytes - 1 : 255) : 1;
-
-	back = align == 1 ? back | 1 : (back / align + 1) * align;
-	return (1 + rnd(2)) * QACCEL_PAGE_SIZE - back;
 }
 
 /* Strides, offsets, buffers, data and the reference result of job j. */

@@ -26,6 +26,7 @@
 #include "qaccel_ref.h"
 #include "qsim.h"
 #include "qsim_host.h"
+#include "hw_test_common.h"
 
 #define MEM_SIZE	(64u << 20)
 #define RING_SIZE	16u
@@ -33,33 +34,7 @@
 #define JOB_CYCLE_LIMIT	(200ull * 1000 * 1000)
 #define MAX_DIM_TESTED	70u
 
-static unsigned int seed, iters = 1;
-
-/*
- * A KTAP diagnostic line.  Each test runs in a child that leaves with
- * _exit(), so stdout is flushed here or the line is lost.
- */
-static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static uint32_t rnd(uint32_t n)
-{
-	return n ? (uint32_t)(rand_r(&seed) % n) : 0;
-}
-
-static uint32_t rnd_range(uint32_t lo, uint32_t hi)
-{
-	return lo + rnd(hi - lo + 1);
-}
+static unsigned int iters = 1;
 
 static void buf_fill_random(struct qsim_host *d, const struct qsim_host_buf *b)
 {
@@ -70,7 +45,6 @@ static void buf_fill_random(struct qsim_host *d, const struct qsim_host_buf *b)
 			m[i] = rnd(256);
 	}
 }
-
 
 struct gemm {
 	struct qaccel_gemm_params p;
@@ -84,19 +58,6 @@ struct gemm {
 	bool saturate;			/* per-channel records saturate too */
 	bool cross_odd;			/* operands straddle a page at odd offsets */
 };
-
-static uint32_t span(uint32_t rows, uint32_t ld, uint32_t row_bytes)
-{
-	return (rows - 1) * ld + row_bytes;
-}
-
-/* An offset that often puts the operand across a page boundary. */
-static uint32_t rnd_offset(uint32_t align)
-{
-	uint32_t off = rnd(3) ? rnd(2 * QACCEL_PAGE_SIZE) : QACCEL_PAGE_SIZE - rnd(96);
-
-	return off / align * align;
-}
 
 static int32_t zp(bool is_uint8)
 {
@@ -127,21 +88,6 @@ static void saturating_requant(int32_t *mult, int32_t *shift)
 {
 	*mult = (int32_t)rnd_range(1u << 30, INT32_MAX);
 	*shift = (int32_t)rnd_range(0, 3);
-}
-
-/*
- * An offset at which an operand of span bytes starts an odd number of bytes
- * (or elements of align bytes) before a page end, so it crosses the page.
- */
-static uint32_t odd_cross_offset(uint32_t span, uint32_t align)
-{
-	uint32_t back = span > 1 ? rnd_range(1, span < 255 ? span - 1 : 255) : 1;
-
-	if (align == 1 && !(back & 1))
-		back--;
-	else if (align > 1)
-		back = (back / align + 1) * align;
-	return (1 + rnd(2)) * QACCEL_PAGE_SIZE - back;
 }
 
 /* Lay out a job whose parameters are in g->p, fill its operands. */
@@ -697,26 +643,6 @@ struct edge_coverage {
  * check-hw-full (QACCEL_TEST_JOBS=500) runs all 500.
  */
 #define RANDOM_JOBS_32X32	RANDOM_JOBS_FULL_COVERAGE
-
-static bool is_prime(uint32_t v)
-{
-	if (v < 2)
-		return false;
-	for (uint32_t f = 2; f * f <= v; f++)
-		if (v % f == 0)
-			return false;
-	return true;
-}
-
-static uint32_t rnd_prime(uint32_t hi)
-{
-	uint32_t v;
-
-	do
-		v = rnd_range(2, hi);
-	while (!is_prime(v));
-	return v;
-}
 
 /* Mostly small, so 500 jobs simulate in seconds. */
 static uint32_t small_dim(void)
