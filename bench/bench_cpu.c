@@ -196,18 +196,6 @@ static int time_it(const struct impl *im, struct gemm *g, int32_t *c, double *be
 	return 0;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*s >= 0x20)
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static int parse_shapes(struct shape *s, unsigned int *n, const char *arg)
 {
 	const char *p = arg;

@@ -390,18 +390,6 @@ static double fraction(uint64_t part, uint64_t whole)
 	return whole ? (double)part / whole : 0;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*s >= 0x20)
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void json_object(FILE *f, const struct result *r, const struct options *o)
 {
 	const struct qaccel_hw_cqe *q = &r->cqe;
