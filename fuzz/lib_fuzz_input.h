@@ -1,14 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reading typed values from a libFuzzer input: bytes past the end read as
- * zero, so every input is a valid (if short) sequence of values.
+ * zero, so every input is a valid (if short) sequence of values.  And the
+ * targets' CHECK(): a failed property aborts, which libFuzzer reports as a
+ * crash with the input that caused it.
  */
 #ifndef QACCEL_LIB_FUZZ_INPUT_H
 #define QACCEL_LIB_FUZZ_INPUT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort();					\
+		}							\
+	} while (0)
 
 struct fz_in {
 	const uint8_t *d;

@@ -23,14 +23,6 @@
 #include "qaccel_internal.h"
 #include "lib_fuzz_input.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();					\
-		}							\
-	} while (0)
-
 static struct qaccel_dev dev, other;
 
 typedef unsigned __int128 u128;

@@ -23,14 +23,6 @@
 #include "qaccel.h"
 #include "lib_fuzz_input.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();					\
-		}							\
-	} while (0)
-
 #define MAXN 64
 
 static void check_multiplier(double real, int32_t acc)
