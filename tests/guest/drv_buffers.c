@@ -100,26 +100,16 @@ TEST(bo_info_of_handle_from_other_file_is_enoent)
  */
 static int vgem_load(void)
 {
-	char exe[PATH_MAX - 128], cmd[PATH_MAX + 64];
+	char build[PATH_MAX - 128], cmd[PATH_MAX + 64];
 	struct utsname u;
-	ssize_t n;
 
 	if (!system("modprobe vgem 2>/dev/null"))
 		return 0;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0 || uname(&u))
+	if (gc_build_dir(build, sizeof(build)) || uname(&u))
 		return -1;
-	exe[n] = 0;
-	for (int i = 0; i < 3; i++) {
-		char *slash = strrchr(exe, '/');
-
-		if (!slash)
-			return -1;
-		*slash = 0;
-	}
 	snprintf(cmd, sizeof(cmd),
 		 "insmod %s/guest/image/lib/modules/%s/kernel/drivers/gpu/drm/vgem/vgem.ko 2>/dev/null",
-		 exe, u.release);
+		 build, u.release);
 	return system(cmd) ? -1 : 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "guest_common.h"
 
@@ -37,6 +38,29 @@ static inline int drv_sysfs_dir(char *out, size_t len)
 		return -1;
 	*strrchr(p, '/') = 0;
 	snprintf(out, len, "%s", p);
+	return 0;
+}
+
+/*
+ * The qaccel device's PCI name (e.g. 0000:00:03.0), as the driver's sysfs
+ * bind and unbind files take it.
+ */
+static inline int drv_pci_name(char *out, size_t len)
+{
+	char link[512], dev[256], *slash;
+	ssize_t n;
+
+	if (drv_glob("/sys/class/drm/renderD*/device/qaccel", link, sizeof(link)))
+		return -1;
+	*strrchr(link, '/') = 0;
+	n = readlink(link, dev, sizeof(dev) - 1);
+	if (n <= 0)
+		return -1;
+	dev[n] = 0;
+	slash = strrchr(dev, '/');
+	if (!slash)
+		return -1;
+	snprintf(out, len, "%s", slash + 1);
 	return 0;
 }
 

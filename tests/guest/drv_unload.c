@@ -55,26 +55,15 @@ static int rmmod_when_free(void)
 static int module_path(char *out, size_t len)
 {
 	const char *env = getenv("QVM_MODULE");
-	char exe[PATH_MAX - 64];
-	ssize_t n;
+	char build[PATH_MAX - 64];
 
 	if (env && *env && !access(env, R_OK)) {
 		snprintf(out, len, "%s", env);
 		return 0;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	if (gc_build_dir(build, sizeof(build)))
 		return -1;
-	exe[n] = 0;
-	/* .../build/tests/guest/drv_unload -> .../build */
-	for (int i = 0; i < 3; i++) {
-		char *slash = strrchr(exe, '/');
-
-		if (!slash)
-			return -1;
-		*slash = 0;
-	}
-	snprintf(out, len, "%s/kmod/driver/qaccel.ko", exe);
+	snprintf(out, len, "%s/kmod/driver/qaccel.ko", build);
 	return access(out, R_OK) ? -1 : 0;
 }
 
@@ -202,23 +191,16 @@ TEST(rmmod_refused_while_uring_jobs_in_flight_then_unload_reload_works)
 
 TEST(unbind_with_uring_jobs_in_flight_then_rmmod_insmod_works)
 {
-	char link[512], dev[256], *slash;
+	char pci[64];
 	int status;
-	ssize_t n;
 	pid_t pid;
 
-	ASSERT_EQ(0, drv_glob("/sys/class/drm/renderD*/device/qaccel", link, sizeof(link)));
-	*strrchr(link, '/') = 0;
-	n = readlink(link, dev, sizeof(dev) - 1);
-	ASSERT_GT(n, 0);
-	dev[n] = 0;
-	slash = strrchr(dev, '/');
-	ASSERT_NE(NULL, slash);
+	ASSERT_EQ(0, drv_pci_name(pci, sizeof(pci)));
 
 	pid = start_load(21);
 	ASSERT_GT(pid, 0);
 	/* The jobs in flight fail -ENODEV; the load process sees it and exits. */
-	ASSERT_EQ(0, drv_write_str("/sys/bus/pci/drivers/qaccel/unbind", slash + 1));
+	ASSERT_EQ(0, drv_write_str("/sys/bus/pci/drivers/qaccel/unbind", pci));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("load %d", status);
 

@@ -11,9 +11,11 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <liburing.h>
 #include <xf86drm.h>
@@ -223,6 +225,27 @@ static inline int raw_uring_run(struct io_uring *ring, int fd, uint32_t cmd_op,
 		*cycles = (ring->flags & IORING_SETUP_CQE32) ? cqe->big_cqe[0] : 0;
 	io_uring_cqe_seen(ring, cqe);
 	return ret;
+}
+
+/*
+ * The build directory the running program came from (the guest sees the
+ * host tree at the same path): .../build/tests/guest/NAME -> .../build.
+ */
+static inline int gc_build_dir(char *out, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", out, len - 1);
+
+	if (n <= 0)
+		return -1;
+	out[n] = 0;
+	for (int i = 0; i < 3; i++) {
+		char *slash = strrchr(out, '/');
+
+		if (!slash)
+			return -1;
+		*slash = 0;
+	}
+	return 0;
 }
 
 #endif /* QACCEL_GUEST_COMMON_H */

@@ -19,17 +19,13 @@
  */
 static void tool_path(const char *name, char *out, size_t len)
 {
-	char exe[PATH_MAX - 64];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
+	char build[PATH_MAX - 64] = "";
 
-	exe[n > 0 ? n : 0] = 0;
-	for (int i = 0; i < 3 && (slash = strrchr(exe, '/')); i++)
-		*slash = 0;
+	gc_build_dir(build, sizeof(build));
 	if (!strncmp(name, "examples/", 9))
-		snprintf(out, len, "%s/%s", exe, name);
+		snprintf(out, len, "%s/%s", build, name);
 	else
-		snprintf(out, len, "%s/tools/%s", exe, name);
+		snprintf(out, len, "%s/tools/%s", build, name);
 }
 
 /*
