@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,25 +284,49 @@ static void fmodel_forward(const struct fmodel *m, const uint8_t *img,
 			      acts[l]);
 }
 
-static float fmodel_accuracy(const struct fmodel *m, const struct fashion_set *s)
+/*
+ * The float model's class for every image of s, computed CH images at a
+ * time; malloc'd, or NULL when memory runs out.
+ */
+static uint8_t *fmodel_predict(const struct fmodel *m, const struct fashion_set *s)
 {
 	enum { CH = 500 };
 	float *x = malloc(sizeof(float) * CH * FASHION_PIXELS), *acts[FASHION_LAYERS];
-	uint32_t correct = 0;
+	uint8_t *pred = malloc(s->n);
+	bool ok = x && pred;
 
-	for (int l = 0; l < FASHION_LAYERS; l++)
+	for (int l = 0; l < FASHION_LAYERS; l++) {
 		acts[l] = malloc(sizeof(float) * CH * fashion_dims[l + 1]);
-	for (uint32_t i = 0; i < s->n; i += CH) {
+		ok = ok && acts[l];
+	}
+	for (uint32_t i = 0; ok && i < s->n; i += CH) {
 		uint32_t rows = s->n - i < CH ? s->n - i : CH;
 
 		fmodel_forward(m, s->images + (size_t)i * FASHION_PIXELS, rows, x, acts);
 		for (uint32_t r = 0; r < rows; r++)
-			correct += argmax(acts[2] + r * FASHION_CLASSES, FASHION_CLASSES) ==
-				   s->labels[i + r];
+			pred[i + r] = (uint8_t)argmax(acts[2] + r * FASHION_CLASSES,
+						      FASHION_CLASSES);
 	}
 	free(x);
 	for (int l = 0; l < FASHION_LAYERS; l++)
 		free(acts[l]);
+	if (!ok) {
+		free(pred);
+		return NULL;
+	}
+	return pred;
+}
+
+static float fmodel_accuracy(const struct fmodel *m, const struct fashion_set *s)
+{
+	uint8_t *pred = fmodel_predict(m, s);
+	uint32_t correct = 0;
+
+	if (!pred)
+		return 0;
+	for (uint32_t i = 0; i < s->n; i++)
+		correct += pred[i] == s->labels[i];
+	free(pred);
 	return 100.0f * correct / s->n;
 }
 
@@ -485,23 +510,13 @@ static int train(const struct opts *o)
 static int write_float_predictions(const struct fmodel *m, const struct fashion_set *s,
 				   const char *dir)
 {
-	enum { CH = 500 };
-	float *x = malloc(sizeof(float) * CH * FASHION_PIXELS), *acts[FASHION_LAYERS];
-	uint8_t *pred = malloc(s->n);
+	uint8_t *pred = fmodel_predict(m, s);
 	char path[4096];
 	FILE *f;
 	int ok;
 
-	for (int l = 0; l < FASHION_LAYERS; l++)
-		acts[l] = malloc(sizeof(float) * CH * fashion_dims[l + 1]);
-	for (uint32_t i = 0; i < s->n; i += CH) {
-		uint32_t rows = s->n - i < CH ? s->n - i : CH;
-
-		fmodel_forward(m, s->images + (size_t)i * FASHION_PIXELS, rows, x, acts);
-		for (uint32_t r = 0; r < rows; r++)
-			pred[i + r] = (uint8_t)argmax(acts[2] + r * FASHION_CLASSES,
-						      FASHION_CLASSES);
-	}
+	if (!pred)
+		return -ENOMEM;
 	snprintf(path, sizeof(path), "%s/%s", dir, FASHION_FLOAT_PRED);
 	f = fopen(path, "wb");
 	ok = f && fwrite(pred, 1, s->n, f) == s->n;
@@ -509,10 +524,7 @@ static int write_float_predictions(const struct fmodel *m, const struct fashion_
 		ok = 0;
 	if (!ok)
 		fprintf(stderr, "fashion-prep: cannot write %s\n", path);
-	free(x);
 	free(pred);
-	for (int l = 0; l < FASHION_LAYERS; l++)
-		free(acts[l]);
 	return ok ? 0 : -EIO;
 }
 
