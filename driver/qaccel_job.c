@@ -342,6 +342,21 @@ out:
 }
 
 /*
+ * Implicit sync with other drivers: a job waits for the writers of its
+ * buffers, and for the readers too of the one it writes (C).  Fences of
+ * qaccel jobs need no wait: the device runs jobs in submission order.
+ */
+static enum dma_resv_usage qaccel_foreign_usage(bool write)
+{
+	return write ? DMA_RESV_USAGE_READ : DMA_RESV_USAGE_WRITE;
+}
+
+static bool qaccel_fence_is_foreign(struct dma_fence *fence)
+{
+	return fence->ops != &qaccel_fence_ops;
+}
+
+/*
  * Whether another driver's fence is pending on one of the job's buffers
  * (one it would have to wait for before running).  Lock-free; a fence
  * added after the check is not seen.
@@ -354,12 +369,10 @@ static bool qaccel_job_has_foreign_fences(struct qaccel_job *job)
 	unsigned int i;
 
 	for (i = 0; i < job->nr_bos && !found; i++) {
-		enum dma_resv_usage usage = i == QACCEL_JOB_BO_C ? DMA_RESV_USAGE_READ
-								  : DMA_RESV_USAGE_WRITE;
-
-		dma_resv_iter_begin(&cursor, job->bos[i]->resv, usage);
+		dma_resv_iter_begin(&cursor, job->bos[i]->resv,
+				    qaccel_foreign_usage(i == QACCEL_JOB_BO_C));
 		dma_resv_for_each_fence_unlocked(&cursor, fence) {
-			if (fence->ops != &qaccel_fence_ops) {
+			if (qaccel_fence_is_foreign(fence)) {
 				found = true;
 				break;
 			}
@@ -1037,13 +1050,10 @@ static int qaccel_job_wait_in_syncobjs(struct drm_file *file, const struct drm_q
  * Wait for the fences other drivers put on the buffer behind @handle: its
  * writers, and also its readers when the job writes it (@write).  Fences of
  * qaccel jobs need no wait: the device runs jobs in submission order.  An
- * unknown handle is left for validation to report.  With @nowait, -EAGAIN
- * instead of sleeping.
+ * unknown handle is left for validation to report.
  */
-static int qaccel_wait_foreign(struct drm_file *file, u32 handle, bool write, bool nowait,
-			       long *left)
+static int qaccel_wait_foreign(struct drm_file *file, u32 handle, bool write, long *left)
 {
-	enum dma_resv_usage usage = write ? DMA_RESV_USAGE_READ : DMA_RESV_USAGE_WRITE;
 	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
 	struct dma_resv_iter cursor;
 	struct dma_fence *fence;
@@ -1053,16 +1063,12 @@ static int qaccel_wait_foreign(struct drm_file *file, u32 handle, bool write, bo
 		return 0;
 restart:
 	/* The unlocked walk skips signalled fences, so each restart progresses. */
-	dma_resv_iter_begin(&cursor, obj->resv, usage);
+	dma_resv_iter_begin(&cursor, obj->resv, qaccel_foreign_usage(write));
 	dma_resv_for_each_fence_unlocked(&cursor, fence) {
 		long t;
 
-		if (fence->ops == &qaccel_fence_ops)
+		if (!qaccel_fence_is_foreign(fence))
 			continue;
-		if (nowait) {
-			ret = -EAGAIN;
-			break;
-		}
 		dma_fence_get(fence);
 		dma_resv_iter_end(&cursor);
 		t = dma_fence_wait_timeout(fence, true, *left);
@@ -1085,23 +1091,22 @@ out:
  * fences on its buffers (at most 8 job timeouts, -ETIME).  A fence added
  * after this check is not waited for.
  */
-static int qaccel_job_wait_implicit(struct drm_file *file, const struct drm_qaccel_gemm *g,
-				    bool nowait)
+static int qaccel_job_wait_implicit(struct drm_file *file, const struct drm_qaccel_gemm *g)
 {
 	long left = qaccel_job_timeout() * QACCEL_IN_FENCE_TIMEOUTS;
 	int ret;
 
 	if (g->op != DRM_QACCEL_OP_GEMM)
 		return 0;
-	ret = qaccel_wait_foreign(file, g->a_handle, false, nowait, &left);
+	ret = qaccel_wait_foreign(file, g->a_handle, false, &left);
 	if (!ret)
-		ret = qaccel_wait_foreign(file, g->b_handle, false, nowait, &left);
+		ret = qaccel_wait_foreign(file, g->b_handle, false, &left);
 	if (!ret)
-		ret = qaccel_wait_foreign(file, g->c_handle, true, nowait, &left);
+		ret = qaccel_wait_foreign(file, g->c_handle, true, &left);
 	if (!ret && (g->flags & DRM_QACCEL_GEMM_BIAS))
-		ret = qaccel_wait_foreign(file, g->bias_handle, false, nowait, &left);
+		ret = qaccel_wait_foreign(file, g->bias_handle, false, &left);
 	if (!ret && (g->flags & DRM_QACCEL_GEMM_PER_CHANNEL))
-		ret = qaccel_wait_foreign(file, g->quant_handle, false, nowait, &left);
+		ret = qaccel_wait_foreign(file, g->quant_handle, false, &left);
 	return ret;
 }
 
@@ -1148,7 +1153,7 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 		}
 		ret = qaccel_job_wait_in_syncobjs(file, &ujob);
 		if (!ret)
-			ret = qaccel_job_wait_implicit(file, &ujob.gemm, false);
+			ret = qaccel_job_wait_implicit(file, &ujob.gemm);
 		if (ret)
 			goto out_free;
 	}
@@ -1293,7 +1298,7 @@ int qaccel_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	 * anyway, in qaccel_job_create().
 	 */
 	if (!(issue_flags & IO_URING_F_NONBLOCK)) {
-		ret = qaccel_job_wait_implicit(file, &args, false);
+		ret = qaccel_job_wait_implicit(file, &args);
 		/* A signal (ring teardown cancels the worker) cannot restart a CQE. */
 		if (ret == -ERESTARTSYS)
 			ret = -EINTR;
