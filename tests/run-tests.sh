@@ -70,23 +70,24 @@ for prog in "${progs[@]}"; do
 	count "$name" "$log" "${PIPESTATUS[0]}"
 done
 
-if [ "$guest" = 1 ]; then
-	log=$logs/guest-$array.log
-	echo "== guest suite on a $array array (sim/qaccel-vm)"
-	"$top/sim/qaccel-vm" --array "$array" --timeout "$timeout" \
-		--dmesg-file "$logs/guest-$array.dmesg" \
+# The guest suite in one VM: $1 names the run, the rest are qaccel-vm options.
+guest_suite() {
+	local name=$1 log=$logs/guest-$1.log
+	shift
+	"$top/sim/qaccel-vm" --array "$array" --timeout "$timeout" "$@" \
+		--dmesg-file "$logs/guest-$name.dmesg" \
 		-- "$top/tests/guest/run.sh" 2>&1 | tee "$log"
-	count "guest suite ($array)" "$log" "${PIPESTATUS[0]}"
+	count "guest suite ($name)" "$log" "${PIPESTATUS[0]}"
+}
 
+if [ "$guest" = 1 ]; then
+	echo "== guest suite on a $array array (sim/qaccel-vm)"
+	guest_suite "$array"
 	# The same suite against qaccel-sim's functional model (about 30 s):
 	# the device of the submission benchmark must behave like the RTL for
 	# the driver and the library too.
-	log=$logs/guest-$array-functional.log
 	echo "== guest suite on the functional $array device (sim/qaccel-vm --functional)"
-	"$top/sim/qaccel-vm" --functional --array "$array" --timeout "$timeout" \
-		--dmesg-file "$logs/guest-$array-functional.dmesg" \
-		-- "$top/tests/guest/run.sh" 2>&1 | tee "$log"
-	count "guest suite ($array, functional)" "$log" "${PIPESTATUS[0]}"
+	guest_suite "$array-functional" --functional
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
