@@ -260,6 +260,26 @@ struct qaccel_hw_cqe {
 #define QACCEL_AXI_MAX_BURST	64	/* beats; bursts never cross 4 KiB */
 
 /* ------------------------------------------------------------------ */
+/* Microarchitecture: block parameters that software depends on        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Not part of the programming interface, but the functional model
+ * (sim/qsim_func.c) reproduces the requests, tiles and translation misses
+ * they fix, so they are kept here and in qaccel_pkg.sv, compared by
+ * iface_check, never copied by hand.
+ */
+#define QACCEL_UARCH_K_CHUNK		512u	/* bytes of K per scratchpad bank */
+#define QACCEL_UARCH_DESC_BUF		16u	/* descriptors per prefetch read */
+#define QACCEL_UARCH_GEMV_K		2048u	/* largest GEMV slot, bytes of K */
+#define QACCEL_UARCH_GEMV_MIN_PES	64u	/* fewer PEs: no GEMV mode */
+#define QACCEL_UARCH_GEMV_MAX_LANES	4u	/* GEMV lanes of 64 multipliers */
+#define QACCEL_UARCH_CQ_PEND		16u	/* record writes in flight */
+#define QACCEL_UARCH_DMA_DEPTH		16u	/* bursts in flight per direction */
+#define QACCEL_UARCH_DMA_WAYS		8u	/* level-0 lines cached per stream */
+#define QACCEL_UARCH_DMA_STREAMS	5u	/* A, B, C, bias, per-channel */
+
+/* ------------------------------------------------------------------ */
 /* ivshmem transport (guest <-> qaccel-sim), not part of the RTL       */
 /* ------------------------------------------------------------------ */
 

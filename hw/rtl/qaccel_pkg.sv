@@ -187,4 +187,20 @@ package qaccel_pkg;
   localparam int unsigned AxiIdBits    = 4;
   localparam int unsigned AxiMaxBurst  = 64;
 
+  // ---------------------------------------------------------------------
+  // Microarchitecture: the block parameters software depends on.  The
+  // functional model (sim/qsim_func.c) reproduces the requests, tiles and
+  // translation misses these fix, so they live here and in qaccel_hw.h,
+  // compared by iface_check, never copied by hand.
+  // ---------------------------------------------------------------------
+  localparam int unsigned KChunk       = 512;   // bytes of K per scratchpad bank (multiple of 64)
+  localparam int unsigned DescBuf      = 16;    // descriptors fetched by one prefetch read
+  localparam int unsigned GemvK        = 2048;  // largest GEMV slot: bytes of K per bank
+  localparam int unsigned GemvMinPes   = 64;    // arrays with fewer PEs have no GEMV mode
+  localparam int unsigned GemvMaxLanes = 4;     // GEMV lanes of 64 multipliers, at most
+  localparam int unsigned CqPend       = 16;    // completion-record writes in flight
+  localparam int unsigned DmaDepth     = 16;    // bursts in flight per direction
+  localparam int unsigned DmaWays      = 8;     // lines of level-0 entries per stream
+  localparam int unsigned DmaStreams   = 5;     // A, B, C, bias, per-channel records
+
 endpackage

@@ -189,6 +189,16 @@ static const struct pair pairs[] = {
 	V(AxiAddrBits, QACCEL_AXI_ADDR_BITS),
 	V(AxiIdBits, QACCEL_AXI_ID_BITS),
 	V(AxiMaxBurst, QACCEL_AXI_MAX_BURST),
+
+	V(KChunk, QACCEL_UARCH_K_CHUNK),
+	V(DescBuf, QACCEL_UARCH_DESC_BUF),
+	V(GemvK, QACCEL_UARCH_GEMV_K),
+	V(GemvMinPes, QACCEL_UARCH_GEMV_MIN_PES),
+	V(GemvMaxLanes, QACCEL_UARCH_GEMV_MAX_LANES),
+	V(CqPend, QACCEL_UARCH_CQ_PEND),
+	V(DmaDepth, QACCEL_UARCH_DMA_DEPTH),
+	V(DmaWays, QACCEL_UARCH_DMA_WAYS),
+	V(DmaStreams, QACCEL_UARCH_DMA_STREAMS),
 };
 
 static int load_dump(void)
