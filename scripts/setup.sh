@@ -14,6 +14,9 @@
 # bzImage under TCG), and takes the kselftest harness and checkpatch from
 # linux-source into build/src/linux-source-6.1.
 #
+# What the commands print goes to build/setup.log; the terminal gets one line
+# per step, and the log's tail when a step fails.
+#
 # Environment:
 #   QACCEL_BUILD=DIR   build directory (default: <repo>/build)
 #   KDIR=DIR           your own kernel build tree: no linux-headers package,
@@ -43,6 +46,24 @@ ksrc_files=(tools/testing/selftests/kselftest_harness.h
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
+# step "WHAT" CMD...: run CMD with its output in the log, say WHAT and how
+# long it took on one line; on failure show the log's tail and stop.
+log=$build/setup.log
+step() {
+	local what=$1 t0=$SECONDS rc=0
+	shift
+	printf 'setup: %s ... ' "$what" >&2
+	printf '\n== %s: %s\n' "$(date '+%F %T')" "$*" >>"$log"
+	"$@" >>"$log" 2>&1 || rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "failed (exit $rc)" >&2
+		echo "setup: the last lines of $log:" >&2
+		tail -n 25 "$log" | sed 's/^/  /' >&2
+		die "$what failed"
+	fi
+	echo "done ($((SECONDS - t0)) s)" >&2
+}
+
 [ "$(id -u)" = 0 ] || die "run as root or through sudo (apt-get needs it)"
 
 installed() {
@@ -52,8 +73,7 @@ installed() {
 updated=0
 apt_update() {
 	if [ "$updated" = 0 ]; then
-		say "apt-get update"
-		apt-get update -qq
+		step "apt-get update" apt-get update -q
 		updated=1
 	fi
 }
@@ -82,6 +102,8 @@ as_user_mkdir() {
 trap '[ -z "$owner" ] || chown -R "$owner" "$dl" "$guest" "$build/src" 2>/dev/null || true' EXIT
 
 as_user_mkdir "$build" "$dl" "$guest" "$build/src"
+: >>"$log"
+[ -z "$owner" ] || chown "$owner" "$log"
 
 # --- Debian packages --------------------------------------------------------
 missing=()
@@ -111,8 +133,8 @@ fi
 
 if [ ${#missing[@]} -gt 0 ]; then
 	apt_update
-	say "installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	step "installing ${#missing[@]} Debian packages (${missing[*]})" \
+		env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 if [ "$(cat "$guest/kernel-release" 2>/dev/null)" != "$krel" ]; then
@@ -127,7 +149,7 @@ fi
 
 # Fetch a package's .deb into build/dl unless a matching one is there.
 download() {
-	local pkg=$1 ver=$2 f debs
+	local pkg=$1 ver=$2 f debs t0
 	if [ -n "$ver" ]; then
 		debs=("$dl/${pkg}_${ver}_"*.deb)
 	else
@@ -143,9 +165,15 @@ download() {
 		apt_update >&2
 		ver=$(candidate "$pkg")
 	fi
-	say "downloading $pkg $ver" >&2
-	(cd "$dl" && apt-get download -qq "$pkg=$ver" >&2 2>/dev/null) ||
-		{ apt_update >&2; (cd "$dl" && apt-get download -qq "$pkg=$ver" >&2); }
+	# The package lists may be older than the archive: update once, retry.
+	t0=$SECONDS
+	if (cd "$dl" && apt-get download -q "$pkg=$ver") >>"$log" 2>&1; then
+		say "downloaded $pkg $ver ($((SECONDS - t0)) s)" >&2
+	else
+		apt_update
+		step "downloading $pkg $ver" \
+			sh -c 'cd "$1" && apt-get download -q "$2"' sh "$dl" "$pkg=$ver"
+	fi
 	debs=("$dl/${pkg}_${ver}_"*.deb)
 	f=${debs[0]}
 	[ -e "$f" ] || die "apt-get download $pkg=$ver left no .deb in $dl"
@@ -162,11 +190,13 @@ if [ "$need_src" = 1 ]; then
 	src_ver=$kver
 	# With KDIR, take the source package apt offers for 6.1.
 	src_deb=$(download linux-source-6.1 "$src_ver")
-	say "extracting ${ksrc_files[*]##*/} from $(basename "$src_deb")"
 	tmp=$(mktemp -d "$build/src/.extract.XXXXXX")
-	dpkg-deb --fsys-tarfile "$src_deb" |
-		tar -xO ./usr/src/linux-source-6.1.tar.xz |
-		tar -xJ -C "$tmp" "${ksrc_files[@]/#/linux-source-6.1/}"
+	extract_src() {
+		dpkg-deb --fsys-tarfile "$src_deb" |
+			tar -xO ./usr/src/linux-source-6.1.tar.xz |
+			tar -xJ -C "$tmp" "${ksrc_files[@]/#/linux-source-6.1/}"
+	}
+	step "extracting the kselftest harness and checkpatch from $(basename "$src_deb")" extract_src
 	mkdir -p "$ksrc"
 	cp -a "$tmp/linux-source-6.1/." "$ksrc/"
 	rm -rf "$tmp"
@@ -182,13 +212,12 @@ else
 	if [ ! -f "$mods/modules.dep" ] || [ ! -f "$guest/vmlinux" ] ||
 	   [ "$(cat "$guest/image.release" 2>/dev/null)" != "$krel" ]; then
 		img_deb=$(download "linux-image-$krel-unsigned" "$kver")
-		say "unpacking $(basename "$img_deb")"
 		rm -rf "$image" "$guest/vmlinux"
-		dpkg -x "$img_deb" "$image"
-		say "depmod $krel"
-		depmod -b "$image" "$krel"
-		say "extracting vmlinux from vmlinuz-$krel"
-		"$ksrc/scripts/extract-vmlinux" "$image/boot/vmlinuz-$krel" >"$guest/vmlinux.tmp"
+		step "unpacking the guest kernel $(basename "$img_deb")" dpkg -x "$img_deb" "$image"
+		step "depmod $krel" depmod -b "$image" "$krel"
+		step "extracting vmlinux from vmlinuz-$krel" \
+			sh -c '"$1" "$2" >"$3"' sh "$ksrc/scripts/extract-vmlinux" \
+			"$image/boot/vmlinuz-$krel" "$guest/vmlinux.tmp"
 		mv "$guest/vmlinux.tmp" "$guest/vmlinux"
 		echo "$krel" >"$guest/image.release"
 	fi
