@@ -8,6 +8,10 @@ include tests/hw/hw-tests.mk
 include tests/lib/lib-tests.mk
 include tests/guest/guest-tests.mk
 
+# The launcher as a person uses it (guest shell through tmux, tracepoints);
+# a KTAP script run on the host after the programs it needs are built.
+SIM_TEST_PROGS := $(TOP)/tests/sim/test_qaccel_vm.sh
+
 GUEST_ARRAY ?= 4x4
 GUEST_TIMEOUT ?= 900
 
@@ -18,11 +22,11 @@ all: tests
 check: setup
 	$(MAKE) all
 	$(TOP)/tests/run-tests.sh --array $(GUEST_ARRAY) --timeout $(GUEST_TIMEOUT) \
-		$(HW_TEST_PROGS) $(LIB_TEST_PROGS)
+		$(HW_TEST_PROGS) $(LIB_TEST_PROGS) $(SIM_TEST_PROGS)
 
 check-host: all
 	$(TOP)/tests/run-tests.sh --no-guest $(HW_TEST_PROGS) $(LIB_TEST_PROGS)
 
 check-guest: all
-	$(TOP)/tests/run-tests.sh --array $(GUEST_ARRAY) --timeout $(GUEST_TIMEOUT)
+	$(TOP)/tests/run-tests.sh --array $(GUEST_ARRAY) --timeout $(GUEST_TIMEOUT) $(SIM_TEST_PROGS)
 include tests/reliability.mk
