@@ -49,6 +49,8 @@ struct options {
 	uint64_t mem_size;	/* 0: use the existing file's size */
 	unsigned int latency, bytes_per_cycle;
 	const char *trace_path;
+	uint64_t trace_start, trace_cycles;
+	unsigned int trace_job;
 	const char *pidfile;
 	int ready_fd;
 	bool stats, verbose;
@@ -382,6 +384,10 @@ static void usage(FILE *f)
 "  --latency N             memory latency in cycles (default %u)\n"
 "  --bytes-per-cycle N     memory bandwidth, 1..64 (default %u)\n"
 "  --trace FILE.fst        waveform trace (model built with tracing only)\n"
+"  --trace-job N           trace only the N-th job since start (from the previous\n"
+"                          job's completion record to this one's, and %u cycles)\n"
+"  --trace-start CYCLE     trace from this device cycle on ...\n"
+"  --trace-cycles N        ... for N cycles (with --trace-job: after its record)\n"
 "  --stats                 print cycles, jobs, DMA bytes, wakeups on exit\n"
 "  --pidfile FILE          write the process id there\n"
 "  --ready-fd N            write \"ready\\n\" to fd N and close it once listening\n"
@@ -397,7 +403,7 @@ static void usage(FILE *f)
 "                          --fault-injection)\n"
 "It exits when QEMU disconnects, or on SIGTERM/SIGINT, removing the socket.\n",
 		qsim_rows(), qsim_cols(), QSIM_DEFAULT_LATENCY, QSIM_DEFAULT_BYTES_PER_CYCLE,
-		QACCEL_SIM_REG_HANG_AFTER);
+		QSIM_TRACE_JOB_TAIL, QACCEL_SIM_REG_HANG_AFTER);
 }
 
 static bool parse_uint(const char *s, unsigned int *out)
@@ -408,6 +414,19 @@ static bool parse_uint(const char *s, unsigned int *out)
 	errno = 0;
 	v = strtoul(s, &end, 0);
 	if (errno || end == s || *end || v > 0xffffffffu)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
 		return false;
 	*out = v;
 	return true;
@@ -437,6 +456,7 @@ static bool parse_size(const char *s, uint64_t *out)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SOCKET = 256, O_MEM, O_MEM_SIZE, O_LATENCY, O_BPC, O_TRACE,
+	       O_TRACE_JOB, O_TRACE_START, O_TRACE_CYCLES,
 	       O_STATS, O_PIDFILE, O_READY, O_VERBOSE, O_FAULT_INJ, O_FAULT, O_FUNCTIONAL,
 	       O_HELP };
 	static const struct option longopts[] = {
@@ -446,6 +466,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "latency", required_argument, NULL, O_LATENCY },
 		{ "bytes-per-cycle", required_argument, NULL, O_BPC },
 		{ "trace", required_argument, NULL, O_TRACE },
+		{ "trace-job", required_argument, NULL, O_TRACE_JOB },
+		{ "trace-start", required_argument, NULL, O_TRACE_START },
+		{ "trace-cycles", required_argument, NULL, O_TRACE_CYCLES },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "pidfile", required_argument, NULL, O_PIDFILE },
 		{ "ready-fd", required_argument, NULL, O_READY },
@@ -475,6 +498,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 			     o->bytes_per_cycle >= 1 && o->bytes_per_cycle <= 64;
 			break;
 		case O_TRACE: o->trace_path = optarg; break;
+		case O_TRACE_JOB: ok = parse_uint(optarg, &o->trace_job) && o->trace_job; break;
+		case O_TRACE_START: ok = parse_count(optarg, &o->trace_start); break;
+		case O_TRACE_CYCLES:
+			ok = parse_count(optarg, &o->trace_cycles) && o->trace_cycles;
+			break;
 		case O_STATS: o->stats = true; break;
 		case O_PIDFILE: o->pidfile = optarg; break;
 		case O_READY:
@@ -505,6 +533,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->mem_size && !o->mem_path) {
 		fprintf(stderr, "qaccel-sim: --guest-mem-size needs --guest-mem\n");
+		exit(2);
+	}
+	if ((o->trace_job || o->trace_start || o->trace_cycles) && !o->trace_path) {
+		fprintf(stderr, "qaccel-sim: --trace-job, --trace-start and --trace-cycles need --trace\n");
+		exit(2);
+	}
+	if (o->trace_job && o->trace_start) {
+		fprintf(stderr, "qaccel-sim: --trace-job and --trace-start exclude each other\n");
 		exit(2);
 	}
 	if (o->functional && o->trace_path) {
@@ -611,6 +647,9 @@ int main(int argc, char **argv)
 	cfg.mem_latency = o.latency;
 	cfg.mem_bytes_per_cycle = o.bytes_per_cycle;
 	cfg.trace_path = o.trace_path;
+	cfg.trace_job = o.trace_job;
+	cfg.trace_start = o.trace_start;
+	cfg.trace_cycles = o.trace_cycles;
 	cfg.functional = o.functional;
 	d.functional = o.functional;
 	d.q = qsim_new(&cfg);

@@ -87,6 +87,19 @@ struct qsim {
 	/* qsim_inject_read_error(): armed, and the range it leaves alone. */
 	bool rd_fault;
 	uint64_t rd_fault_lo, rd_fault_hi;
+
+	/*
+	 * The trace window (qsim_config.trace_*).  For a job window the
+	 * completion ring is known from the register writes, and a write
+	 * burst into it is a record: jobs_done counts them.
+	 */
+	bool tracing;			/* dumping now */
+	bool trace_opened, trace_closed;
+	uint64_t trace_close_at;
+	uint64_t cq_base;
+	uint32_t cq_entries;
+	uint64_t jobs_done;
+	bool sq_tail_written;
 };
 
 unsigned int qsim_rows(void)
@@ -113,6 +126,37 @@ static void fifo_pop(struct req_fifo *f)
 static unsigned int in_flight(const struct qsim *q)
 {
 	return q->rd.count + q->wr.count;
+}
+
+/* Whether this cycle is inside the trace window; says when it opens and closes. */
+static bool trace_window(struct qsim *q)
+{
+	const struct qsim_config *c = &q->cfg;
+	bool open;
+
+	if (q->trace_closed)
+		return false;
+	if (!c->trace_job) {
+		open = q->cycle >= c->trace_start &&
+		       (!c->trace_cycles || q->cycle - c->trace_start < c->trace_cycles);
+	} else if (!q->trace_opened) {
+		open = q->jobs_done == c->trace_job - 1u &&
+		       (c->trace_job > 1 || q->sq_tail_written);
+	} else {
+		open = !q->trace_close_at || q->cycle < q->trace_close_at;
+	}
+	if (open && !q->trace_opened) {
+		q->trace_opened = true;
+		if (c->trace_job)
+			fprintf(stderr, "qsim: trace window opens at cycle %llu (job %u)\n",
+				(unsigned long long)q->cycle, c->trace_job);
+	}
+	if (!open && q->trace_opened) {
+		q->trace_closed = true;
+		fprintf(stderr, "qsim: trace window closed at cycle %llu\n",
+			(unsigned long long)q->cycle);
+	}
+	return open;
 }
 
 static void protocol_error(struct qsim *q, const char *what, uint64_t addr)
@@ -165,6 +209,13 @@ static void accept_request(struct qsim *q, struct req_fifo *f, uint64_t addr,
 	}
 	r->ready_at = is_read ? q->cycle + q->cfg.mem_latency : UINT64_MAX;
 	f->count++;
+	if (!is_read && q->cq_entries && addr >= q->cq_base &&
+	    addr - q->cq_base < (uint64_t)q->cq_entries * sizeof(struct qaccel_hw_cqe)) {
+		q->jobs_done++;
+		if (q->cfg.trace_job && q->jobs_done == q->cfg.trace_job)
+			q->trace_close_at = q->cycle + 1 + (q->cfg.trace_cycles ?
+					    q->cfg.trace_cycles : QSIM_TRACE_JOB_TAIL);
+	}
 	if (is_read)
 		q->st.rd_bursts++;
 	else
@@ -297,6 +348,15 @@ static void cycle(struct qsim *q)
 {
 	bool irq_before = q->post.irq;
 
+	if (q->cfg.trace_path) {
+		bool on = trace_window(q);
+
+		if (on != q->tracing) {
+			q->tracing = on;
+			qsim_model_trace_enable(q->model, on);
+		}
+	}
+
 	drive_memory(q);
 	qsim_model_eval(q->model, 0, &q->in, &q->pre, 2 * q->cycle);
 	qsim_model_eval(q->model, 1, &q->in, &q->post, 2 * q->cycle + 1);
@@ -376,6 +436,8 @@ struct qsim *qsim_new(const struct qsim_config *cfg)
 		errno = err;
 		return NULL;
 	}
+	/* The window decides from the first cycle on. */
+	q->tracing = true;
 	qsim_reset(q);
 	return q;
 }
@@ -427,6 +489,21 @@ void qsim_reg_write(struct qsim *q, uint32_t offset, uint32_t value)
 	if (q->func) {
 		qsim_func_reg_write(q->func, offset, value);
 		return;
+	}
+	/* What a job trace window needs to know of the rings. */
+	switch (offset) {
+	case QACCEL_REG_CQ_BASE_LO:
+		q->cq_base = (q->cq_base & ~0xffffffffull) | value;
+		break;
+	case QACCEL_REG_CQ_BASE_HI:
+		q->cq_base = (q->cq_base & 0xffffffffull) | (uint64_t)value << 32;
+		break;
+	case QACCEL_REG_CQ_SIZE:
+		q->cq_entries = value;
+		break;
+	case QACCEL_REG_SQ_TAIL:
+		q->sq_tail_written = true;
+		break;
 	}
 	q->in.s_awvalid = 1;
 	q->in.s_awaddr = offset;

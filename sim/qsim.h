@@ -38,6 +38,17 @@ struct qsim_config {
 	/* FST waveform file, or NULL; needs a model built with tracing. */
 	const char *trace_path;
 	/*
+	 * The trace's window.  With trace_job N > 0: only the N-th job since
+	 * the device was created, from the first SQ_TAIL write (N = 1) or the
+	 * acceptance of job N-1's completion-record write, to the acceptance
+	 * of job N's record plus trace_cycles (QSIM_TRACE_JOB_TAIL when 0:
+	 * its write response and the interrupt).  Otherwise cycles
+	 * [trace_start, trace_start + trace_cycles), trace_cycles 0 meaning
+	 * to the end.  Time in the file is in half cycles (2 per clock).
+	 */
+	uint64_t trace_start, trace_cycles;
+	unsigned int trace_job;
+	/*
 	 * The functional C model instead of the RTL (trace_path must be
 	 * NULL).  The memory timing fields feed its cycle estimate.
 	 */
@@ -47,6 +58,7 @@ struct qsim_config {
 #define QSIM_DEFAULT_LATENCY		200u
 #define QSIM_DEFAULT_BYTES_PER_CYCLE	64u
 #define QSIM_DEFAULT_OUTSTANDING	16u
+#define QSIM_TRACE_JOB_TAIL		1000u
 
 enum qsim_stop {
 	QSIM_STOP_IDLE,		/* idle_o high: nothing to do until a write */

@@ -57,6 +57,9 @@ int qsim_host_open(struct qsim_host *h, const struct qsim_host_config *cfg)
 	sim.mem_latency = cfg->mem_latency;
 	sim.mem_bytes_per_cycle = cfg->mem_bytes_per_cycle;
 	sim.trace_path = cfg->trace_path;
+	sim.trace_start = cfg->trace_start;
+	sim.trace_cycles = cfg->trace_cycles;
+	sim.trace_job = cfg->trace_job;
 	sim.functional = cfg->functional;
 	h->q = qsim_new(&sim);
 	if (!h->q) {

@@ -33,6 +33,8 @@ struct qsim_host_config {
 	unsigned int mem_latency;
 	unsigned int mem_bytes_per_cycle;
 	const char *trace_path;
+	uint64_t trace_start, trace_cycles;	/* the trace window (struct qsim_config) */
+	unsigned int trace_job;
 	bool functional;
 };
 

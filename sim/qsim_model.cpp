@@ -21,6 +21,7 @@ struct qsim_model {
 	Vqaccel_top *top;
 #ifdef QSIM_TRACE
 	VerilatedFstC *fst;
+	bool dump;
 #endif
 };
 
@@ -48,6 +49,7 @@ extern "C" struct qsim_model *qsim_model_new(const char *trace_path)
 	}
 #ifdef QSIM_TRACE
 	m->fst = nullptr;
+	m->dump = true;
 	if (trace_path)
 		m->ctx.traceEverOn(true);
 #endif
@@ -60,6 +62,16 @@ extern "C" struct qsim_model *qsim_model_new(const char *trace_path)
 	}
 #endif
 	return m;
+}
+
+extern "C" void qsim_model_trace_enable(struct qsim_model *m, int on)
+{
+#ifdef QSIM_TRACE
+	m->dump = on;
+#else
+	(void)m;
+	(void)on;
+#endif
 }
 
 extern "C" void qsim_model_free(struct qsim_model *m)
@@ -109,7 +121,7 @@ extern "C" void qsim_model_eval(struct qsim_model *m, int clk,
 
 	t->eval();
 #ifdef QSIM_TRACE
-	if (m->fst)
+	if (m->fst && m->dump)
 		m->fst->dump(time);
 #else
 	(void)time;

@@ -88,6 +88,10 @@ void qsim_model_free(struct qsim_model *m);
 void qsim_model_eval(struct qsim_model *m, int clk, const struct qsim_model_in *in,
 		     struct qsim_model_out *out, uint64_t time);
 
+/* Dump at every eval (the default once a trace is open) or not: a trace
+ * window.  The first dump after a gap writes every signal. */
+void qsim_model_trace_enable(struct qsim_model *m, int on);
+
 /* Whether this model was built with FST tracing. */
 int qsim_model_can_trace(void);
 

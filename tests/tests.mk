@@ -7,10 +7,7 @@
 include tests/hw/hw-tests.mk
 include tests/lib/lib-tests.mk
 include tests/guest/guest-tests.mk
-
-# The launcher as a person uses it (guest shell through tmux, tracepoints);
-# a KTAP script run on the host after the programs it needs are built.
-SIM_TEST_PROGS := $(TOP)/tests/sim/test_qaccel_vm.sh
+include tests/sim/sim-tests.mk
 
 GUEST_ARRAY ?= 4x4
 GUEST_TIMEOUT ?= 900
