@@ -573,34 +573,18 @@ static int job_place(struct twin *t, struct job *j)
 
 static void job_desc(struct twin *t, struct job *j)
 {
-	const struct qaccel_gemm_params *p = &j->p;
-	struct qaccel_hw_desc *d = &j->desc;
+	const struct qsim_host_gemm_bufs bufs = {
+		.a = &j->a.r, .b = &j->b.r, .c = &j->c.r, .bias = &j->bias.r, .quant = &j->quant.r,
+		.a_off = j->a_off, .b_off = j->b_off, .c_off = j->c_off,
+		.bias_off = j->bias_off, .quant_off = j->quant_off,
+	};
+	uint32_t tag = ++t->rtl.tag;
 
-	memset(d, 0, sizeof(*d));
-	d->tag = ++t->rtl.tag;
 	t->fn.tag = t->rtl.tag;
 	if (j->nop)
-		return;
-	d->opcode = QACCEL_OP_GEMM;
-	d->flags = p->flags;
-	d->m = p->m;
-	d->n = p->n;
-	d->k = p->k;
-	d->lda = p->lda;
-	d->ldb = p->ldb;
-	d->ldc = p->ldc;
-	d->a = qsim_host_hw_buf(&j->a.r, j->a_off);
-	d->b = qsim_host_hw_buf(&j->b.r, j->b_off);
-	d->c = qsim_host_hw_buf(&j->c.r, j->c_off);
-	d->bias = qsim_host_hw_buf(&j->bias.r, j->bias_off);
-	d->quant = qsim_host_hw_buf(&j->quant.r, j->quant_off);
-	d->out_multiplier = p->out_multiplier;
-	d->out_shift = (int8_t)p->out_shift;
-	d->a_zero_point = p->a_zero_point;
-	d->b_zero_point = p->b_zero_point;
-	d->c_zero_point = p->c_zero_point;
-	d->clamp_min = p->clamp_min;
-	d->clamp_max = p->clamp_max;
+		j->desc = (struct qaccel_hw_desc){ .tag = tag };
+	else
+		qsim_host_gemm_desc(&j->desc, tag, &j->p, &bufs);
 }
 
 /* Address of the level-0 entry (or, level1, the level-1 entry) of buffer byte x. */
