@@ -64,7 +64,7 @@ HW_TEST_PROGS := $(HW_TEST_DIR)/iface_check \
 HW_FUNC_DEPS	:= $(TOP)/tests/hw/test_func.c $(TOP)/tests/hw/hw_test_common.h \
 		   $(TOP)/lib/qaccel_ref.h $(TOP)/include/qaccel_hw.h \
 		   $(TOP)/sim/qsim.h $(TOP)/sim/qsim_host.h $(call qsim_lib,4x4)
-HW_FUNC_SAN_SRCS := $(TOP)/sim/qsim.c $(TOP)/sim/qsim_func.c $(TOP)/sim/qsim_host.c \
+HW_FUNC_SAN_SRCS := $(TOP)/sim/qsim.c $(QSIM_FUNC_SRCS) $(TOP)/sim/qsim_host.c \
 		   $(TOP)/lib/qaccel_ref.c
 HW_SAN_FLAGS	:= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
@@ -76,7 +76,7 @@ $(HW_TEST_DIR)/$(1)/test_func: $(filter-out $(call qsim_lib,4x4),$(HW_FUNC_DEPS)
 endef
 $(foreach a,$(sort 4x4 $(ARRAYS)),$(eval $(call hw_test_func_rules,$(a))))
 
-$(HW_TEST_DIR)/4x4/asan/test_func: $(HW_FUNC_DEPS) $(HW_FUNC_SAN_SRCS) $(TOP)/sim/qsim_func.h
+$(HW_TEST_DIR)/4x4/asan/test_func: $(HW_FUNC_DEPS) $(HW_FUNC_SAN_SRCS) $(QSIM_FUNC_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HW_TEST_CFLAGS) $(HW_SAN_FLAGS) -DQSIM_ROWS=4 -DQSIM_COLS=4 $< \
 		$(HW_FUNC_SAN_SRCS) $(call qsim_lib,4x4) $(QSIM_LDLIBS) -o $@
