@@ -1,6 +1,7 @@
 # tests/hw/hw-tests.mk: RTL tests on the host (Verilator, no VM).
 #
-#   $(BUILD)/tests/hw/iface_check        C header and SV package agree
+#   $(BUILD)/tests/hw/iface_check        C header and SV package agree, and the
+#                                        uapi's and library's copies with them
 #   $(BUILD)/tests/hw/RxC/test_gemm      GEMMs, NOPs, errors, reset on the RxC model
 #   $(BUILD)/tests/hw/RxC/test_func      the functional model against the RTL, on 4x4
 #                                        and every RxC in ARRAYS
@@ -29,9 +30,10 @@ $(HW_TEST_DIR)/iface_dump/Viface_dump: $(TOP)/hw/rtl/qaccel_pkg.sv $(TOP)/tests/
 		-CFLAGS -O1 $^ >$(@D)/build.log || { cat $(@D)/build.log; exit 1; }
 
 $(HW_TEST_DIR)/iface_check: $(TOP)/tests/hw/iface_check.c $(TOP)/include/qaccel_hw.h \
+		$(TOP)/include/uapi/drm/qaccel_drm.h $(TOP)/lib/qaccel.h $(TOP)/lib/qaccel_ref.h \
 		$(HW_TEST_DIR)/iface_dump/Viface_dump
 	@mkdir -p $(@D)
-	$(CC) $(HW_TEST_CFLAGS) -DIFACE_DUMP='"$(HW_TEST_DIR)/iface_dump/Viface_dump"' \
+	$(CC) $(HW_TEST_CFLAGS) $(LIB_PKG_CFLAGS) -DIFACE_DUMP='"$(HW_TEST_DIR)/iface_dump/Viface_dump"' \
 		-DQACCEL_PKG='"$(TOP)/hw/rtl/qaccel_pkg.sv"' $< -o $@
 
 define hw_test_gemm_rules
