@@ -242,7 +242,7 @@ static int run_one(struct qsim_host *h, const struct options *o, struct result *
 	size_t a_len = (size_t)p.m * p.k, b_len = (size_t)p.n * p.k, c_len;
 	struct qsim_host_buf a = { 0 }, b = { 0 }, c = { 0 };
 	uint8_t *a_host, *b_host, *c_want, *c_got;
-	struct qaccel_hw_desc desc = { 0 };
+	struct qaccel_hw_desc desc;
 	struct qsim_stats st0, st1;
 	double t0, last;
 	uint64_t spent = 0;
@@ -270,22 +270,8 @@ static int run_one(struct qsim_host *h, const struct options *o, struct result *
 	if (ret)
 		goto out;
 
-	desc.opcode = QACCEL_OP_GEMM;
-	desc.flags = p.flags;
-	desc.tag = qsim_host_next_tag(h);
-	desc.m = p.m;
-	desc.n = p.n;
-	desc.k = p.k;
-	desc.lda = p.lda;
-	desc.ldb = p.ldb;
-	desc.ldc = p.ldc;
-	desc.a = qsim_host_hw_buf(&a, 0);
-	desc.b = qsim_host_hw_buf(&b, 0);
-	desc.c = qsim_host_hw_buf(&c, 0);
-	desc.out_multiplier = p.out_multiplier;
-	desc.out_shift = (int8_t)p.out_shift;
-	desc.clamp_min = (int16_t)p.clamp_min;
-	desc.clamp_max = (int16_t)p.clamp_max;
+	qsim_host_gemm_desc(&desc, qsim_host_next_tag(h), &p,
+			    &(struct qsim_host_gemm_bufs){ .a = &a, .b = &b, .c = &c });
 
 	qsim_get_stats(h->q, &st0);
 	t0 = last = now();

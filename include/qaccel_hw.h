@@ -265,7 +265,7 @@ struct qaccel_hw_cqe {
 
 /*
  * Not part of the programming interface, but the functional model
- * (sim/qsim_func.c) reproduces the requests, tiles and translation misses
+ * (sim/qsim_func*.c) reproduces the requests, tiles and translation misses
  * they fix, so they are kept here and in qaccel_pkg.sv, compared by
  * iface_check, never copied by hand.
  */

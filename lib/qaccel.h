@@ -42,7 +42,12 @@ extern "C" {
 struct qaccel_dev;
 struct qaccel_buf;
 
-/* Device capability bits (struct qaccel_caps.caps). */
+/*
+ * Device capability bits (struct qaccel_caps.caps): the kernel's
+ * DRM_QACCEL_CAP_* as the library passes them on.  This public header
+ * cannot include the uapi (it needs libdrm's drm.h), so they are copies,
+ * compared with the uapi and the device's by tests/hw/iface_check.
+ */
 #define QACCEL_CAP_GEMM_I32	(1u << 0)
 #define QACCEL_CAP_REQUANT	(1u << 1)
 #define QACCEL_CAP_PER_CHANNEL	(1u << 2)

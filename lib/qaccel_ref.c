@@ -10,8 +10,6 @@
 
 #include "qaccel_ref.h"
 
-#define MAX_DIM 65535u
-
 int32_t qaccel_srdhm(int32_t a, int32_t b)
 {
 	int64_t ab, nudge;
@@ -49,7 +47,7 @@ static bool in_type_range(int32_t v, bool is_uint8)
 
 static bool shift_ok(int32_t shift)
 {
-	return shift >= -31 && shift <= 30;
+	return shift >= QACCEL_GEMM_SHIFT_MIN && shift <= QACCEL_GEMM_SHIFT_MAX;
 }
 
 int qaccel_gemm_params_check(const struct qaccel_gemm_params *p)
@@ -59,8 +57,8 @@ int qaccel_gemm_params_check(const struct qaccel_gemm_params *p)
 
 	if (p->flags & ~QACCEL_GEMM_FLAGS_ALL || out == QACCEL_GEMM_OUT_MASK)
 		return -EINVAL;
-	if (p->m < 1 || p->m > MAX_DIM || p->n < 1 || p->n > MAX_DIM ||
-	    p->k < 1 || p->k > MAX_DIM)
+	if (p->m < 1 || p->m > QACCEL_GEMM_MAX_DIM || p->n < 1 ||
+	    p->n > QACCEL_GEMM_MAX_DIM || p->k < 1 || p->k > QACCEL_GEMM_MAX_DIM)
 		return -EINVAL;
 	c_row = (uint64_t)p->n * (out == QACCEL_GEMM_OUT_INT32 ? 4 : 1);
 	if (p->lda < p->k || p->ldb < p->k || p->ldc < c_row)

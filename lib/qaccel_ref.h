@@ -16,7 +16,13 @@
 extern "C" {
 #endif
 
-/* Flags: the same bits as the device descriptor and the uapi. */
+/*
+ * Flags: the same bits as the device descriptor and the uapi.  This header
+ * stays self-contained (host tests and the installed library use it
+ * without the kernel's or the device's headers), so these values and the
+ * limits below are copies; tests/hw/iface_check compares every one with
+ * include/qaccel_hw.h and the uapi.
+ */
 #define QACCEL_GEMM_A_UINT8	(1u << 0)
 #define QACCEL_GEMM_B_UINT8	(1u << 1)
 #define QACCEL_GEMM_OUT_INT32	(0u << 2)
@@ -27,10 +33,15 @@ extern "C" {
 #define QACCEL_GEMM_PER_CHANNEL	(1u << 5)
 #define QACCEL_GEMM_FLAGS_ALL	0x3fu
 
+/* Limits of a valid job: M, N and K, and a requantization shift. */
+#define QACCEL_GEMM_MAX_DIM	65535u
+#define QACCEL_GEMM_SHIFT_MIN	(-31)
+#define QACCEL_GEMM_SHIFT_MAX	30
+
 /* Per-output-channel requantization record, as the device reads it. */
 struct qaccel_quant {
 	int32_t multiplier;
-	int32_t shift;		/* > 0 shifts left; -31..30 */
+	int32_t shift;		/* > 0 shifts left; QACCEL_GEMM_SHIFT_MIN..MAX */
 };
 
 /*

@@ -186,6 +186,36 @@ void qsim_host_buf_read(struct qsim_host *h, const struct qsim_host_buf *b,
 	buf_copy(h, b, off, dst, len, false);
 }
 
+static struct qaccel_hw_buf hw_buf(const struct qsim_host_buf *b, uint32_t off)
+{
+	return b ? qsim_host_hw_buf(b, off) : (struct qaccel_hw_buf){ 0 };
+}
+
+void qsim_host_gemm_desc(struct qaccel_hw_desc *d, uint32_t tag,
+			 const struct qaccel_gemm_params *p,
+			 const struct qsim_host_gemm_bufs *bufs)
+{
+	*d = (struct qaccel_hw_desc){
+		.opcode = QACCEL_OP_GEMM,
+		.flags = (uint16_t)p->flags,
+		.tag = tag,
+		.m = p->m, .n = p->n, .k = p->k,
+		.lda = p->lda, .ldb = p->ldb, .ldc = p->ldc,
+		.a = hw_buf(bufs->a, bufs->a_off),
+		.b = hw_buf(bufs->b, bufs->b_off),
+		.c = hw_buf(bufs->c, bufs->c_off),
+		.bias = hw_buf(bufs->bias, bufs->bias_off),
+		.quant = hw_buf(bufs->quant, bufs->quant_off),
+		.out_multiplier = p->out_multiplier,
+		.out_shift = (int8_t)p->out_shift,
+		.a_zero_point = (int16_t)p->a_zero_point,
+		.b_zero_point = (int16_t)p->b_zero_point,
+		.c_zero_point = (int16_t)p->c_zero_point,
+		.clamp_min = (int16_t)p->clamp_min,
+		.clamp_max = (int16_t)p->clamp_max,
+	};
+}
+
 uint64_t qsim_host_reg_read64(struct qsim_host *h, uint32_t lo)
 {
 	uint64_t v = qsim_reg_read(h->q, lo);

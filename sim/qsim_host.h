@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "qaccel_hw.h"
+#include "qaccel_ref.h"
 #include "qsim.h"
 
 struct qsim_host_config {
@@ -100,6 +101,26 @@ static inline struct qaccel_hw_buf qsim_host_hw_buf(const struct qsim_host_buf *
 {
 	return (struct qaccel_hw_buf){ .table = b->table, .offset = off, .size = b->size };
 }
+
+/*
+ * A GEMM's operands: each buffer with the byte offset of its first element.
+ * bias and quant may be NULL when the job's flags do not use them (their
+ * descriptor fields are then zero).
+ */
+struct qsim_host_gemm_bufs {
+	const struct qsim_host_buf *a, *b, *c, *bias, *quant;
+	uint32_t a_off, b_off, c_off, bias_off, quant_off;
+};
+
+/*
+ * The hardware descriptor of GEMM p over bufs, tagged tag: the one
+ * descriptor builder of every program without a kernel (the driver builds
+ * its own from the uapi job).  Fields of p a job's flags do not use are
+ * copied all the same, as the device ignores them.
+ */
+void qsim_host_gemm_desc(struct qaccel_hw_desc *d, uint32_t tag,
+			 const struct qaccel_gemm_params *p,
+			 const struct qsim_host_gemm_bufs *bufs);
 
 /* 64-bit registers (counters, ring bases): LO then HI. */
 uint64_t qsim_host_reg_read64(struct qsim_host *h, uint32_t lo);

@@ -3,9 +3,9 @@
 # For every RxC in $(ARRAYS) this builds $(BUILD)/sim/RxC/libqsim.a: the
 # Verilated qaccel_top (hw/rtl/*.sv with -GRows=R -GCols=C), Verilator's
 # runtime, the C++ shim (qsim_model.cpp), the clock and bus model (qsim.c),
-# the functional model (qsim_func.c, with lib/qaccel_ref.c, the reference it
-# computes with) and the host-side driver for programs without a kernel
-# (qsim_host.c).  Host programs take the reference from the archive too
+# the functional model (QSIM_FUNC_SRCS: sim/qsim_func*.c, one file per RTL
+# block, with lib/qaccel_ref.c, the reference it computes with) and the
+# host-side driver for programs without a kernel (qsim_host.c).  Host programs take the reference from the archive too
 # (one that links lib/qaccel_ref.c itself, e.g. sanitized, keeps its own: the
 # archive's copy is then never pulled in).  Other
 # .mk files name a library with
@@ -33,6 +33,11 @@ QSIM_LDLIBS	:= -lstdc++ -pthread -lm
 QSIM_TRACE_LDLIBS := $(QSIM_LDLIBS) -lz
 QSIM_CXXFLAGS	:= -O2 -g -Wall -Wextra -Werror -isystem $(QSIM_VROOT)/include \
 		   -isystem $(QSIM_VROOT)/include/vltstd
+
+# The functional model: every sim/qsim_func*.c, behind its private header.
+QSIM_FUNC_SRCS	:= $(sort $(wildcard $(TOP)/sim/qsim_func*.c))
+QSIM_FUNC_HDRS	:= $(TOP)/sim/qsim_func.h $(TOP)/sim/qsim_func_priv.h
+qsim_func_objs = $(patsubst $(TOP)/sim/%.c,$(BUILD)/sim/$(1)/%.o,$(QSIM_FUNC_SRCS))
 
 qsim_lib = $(BUILD)/sim/$(1)/libqsim.a
 qsim_trace_lib = $(BUILD)/sim/$(1)-trace/libqsim.a
@@ -65,7 +70,7 @@ $(BUILD)/sim/$(2)/qsim.o: $(TOP)/sim/qsim.c $(TOP)/sim/qsim.h $(TOP)/sim/qsim_mo
 	$$(CC) $$(CFLAGS_COMMON) -I$(TOP)/sim -DQSIM_ROWS=$(call qsim_rows,$(1)) \
 		-DQSIM_COLS=$(call qsim_cols,$(1)) -c $$< -o $$@
 
-$(BUILD)/sim/$(2)/qsim_func.o: $(TOP)/sim/qsim_func.c $(TOP)/sim/qsim_func.h \
+$(call qsim_func_objs,$(2)): $(BUILD)/sim/$(2)/%.o: $(TOP)/sim/%.c $$(QSIM_FUNC_HDRS) \
 		$(TOP)/sim/qsim.h $(TOP)/lib/qaccel_ref.h $(TOP)/include/qaccel_hw.h
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS_COMMON) -I$(TOP)/sim -c $$< -o $$@
@@ -81,10 +86,11 @@ $(BUILD)/sim/$(2)/qsim_host.o: $(TOP)/sim/qsim_host.c $(TOP)/sim/qsim_host.h \
 
 $(BUILD)/sim/$(2)/libqsim.a: $(BUILD)/sim/$(2)/obj/Vqaccel_top__ALL.a \
 		$(BUILD)/sim/$(2)/qsim_model.o $(BUILD)/sim/$(2)/qsim.o \
-		$(BUILD)/sim/$(2)/qsim_func.o $(BUILD)/sim/$(2)/qaccel_ref.o \
+		$(call qsim_func_objs,$(2)) $(BUILD)/sim/$(2)/qaccel_ref.o \
 		$(BUILD)/sim/$(2)/qsim_host.o
 	@rm -f $$@
-	cd $(BUILD)/sim/$(2) && $$(AR) rcs libqsim.a qsim.o qsim_func.o qaccel_ref.o \
+	cd $(BUILD)/sim/$(2) && $$(AR) rcs libqsim.a qsim.o \
+		$(notdir $(call qsim_func_objs,$(2))) qaccel_ref.o \
 		qsim_host.o qsim_model.o \
 		$$$$($$(AR) t obj/Vqaccel_top__ALL.a | sed 's|^|obj/|') \
 		obj/verilated.o obj/verilated_threads.o $(if $(3),obj/verilated_fst_c.o)

@@ -1,6 +1,7 @@
 # tests/hw/hw-tests.mk: RTL tests on the host (Verilator, no VM).
 #
-#   $(BUILD)/tests/hw/iface_check        C header and SV package agree
+#   $(BUILD)/tests/hw/iface_check        C header and SV package agree, and the
+#                                        uapi's and library's copies with them
 #   $(BUILD)/tests/hw/RxC/test_gemm      GEMMs, NOPs, errors, reset on the RxC model
 #   $(BUILD)/tests/hw/RxC/test_func      the functional model against the RTL, on 4x4
 #                                        and every RxC in ARRAYS
@@ -29,9 +30,10 @@ $(HW_TEST_DIR)/iface_dump/Viface_dump: $(TOP)/hw/rtl/qaccel_pkg.sv $(TOP)/tests/
 		-CFLAGS -O1 $^ >$(@D)/build.log || { cat $(@D)/build.log; exit 1; }
 
 $(HW_TEST_DIR)/iface_check: $(TOP)/tests/hw/iface_check.c $(TOP)/include/qaccel_hw.h \
+		$(TOP)/include/uapi/drm/qaccel_drm.h $(TOP)/lib/qaccel.h $(TOP)/lib/qaccel_ref.h \
 		$(HW_TEST_DIR)/iface_dump/Viface_dump
 	@mkdir -p $(@D)
-	$(CC) $(HW_TEST_CFLAGS) -DIFACE_DUMP='"$(HW_TEST_DIR)/iface_dump/Viface_dump"' \
+	$(CC) $(HW_TEST_CFLAGS) $(LIB_PKG_CFLAGS) -DIFACE_DUMP='"$(HW_TEST_DIR)/iface_dump/Viface_dump"' \
 		-DQACCEL_PKG='"$(TOP)/hw/rtl/qaccel_pkg.sv"' $< -o $@
 
 define hw_test_gemm_rules
@@ -64,7 +66,7 @@ HW_TEST_PROGS := $(HW_TEST_DIR)/iface_check \
 HW_FUNC_DEPS	:= $(TOP)/tests/hw/test_func.c $(TOP)/tests/hw/hw_test_common.h \
 		   $(TOP)/lib/qaccel_ref.h $(TOP)/include/qaccel_hw.h \
 		   $(TOP)/sim/qsim.h $(TOP)/sim/qsim_host.h $(call qsim_lib,4x4)
-HW_FUNC_SAN_SRCS := $(TOP)/sim/qsim.c $(TOP)/sim/qsim_func.c $(TOP)/sim/qsim_host.c \
+HW_FUNC_SAN_SRCS := $(TOP)/sim/qsim.c $(QSIM_FUNC_SRCS) $(TOP)/sim/qsim_host.c \
 		   $(TOP)/lib/qaccel_ref.c
 HW_SAN_FLAGS	:= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
@@ -76,7 +78,7 @@ $(HW_TEST_DIR)/$(1)/test_func: $(filter-out $(call qsim_lib,4x4),$(HW_FUNC_DEPS)
 endef
 $(foreach a,$(sort 4x4 $(ARRAYS)),$(eval $(call hw_test_func_rules,$(a))))
 
-$(HW_TEST_DIR)/4x4/asan/test_func: $(HW_FUNC_DEPS) $(HW_FUNC_SAN_SRCS) $(TOP)/sim/qsim_func.h
+$(HW_TEST_DIR)/4x4/asan/test_func: $(HW_FUNC_DEPS) $(HW_FUNC_SAN_SRCS) $(QSIM_FUNC_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HW_TEST_CFLAGS) $(HW_SAN_FLAGS) -DQSIM_ROWS=4 -DQSIM_COLS=4 $< \
 		$(HW_FUNC_SAN_SRCS) $(call qsim_lib,4x4) $(QSIM_LDLIBS) -o $@

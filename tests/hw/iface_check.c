@@ -1,10 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * iface_check: include/qaccel_hw.h and hw/rtl/qaccel_pkg.sv say the same
- * thing.  iface_dump (tests/hw/iface_dump.sv, built with verilator --binary)
- * prints every package constant; this program compares each with the C
- * header's macro, offsetof or sizeof, and checks that no package constant
- * escapes the comparison.
+ * iface_check: every constant shared across the RTL, the C hardware header,
+ * the uapi and the library says the same thing everywhere.
+ *
+ * include/qaccel_hw.h against hw/rtl/qaccel_pkg.sv: iface_dump
+ * (tests/hw/iface_dump.sv, built with verilator --binary) prints every
+ * package constant, microarchitecture parameters included; this program
+ * compares each with the C header's macro, offsetof or sizeof, and checks
+ * that no package constant escapes the comparison.
+ *
+ * The library's public headers (lib/qaccel.h, lib/qaccel_ref.h) and the
+ * uapi (include/uapi/drm/qaccel_drm.h) must stay self-contained, so they
+ * carry copies of the flag bits, output types, capability bits, opcodes,
+ * limits and the per-channel record; each copy is compared here with the
+ * device's value.  (The kernel also asserts uapi == device at compile time,
+ * which protects its ABI on its own.)
  *
  * The paths of iface_dump and qaccel_pkg.sv are built in (IFACE_DUMP,
  * QACCEL_PKG) and may be overridden by environment variables of those names.
@@ -15,6 +25,25 @@
 #include <ctype.h>
 
 #include "kselftest_harness.h"
+#include "qaccel.h"
+#include "uapi/drm/qaccel_drm.h"
+
+/*
+ * lib/qaccel.h and qaccel_hw.h both name the capability bits QACCEL_CAP_*:
+ * take the library's values, then let the device header define its own.
+ */
+static const long long lib_caps[] = {
+	QACCEL_CAP_GEMM_I32, QACCEL_CAP_REQUANT, QACCEL_CAP_PER_CHANNEL, QACCEL_CAP_BIAS,
+	QACCEL_CAP_UINT8_IN, QACCEL_CAP_GEMV, QACCEL_CAP_FUNCTIONAL,
+};
+#undef QACCEL_CAP_GEMM_I32
+#undef QACCEL_CAP_REQUANT
+#undef QACCEL_CAP_PER_CHANNEL
+#undef QACCEL_CAP_BIAS
+#undef QACCEL_CAP_UINT8_IN
+#undef QACCEL_CAP_GEMV
+#undef QACCEL_CAP_FUNCTIONAL
+
 #include "qaccel_hw.h"
 
 #define MAX_CONSTS 512
@@ -201,6 +230,74 @@ static const struct pair pairs[] = {
 	V(DmaStreams, QACCEL_UARCH_DMA_STREAMS),
 };
 
+/* A software copy of a device constant. */
+struct copy {
+	const char *name;	/* the copy */
+	long long value;
+	long long device;	/* what qaccel_hw.h (compared with the package) says */
+};
+
+#define C(copy, device) { #copy, (long long)(copy), (long long)(device) }
+
+static const struct copy copies[] = {
+	/* Descriptor flags: uapi (passed to the kernel) and library (to the uapi). */
+	C(DRM_QACCEL_GEMM_A_UINT8, QACCEL_F_A_UINT8),
+	C(DRM_QACCEL_GEMM_B_UINT8, QACCEL_F_B_UINT8),
+	C(DRM_QACCEL_GEMM_OUT_INT32, QACCEL_F_OUT_INT32),
+	C(DRM_QACCEL_GEMM_OUT_INT8, QACCEL_F_OUT_INT8),
+	C(DRM_QACCEL_GEMM_OUT_UINT8, QACCEL_F_OUT_UINT8),
+	C(DRM_QACCEL_GEMM_OUT_MASK, QACCEL_F_OUT_MASK),
+	C(DRM_QACCEL_GEMM_BIAS, QACCEL_F_BIAS),
+	C(DRM_QACCEL_GEMM_PER_CHANNEL, QACCEL_F_PER_CHANNEL),
+	C(QACCEL_GEMM_A_UINT8, QACCEL_F_A_UINT8),
+	C(QACCEL_GEMM_B_UINT8, QACCEL_F_B_UINT8),
+	C(QACCEL_GEMM_OUT_INT32, QACCEL_F_OUT_INT32),
+	C(QACCEL_GEMM_OUT_INT8, QACCEL_F_OUT_INT8),
+	C(QACCEL_GEMM_OUT_UINT8, QACCEL_F_OUT_UINT8),
+	C(QACCEL_GEMM_OUT_MASK, QACCEL_F_OUT_MASK),
+	C(QACCEL_GEMM_BIAS, QACCEL_F_BIAS),
+	C(QACCEL_GEMM_PER_CHANNEL, QACCEL_F_PER_CHANNEL),
+	C(QACCEL_GEMM_FLAGS_ALL, QACCEL_F_ALL),
+	/* Opcodes, limits, the per-channel record. */
+	C(DRM_QACCEL_OP_NOP, QACCEL_OP_NOP),
+	C(DRM_QACCEL_OP_GEMM, QACCEL_OP_GEMM),
+	C(QACCEL_GEMM_MAX_DIM, QACCEL_MAX_DIM),
+	C(QACCEL_GEMM_SHIFT_MIN, QACCEL_SHIFT_MIN),
+	C(QACCEL_GEMM_SHIFT_MAX, QACCEL_SHIFT_MAX),
+	C(sizeof(struct qaccel_quant), sizeof(struct qaccel_hw_quant)),
+	C(offsetof(struct qaccel_quant, multiplier), offsetof(struct qaccel_hw_quant, multiplier)),
+	C(offsetof(struct qaccel_quant, shift), offsetof(struct qaccel_hw_quant, shift)),
+	/* Capability bits: the kernel passes the device's on, the library the kernel's. */
+	C(DRM_QACCEL_CAP_GEMM_I32, QACCEL_CAP_GEMM_I32),
+	C(DRM_QACCEL_CAP_REQUANT, QACCEL_CAP_REQUANT),
+	C(DRM_QACCEL_CAP_PER_CHANNEL, QACCEL_CAP_PER_CHANNEL),
+	C(DRM_QACCEL_CAP_BIAS, QACCEL_CAP_BIAS),
+	C(DRM_QACCEL_CAP_UINT8_IN, QACCEL_CAP_UINT8_IN),
+	C(DRM_QACCEL_CAP_GEMV, QACCEL_CAP_GEMV),
+	C(DRM_QACCEL_CAP_FUNCTIONAL, QACCEL_CAP_FUNCTIONAL),
+	{ "lib QACCEL_CAP_GEMM_I32", lib_caps[0], QACCEL_CAP_GEMM_I32 },
+	{ "lib QACCEL_CAP_REQUANT", lib_caps[1], QACCEL_CAP_REQUANT },
+	{ "lib QACCEL_CAP_PER_CHANNEL", lib_caps[2], QACCEL_CAP_PER_CHANNEL },
+	{ "lib QACCEL_CAP_BIAS", lib_caps[3], QACCEL_CAP_BIAS },
+	{ "lib QACCEL_CAP_UINT8_IN", lib_caps[4], QACCEL_CAP_UINT8_IN },
+	{ "lib QACCEL_CAP_GEMV", lib_caps[5], QACCEL_CAP_GEMV },
+	{ "lib QACCEL_CAP_FUNCTIONAL", lib_caps[6], QACCEL_CAP_FUNCTIONAL },
+};
+
+TEST(every_library_and_uapi_copy_matches_the_device)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(copies) / sizeof(copies[0]); i++) {
+		if (copies[i].value == copies[i].device)
+			continue;
+		TH_LOG("%s is %lld, the device's is %lld", copies[i].name, copies[i].value,
+		       copies[i].device);
+		bad++;
+	}
+	EXPECT_EQ(0, bad);
+}
+
 static int load_dump(void)
 {
 	char line[256];
@@ -271,6 +368,54 @@ TEST(every_dumped_constant_has_a_c_twin)
 			bad++;
 		}
 	}
+	EXPECT_EQ(0, bad);
+}
+
+static bool copied(const char *prefix, long long device)
+{
+	for (size_t i = 0; i < sizeof(copies) / sizeof(copies[0]); i++)
+		if (!strncmp(copies[i].name, prefix, strlen(prefix)) && copies[i].device == device)
+			return true;
+	return false;
+}
+
+/*
+ * Every capability bit, flag bit and output type the package declares has
+ * its uapi and library copy in copies[], so a new one cannot be left out.
+ */
+TEST(every_package_flag_and_capability_has_its_copies)
+{
+	static const struct {
+		const char *sv_prefix, *uapi, *lib;
+		bool output_type;
+	} kinds[] = {
+		{ "Cap", "DRM_QACCEL_CAP_", "lib QACCEL_CAP_", false },
+		{ "FlagAUint8", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", false },
+		{ "FlagBUint8", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", false },
+		{ "FlagBias", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", false },
+		{ "FlagPerChannel", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", false },
+		{ "Out", "DRM_QACCEL_GEMM_OUT_", "QACCEL_GEMM_OUT_", true },
+	};
+	int bad = 0, seen = 0;
+
+	ASSERT_EQ(0, load_dump());
+	for (int i = 0; i < n_sv; i++) {
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+			long long device;
+
+			if (strncmp(sv[i].name, kinds[k].sv_prefix, strlen(kinds[k].sv_prefix)))
+				continue;
+			device = kinds[k].output_type ? sv[i].value << QACCEL_F_OUT_SHIFT
+						      : 1ll << sv[i].value;
+			seen++;
+			if (!copied(kinds[k].uapi, device) || !copied(kinds[k].lib, device)) {
+				TH_LOG("%s: no uapi (%s*) or library (%s*) copy compared",
+				       sv[i].name, kinds[k].uapi, kinds[k].lib);
+				bad++;
+			}
+		}
+	}
+	EXPECT_LT(10, seen);
 	EXPECT_EQ(0, bad);
 }
 

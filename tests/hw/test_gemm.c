@@ -162,30 +162,13 @@ static int gemm_place(struct qsim_host *d, struct gemm *g)
 
 static void gemm_desc(struct qsim_host *d, const struct gemm *g, struct qaccel_hw_desc *desc)
 {
-	const struct qaccel_gemm_params *p = &g->p;
+	const struct qsim_host_gemm_bufs bufs = {
+		.a = &g->a, .b = &g->b, .c = &g->c, .bias = &g->bias, .quant = &g->quant,
+		.a_off = g->a_off, .b_off = g->b_off, .c_off = g->c_off,
+		.bias_off = g->bias_off, .quant_off = g->quant_off,
+	};
 
-	memset(desc, 0, sizeof(*desc));
-	desc->opcode = QACCEL_OP_GEMM;
-	desc->flags = p->flags;
-	desc->tag = ++d->tag;
-	desc->m = p->m;
-	desc->n = p->n;
-	desc->k = p->k;
-	desc->lda = p->lda;
-	desc->ldb = p->ldb;
-	desc->ldc = p->ldc;
-	desc->a = qsim_host_hw_buf(&g->a, g->a_off);
-	desc->b = qsim_host_hw_buf(&g->b, g->b_off);
-	desc->c = qsim_host_hw_buf(&g->c, g->c_off);
-	desc->bias = qsim_host_hw_buf(&g->bias, g->bias_off);
-	desc->quant = qsim_host_hw_buf(&g->quant, g->quant_off);
-	desc->out_multiplier = p->out_multiplier;
-	desc->out_shift = (int8_t)p->out_shift;
-	desc->a_zero_point = p->a_zero_point;
-	desc->b_zero_point = p->b_zero_point;
-	desc->c_zero_point = p->c_zero_point;
-	desc->clamp_min = p->clamp_min;
-	desc->clamp_max = p->clamp_max;
+	qsim_host_gemm_desc(desc, ++d->tag, &g->p, &bufs);
 }
 
 static void gemm_free(struct qsim_host *d, struct gemm *g)

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+/*
+ * qsim_func_engine: qaccel_core's loader and post engine in the functional
+ * model (qsim_func_priv.h, struct gemm): every request they issue, in their
+ * order, over the same tiles (rows x cols x QACCEL_UARCH_K_CHUNK, or GEMV's
+ * 1 x ch x slot for small M on arrays with GEMV lanes), one step at a time,
+ * with the cycle estimate of each step.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "qsim_func_priv.h"
+
+/* A GEMV lane's multipliers (one beat of K): QACCEL_UARCH_GEMV_MIN_PES. */
+#define GEMV_LANE	QACCEL_UARCH_GEMV_MIN_PES
+
+/* GEMV lanes of GEMV_LANE multipliers each; none below QACCEL_UARCH_GEMV_MIN_PES. */
+uint32_t qf_gemv_lanes(const struct qsim_func *f)
+{
+	uint32_t pes = f->rows * f->cols;
+
+	if (pes < QACCEL_UARCH_GEMV_MIN_PES)
+		return 0;
+	return min_u32(pes / GEMV_LANE, QACCEL_UARCH_GEMV_MAX_LANES);
+}
+
+/*
+ * GEMV mode (arrays with GEMV lanes, M x cols < GEMV_LANE): one row of A,
+ * slots of K rounded up to a power of two (a beat..QACCEL_UARCH_GEMV_K
+ * bytes), as many channels as the bank's A and B areas hold slots after
+ * A's, at most cols.
+ */
+static void tile_shape(const struct qsim_func *f, struct gemm *g)
+{
+	uint32_t bank = (f->rows + f->cols) * QACCEL_UARCH_K_CHUNK, slot = BEAT;
+
+	g->gemv = qf_gemv_lanes(f) && g->d.m * f->cols < GEMV_LANE;
+	if (!g->gemv) {
+		g->t_rows = f->rows;
+		g->t_cols = f->cols;
+		g->t_k = QACCEL_UARCH_K_CHUNK;
+		return;
+	}
+	while (slot < QACCEL_UARCH_GEMV_K && g->d.k > slot)
+		slot *= 2;
+	g->t_rows = 1;
+	g->t_cols = min_u32(f->cols, bank / slot - 1);
+	g->t_k = slot;
+}
+
+/* The array's cycles for one chunk: skewed fill and drain, or GEMV's lines. */
+static uint64_t chunk_cycles(const struct qsim_func *f, const struct gemm *g, uint32_t nv,
+			     uint32_t kl)
+{
+	uint32_t lanes = qf_gemv_lanes(f);
+
+	if (g->gemv)
+		return (uint64_t)(nv + lanes - 1) / lanes * ((kl + BEAT - 1) / BEAT) + 2;
+	return (uint64_t)kl + f->rows + f->cols;
+}
+
+bool qf_job_error(struct gemm *g, uint16_t status, enum stream s)
+{
+	g->status = status;
+	g->detail = (uint32_t)s + 1;
+	return false;
+}
+
+/* A load; GEMV's B is marked sequential for the DMA's stream buffer. */
+static bool dma_read(struct qsim_func *f, struct gemm *g, enum stream s,
+		     const struct qaccel_hw_buf *b, uint64_t x, uint32_t len)
+{
+	uint16_t err = qf_dma_request(f, s, b, x, len, s == STREAM_B && g->gemv, NULL);
+
+	return err == QACCEL_ERR_OK || qf_job_error(g, err, s);
+}
+
+/* Rows [row0, row0 + rows) of a chunk: one request, or one per row. */
+static bool load_rows(struct qsim_func *f, struct gemm *g, enum stream s,
+		      const struct qaccel_hw_buf *b, uint32_t ld, bool whole, uint32_t row0,
+		      uint32_t rows, uint32_t k0, uint32_t kl)
+{
+	if (whole)
+		return dma_read(f, g, s, b, b->offset + (uint64_t)row0 * ld + k0, rows * kl);
+	for (uint32_t r = 0; r < rows; r++)
+		if (!dma_read(f, g, s, b, b->offset + (uint64_t)(row0 + r) * ld + k0, kl))
+			return false;
+	return true;
+}
+
+static bool load_chunk(struct qsim_func *f, struct gemm *g)
+{
+	const struct qaccel_hw_desc *d = &g->d;
+	struct bank *bank = &g->bank[g->chunk & 1];
+	uint32_t m0 = g->m0, n0 = g->n0, k0 = g->k0;
+	uint32_t mv = min_u32(g->t_rows, d->m - m0), nv = min_u32(g->t_cols, d->n - n0);
+	uint32_t kl = min_u32(g->t_k, d->k - k0);
+	bool last_k = k0 + g->t_k >= d->k;
+	bool keep_a = bank->valid && bank->m0 == m0 && bank->k0 == k0;
+
+	*bank = (struct bank){ .valid = true, .m0 = m0, .k0 = k0 };
+	if (last_k && g->bias &&
+	    !dma_read(f, g, STREAM_BIAS, &d->bias, d->bias.offset + (uint64_t)n0 * 4, nv * 4))
+		return false;
+	if (last_k && g->per_channel &&
+	    !dma_read(f, g, STREAM_QUANT, &d->quant, d->quant.offset + (uint64_t)n0 * 8, nv * 8))
+		return false;
+	if (!keep_a && !load_rows(f, g, STREAM_A, &d->a, d->lda, d->lda == kl, m0, mv, k0, kl))
+		return false;
+	/* GEMV's slots are a slot apart: only full-slot rows load as one range. */
+	if (!load_rows(f, g, STREAM_B, &d->b, d->ldb, d->ldb == kl && (!g->gemv || kl == g->t_k),
+		       n0, nv, k0, kl))
+		return false;
+	g->busy += chunk_cycles(f, g, nv, kl);
+	if (last_k)
+		g->queue[(g->head + g->count++) % POST_QUEUE] = (struct tile){ m0, n0, g->chunk };
+	return true;
+}
+
+/* The post engine on one tile: the shift check, the result, each C row's write. */
+static bool post_tile(struct qsim_func *f, struct gemm *g, const struct tile *t)
+{
+	const struct qaccel_hw_desc *d = &g->d;
+	uint32_t mv = min_u32(g->t_rows, d->m - t->m0), nv = min_u32(g->t_cols, d->n - t->n0);
+
+	for (uint32_t c = 0; g->per_channel && c < nv; c++) {
+		struct qaccel_hw_quant q;
+
+		/* The RTL checks the records its loader just read. */
+		if (!qf_buf_copy(f, &d->quant, d->quant.offset + (uint64_t)(t->n0 + c) * 8,
+				 (uint8_t *)&q, sizeof(q), false) ||
+		    q.shift < QACCEL_SHIFT_MIN || q.shift > QACCEL_SHIFT_MAX) {
+			g->status = QACCEL_ERR_BAD_PARAM;
+			g->detail = 0;
+			return false;
+		}
+	}
+	if (!qf_tile_result(f, g, t, mv, nv))
+		return false;
+	for (uint32_t r = 0; r < mv; r++) {
+		uint64_t x = d->c.offset + (uint64_t)(t->m0 + r) * d->ldc + (uint64_t)t->n0 * g->esz;
+		uint16_t err = qf_dma_request(f, STREAM_C, &d->c, x, nv * g->esz, false,
+					      (const uint8_t *)f->c.p + (size_t)r * nv * g->esz);
+
+		if (err != QACCEL_ERR_OK)
+			return qf_job_error(g, err, STREAM_C);
+	}
+	return true;
+}
+
+/* Post the oldest waiting tile. */
+static bool post_next(struct qsim_func *f, struct gemm *g)
+{
+	struct tile t = g->queue[g->head];
+
+	g->head = (g->head + 1) % POST_QUEUE;
+	g->count--;
+	return post_tile(f, g, &t);
+}
+
+bool qf_gemm_done(const struct gemm *g)
+{
+	return g->status != QACCEL_ERR_OK || (g->loaded && !g->count);
+}
+
+/*
+ * Cycles of a step that moved bytes in bursts (walks of them page-table
+ * reads) while the array worked for array cycles; see JOB_CYCLES.
+ */
+static uint64_t step_cycles(struct qsim_func *f, uint64_t array, uint64_t bytes,
+			    uint64_t bursts, uint64_t walks, uint64_t *stall)
+{
+	uint64_t bpc = f->cfg.mem_bytes_per_cycle, lat = f->cfg.mem_latency;
+	uint64_t out = f->cfg.mem_max_outstanding;
+	uint64_t mem = (bytes + bpc - 1) / bpc, rate = (bursts * lat + out - 1) / out;
+
+	mem = mem > rate ? mem : rate;
+	*stall = mem > array ? mem - array : 0;
+	return walks * lat + (array > mem ? array + mem / 2 : mem + array / 2);
+}
+
+/* One step of the GEMM; returns the cycles it took. */
+uint64_t qf_gemm_step(struct qsim_func *f)
+{
+	struct gemm *g = &f->gemm;
+	uint64_t bytes = f->job_rd + f->job_wr, bursts = f->job_bursts;
+	uint64_t walks = f->job_walks, busy = g->busy, stall, cycles;
+
+	if (!g->loaded) {
+		if (load_chunk(f, g)) {
+			while (g->count && g->queue[g->head].last_chunk + POST_LAG <= g->chunk)
+				if (!post_next(f, g))
+					break;
+			/* The loader moves on: k, then n, then m, as qaccel_core's. */
+			g->chunk++;
+			g->k0 += g->t_k;
+			if (g->k0 >= g->d.k) {
+				g->k0 = 0;
+				g->n0 += g->t_cols;
+				if (g->n0 >= g->d.n) {
+					g->n0 = 0;
+					g->m0 += g->t_rows;
+					g->loaded = g->m0 >= g->d.m;
+				}
+			}
+		}
+	} else {
+		post_next(f, g);
+	}
+	cycles = step_cycles(f, g->busy - busy, f->job_rd + f->job_wr - bytes,
+			     f->job_bursts - bursts, f->job_walks - walks, &stall);
+	g->stall += stall;
+	return cycles;
+}
+
+/* Set up a validated GEMM; false (and the job's status set) if it cannot run. */
+bool qf_gemm_start(struct qsim_func *f, const struct qaccel_hw_desc *d)
+{
+	struct gemm *g = &f->gemm;
+	uint32_t out = d->flags & QACCEL_F_OUT_MASK;
+
+	memset(g, 0, sizeof(*g));
+	g->d = *d;
+	g->esz = out == QACCEL_F_OUT_INT32 ? 4 : 1;
+	g->bias = d->flags & QACCEL_F_BIAS;
+	g->per_channel = (d->flags & QACCEL_F_PER_CHANNEL) && out != QACCEL_F_OUT_INT32;
+	tile_shape(f, g);
+	if (!qf_scratch_reserve(f, g)) {
+		fprintf(stderr, "qsim: functional model: out of memory for a %ux%ux%u GEMM\n",
+			d->m, d->n, d->k);
+		g->status = QACCEL_ERR_UNSUPPORTED;
+		return false;
+	}
+	return true;
+}
