@@ -4,8 +4,11 @@
  *
  * A file's jobs are one fence timeline.  A job's fence goes into the
  * reservation objects of its buffers so that other drivers and user space
- * see qaccel's work; before a job is queued, the fences other drivers put
- * on its buffers, and its in-syncobjs, are waited for.
+ * see qaccel's work.  The fences a job must wait for (its in-syncobjs',
+ * and those already on its buffers that are not its own file's) become its
+ * dependencies: the job is queued at once, in submission order, and the
+ * queue gives it to the device once they have signalled, told by a fence
+ * callback.  No submitter sleeps for them.
  */
 
 #include <linux/dma-fence.h>
@@ -75,13 +78,57 @@ struct dma_fence *qaccel_fence_create(struct qaccel_file *qfile)
 	return &f->base;
 }
 
+/**
+ * qaccel_job_add_dep() - make a job wait for a fence
+ * @job: the job, not queued yet
+ * @fence: the fence; the job takes its own reference
+ *
+ * A signalled fence and a fence of the job's own file (the device runs a
+ * file's jobs in order anyway) are not kept; of two fences of one context
+ * only the later is.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int qaccel_job_add_dep(struct qaccel_job *job, struct dma_fence *fence)
+{
+	unsigned int i;
+
+	if (fence->context == job->context || dma_fence_is_signaled(fence))
+		return 0;
+	for (i = 0; i < job->nr_deps; i++) {
+		if (job->deps[i]->context != fence->context)
+			continue;
+		if (dma_fence_is_later(fence, job->deps[i])) {
+			dma_fence_put(job->deps[i]);
+			job->deps[i] = dma_fence_get(fence);
+		}
+		return 0;
+	}
+	if (job->nr_deps == job->max_deps) {
+		unsigned int max = job->max_deps ? 2 * job->max_deps : 4;
+		struct dma_fence **deps;
+
+		deps = krealloc_array(job->deps, max, sizeof(*deps), GFP_KERNEL);
+		if (!deps)
+			return -ENOMEM;
+		job->deps = deps;
+		job->max_deps = max;
+	}
+	job->deps[job->nr_deps++] = dma_fence_get(fence);
+	return 0;
+}
+
 /*
- * Implicit sync: the job's fence goes into the reservation object of every
- * buffer it uses, as a write fence for C and a read fence for the others,
- * so that another driver importing one of them as a dma-buf (or user space
- * through DMA_BUF_IOCTL_EXPORT_SYNC_FILE, or poll() on the dma-buf) can
- * wait for the job.  A buffer named twice is locked and fenced once (write
- * wins).  Interruptible.
+ * Implicit sync: the job waits for the fences already on its buffers (the
+ * writers of the ones it reads; writers and readers of C, which it
+ * writes), and its own fence goes into their reservation objects, as a
+ * write fence for C and a read fence for the others, so that another
+ * driver importing one of them as a dma-buf (or user space through
+ * DMA_BUF_IOCTL_EXPORT_SYNC_FILE, or poll() on the dma-buf) can wait for
+ * the job.  Both happen under the reservation locks: a fence added to a
+ * buffer before the job's is waited for, one added after it sees the job's.
+ * A buffer named twice is locked and fenced once (write wins).
+ * Interruptible.
  */
 int qaccel_job_attach_fences(struct qaccel_job *job)
 {
@@ -107,6 +154,17 @@ int qaccel_job_attach_fences(struct qaccel_job *job)
 	if (ret)
 		return ret;
 	for (j = 0; j < n; j++) {
+		struct dma_resv_iter cursor;
+		struct dma_fence *fence;
+
+		/* READ usage returns every fence, WRITE only the writers. */
+		dma_resv_for_each_fence(&cursor, objs[j]->resv,
+					write[j] ? DMA_RESV_USAGE_READ : DMA_RESV_USAGE_WRITE,
+					fence) {
+			ret = qaccel_job_add_dep(job, fence);
+			if (ret)
+				goto out;
+		}
 		ret = dma_resv_reserve_fences(objs[j]->resv, 1);
 		if (ret)
 			goto out;
@@ -119,139 +177,99 @@ out:
 	return ret;
 }
 
-/*
- * Implicit sync with other drivers: a job waits for the writers of its
- * buffers, and for the readers too of the one it writes (C).  Fences of
- * qaccel jobs need no wait: the device runs jobs in submission order.
+/**
+ * qaccel_job_add_in_syncobjs() - make a job wait for its in-syncobjs
+ * @job: the job, not queued yet
+ * @file: the file the handles belong to
+ * @ujob: the job's struct drm_qaccel_job (a copy)
+ *
+ * The fences are taken now, before any job of the SUBMIT call installs
+ * its out-syncobj fence, so a job cannot wait for another of the same call.
+ *
+ * Return: 0, -EFAULT, -ENOENT (unknown handle), -EINVAL (no fence) or
+ * -ENOMEM.
  */
-static enum dma_resv_usage qaccel_foreign_usage(bool write)
-{
-	return write ? DMA_RESV_USAGE_READ : DMA_RESV_USAGE_WRITE;
-}
-
-static bool qaccel_fence_is_foreign(struct dma_fence *fence)
-{
-	return fence->ops != &qaccel_fence_ops;
-}
-
-/*
- * Whether another driver's fence is pending on one of the job's buffers
- * (one it would have to wait for before running).  Lock-free; a fence
- * added after the check is not seen.
- */
-bool qaccel_job_has_foreign_fences(struct qaccel_job *job)
-{
-	struct dma_resv_iter cursor;
-	struct dma_fence *fence;
-	bool found = false;
-	unsigned int i;
-
-	for (i = 0; i < job->nr_bos && !found; i++) {
-		dma_resv_iter_begin(&cursor, job->bos[i]->resv,
-				    qaccel_foreign_usage(i == QACCEL_JOB_BO_C));
-		dma_resv_for_each_fence_unlocked(&cursor, fence) {
-			if (qaccel_fence_is_foreign(fence)) {
-				found = true;
-				break;
-			}
-		}
-		dma_resv_iter_end(&cursor);
-	}
-	return found;
-}
-
-/*
- * Wait until every syncobj @ujob names has signalled.  The fences are taken
- * when the call starts, so a job cannot wait for another of the same call.
- */
-int qaccel_job_wait_in_syncobjs(struct drm_file *file, const struct drm_qaccel_job *ujob)
+int qaccel_job_add_in_syncobjs(struct qaccel_job *job, struct drm_file *file,
+			       const struct drm_qaccel_job *ujob)
 {
 	u32 __user *handles = u64_to_user_ptr(ujob->in_syncobjs);
-	unsigned long left = qaccel_job_timeout() * QACCEL_IN_FENCE_TIMEOUTS;
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < ujob->in_syncobj_count; i++) {
 		struct dma_fence *fence;
 		u32 handle;
-		long t;
 
 		if (get_user(handle, &handles[i]))
 			return -EFAULT;
 		ret = drm_syncobj_find_fence(file, handle, 0, 0, &fence);
 		if (ret)
 			return ret;
-		t = dma_fence_wait_timeout(fence, true, left);
+		ret = qaccel_job_add_dep(job, fence);
 		dma_fence_put(fence);
-		if (t < 0)
-			return t;
-		if (!t)
-			return -ETIME;
-		left = t;
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
 
-/*
- * Wait for the fences other drivers put on the buffer behind @handle: its
- * writers, and also its readers when the job writes it (@write).  Fences of
- * qaccel jobs need no wait: the device runs jobs in submission order.  An
- * unknown handle is left for validation to report.
- */
-static int qaccel_wait_foreign(struct drm_file *file, u32 handle, bool write, long *left)
+/* The dependency the job waited for signalled: look at the queue again. */
+static void qaccel_job_dep_signalled(struct dma_fence *fence, struct dma_fence_cb *cb)
 {
-	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
-	struct dma_resv_iter cursor;
-	struct dma_fence *fence;
-	int ret = 0;
+	struct qaccel_job *job = container_of(cb, struct qaccel_job, dep_cb);
 
-	if (!obj)
-		return 0;
-restart:
-	/* The unlocked walk skips signalled fences, so each restart progresses. */
-	dma_resv_iter_begin(&cursor, obj->resv, qaccel_foreign_usage(write));
-	dma_resv_for_each_fence_unlocked(&cursor, fence) {
-		long t;
-
-		if (!qaccel_fence_is_foreign(fence))
-			continue;
-		dma_fence_get(fence);
-		dma_resv_iter_end(&cursor);
-		t = dma_fence_wait_timeout(fence, true, *left);
-		dma_fence_put(fence);
-		if (t <= 0) {
-			ret = t ? t : -ETIME;
-			goto out;
-		}
-		*left = t;
-		goto restart;
-	}
-	dma_resv_iter_end(&cursor);
-out:
-	drm_gem_object_put(obj);
-	return ret;
+	qaccel_queue_kick_async(job->qdev);
 }
 
-/*
- * Implicit sync with other drivers: before a job is queued, wait for their
- * fences on its buffers (at most 8 job timeouts, -ETIME).  A fence added
- * after this check is not waited for.
+/**
+ * qaccel_job_deps_ready() - whether every dependency of a job has signalled
+ * @job: a pending job; the queue's lock is held
+ *
+ * When one has not, a callback on it kicks the queue once it signals.
+ *
+ * Return: true when the device may get the job.
  */
-int qaccel_job_wait_implicit(struct drm_file *file, const struct drm_qaccel_gemm *g)
+bool qaccel_job_deps_ready(struct qaccel_job *job)
 {
-	long left = qaccel_job_timeout() * QACCEL_IN_FENCE_TIMEOUTS;
-	int ret;
+	while (job->next_dep < job->nr_deps) {
+		struct dma_fence *fence = job->deps[job->next_dep];
 
-	if (g->op != DRM_QACCEL_OP_GEMM)
-		return 0;
-	ret = qaccel_wait_foreign(file, g->a_handle, false, &left);
-	if (!ret)
-		ret = qaccel_wait_foreign(file, g->b_handle, false, &left);
-	if (!ret)
-		ret = qaccel_wait_foreign(file, g->c_handle, true, &left);
-	if (!ret && (g->flags & DRM_QACCEL_GEMM_BIAS))
-		ret = qaccel_wait_foreign(file, g->bias_handle, false, &left);
-	if (!ret && (g->flags & DRM_QACCEL_GEMM_PER_CHANNEL))
-		ret = qaccel_wait_foreign(file, g->quant_handle, false, &left);
-	return ret;
+		if (!dma_fence_is_signaled(fence)) {
+			if (job->dep_armed)
+				return false;
+			if (!dma_fence_add_callback(fence, &job->dep_cb,
+						    qaccel_job_dep_signalled)) {
+				job->dep_armed = true;
+				return false;
+			}
+			/* -ENOENT: it signalled meanwhile. */
+		} else if (job->dep_armed) {
+			/* Waits for the callback, should it still be running. */
+			dma_fence_remove_callback(fence, &job->dep_cb);
+			job->dep_armed = false;
+		}
+		job->next_dep++;
+	}
+	return true;
+}
+
+/**
+ * qaccel_job_drop_deps() - stop waiting for a job's dependencies
+ * @job: the job
+ *
+ * Called when the job leaves the pending list and when it is released;
+ * after it no callback refers to the job.
+ */
+void qaccel_job_drop_deps(struct qaccel_job *job)
+{
+	if (job->dep_armed) {
+		dma_fence_remove_callback(job->deps[job->next_dep], &job->dep_cb);
+		job->dep_armed = false;
+	}
+	while (job->nr_deps)
+		dma_fence_put(job->deps[--job->nr_deps]);
+	kfree(job->deps);
+	job->deps = NULL;
+	job->max_deps = 0;
+	job->next_dep = 0;
 }

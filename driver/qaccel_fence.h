@@ -11,12 +11,11 @@
 #include <linux/types.h>
 
 struct drm_file;
-struct drm_qaccel_gemm;
 struct drm_qaccel_job;
 struct qaccel_file;
 struct qaccel_job;
 
-/* In-fences and foreign fences are waited for at most this many job timeouts. */
+/* A job waits for its dependencies at most this many job timeouts. */
 #define QACCEL_IN_FENCE_TIMEOUTS	8
 
 /**
@@ -37,8 +36,10 @@ struct qaccel_fence {
 
 struct dma_fence *qaccel_fence_create(struct qaccel_file *qfile);
 int qaccel_job_attach_fences(struct qaccel_job *job);
-bool qaccel_job_has_foreign_fences(struct qaccel_job *job);
-int qaccel_job_wait_implicit(struct drm_file *file, const struct drm_qaccel_gemm *g);
-int qaccel_job_wait_in_syncobjs(struct drm_file *file, const struct drm_qaccel_job *ujob);
+int qaccel_job_add_dep(struct qaccel_job *job, struct dma_fence *fence);
+int qaccel_job_add_in_syncobjs(struct qaccel_job *job, struct drm_file *file,
+			       const struct drm_qaccel_job *ujob);
+bool qaccel_job_deps_ready(struct qaccel_job *job);
+void qaccel_job_drop_deps(struct qaccel_job *job);
 
 #endif /* QACCEL_FENCE_H */

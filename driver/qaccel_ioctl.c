@@ -4,6 +4,8 @@
  *
  * Each handler copies its arguments in, has them validated
  * (qaccel_job_create()), calls into the queue and copies results out.
+ * SUBMIT never waits: a job's in-syncobjs and the fences on its buffers
+ * are its dependencies, which the queue waits for (qaccel_fence.c).
  */
 
 #include <linux/slab.h>
@@ -49,30 +51,6 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 		goto out_free;
 	}
 
-	/*
-	 * In-fences first, outside drm_dev_enter(): the wait may be long and
-	 * must not hold up unplug.  Nothing is queued yet, so an error or a
-	 * signal leaves no trace.
-	 */
-	for (i = 0; i < args->job_count; i++) {
-		struct drm_qaccel_job ujob;
-
-		if (copy_from_user(&ujob, &ujobs[i], sizeof(ujob))) {
-			ret = -EFAULT;
-			goto out_free;
-		}
-		if (ujob.in_syncobj_count > QACCEL_MAX_IN_SYNCOBJS ||
-		    !ujob.in_syncobj_count != !ujob.in_syncobjs) {
-			ret = -EINVAL;
-			goto out_free;
-		}
-		ret = qaccel_job_wait_in_syncobjs(file, &ujob);
-		if (!ret)
-			ret = qaccel_job_wait_implicit(file, &ujob.gemm);
-		if (ret)
-			goto out_free;
-	}
-
 	/* Validation pins buffers for the device: it must still be there. */
 	if (!drm_dev_enter(drm, &idx)) {
 		ret = -ENODEV;
@@ -84,11 +62,16 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 		drm_dev_exit(idx);
 		goto out_free;
 	}
-	for (created = 0; created < args->job_count; created++) {
+	while (created < args->job_count) {
 		struct drm_qaccel_job ujob;
 
 		if (copy_from_user(&ujob, &ujobs[created], sizeof(ujob))) {
 			ret = -EFAULT;
+			goto err;
+		}
+		if (ujob.in_syncobj_count > QACCEL_MAX_IN_SYNCOBJS ||
+		    !ujob.in_syncobj_count != !ujob.in_syncobjs) {
+			ret = -EINVAL;
 			goto err;
 		}
 		if (ujob.out_syncobj) {
@@ -98,8 +81,11 @@ int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *fil
 				goto err;
 			}
 		}
-		ret = qaccel_job_create(qdev, file, &ujob.gemm, false, ujob.out_syncobj,
-					&jobs[created]);
+		ret = qaccel_job_create(qdev, file, &ujob.gemm, ujob.out_syncobj, &jobs[created]);
+		if (ret)
+			goto err;
+		/* Counted as created: a failure here releases the job too. */
+		ret = qaccel_job_add_in_syncobjs(jobs[created++], file, &ujob);
 		if (ret)
 			goto err;
 	}

@@ -10,6 +10,7 @@
  */
 
 #include <linux/dma-fence.h>
+#include <linux/jiffies.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -38,6 +39,7 @@ static void qaccel_job_free(struct kref *ref)
 {
 	struct qaccel_job *job = container_of(ref, struct qaccel_job, ref);
 
+	qaccel_job_drop_deps(job);
 	qaccel_job_put_bos(job);
 	if (job->fence) {
 		/*
@@ -68,23 +70,22 @@ void qaccel_job_put(struct qaccel_job *job)
  * @qdev: the device
  * @file: the file the job came through
  * @args: the job (a copy the caller owns)
- * @nowait_foreign: do not build a job that would have to wait for another
- *	driver's fence, -EAGAIN instead (io_uring's non-blocking attempt,
- *	which then retries from its worker through qaccel_job_wait_implicit())
  * @need_fence: give a job without buffers (a NOP) a fence too (an
  *	out-syncobj wants it); nothing else could ever see it
  * @out: the job, with one reference, on success
  *
  * Validate, take the buffers, give the job the next fence of the file's
- * timeline and put that in the buffers' reservation objects.  Called with
- * the file's submit_lock held.
+ * timeline, and, under the buffers' reservation locks, make it depend on
+ * the fences already there and put its own there.  Called with the file's
+ * submit_lock held, so that the file's jobs are queued in fence order.
  *
  * Return: 0 or a negative errno.
  */
 int qaccel_job_create(struct qaccel_device *qdev, struct drm_file *file,
-		      const struct drm_qaccel_gemm *args, bool nowait_foreign,
-		      bool need_fence, struct qaccel_job **out)
+		      const struct drm_qaccel_gemm *args, bool need_fence,
+		      struct qaccel_job **out)
 {
+	struct qaccel_file *qfile = file->driver_priv;
 	struct qaccel_job *job;
 	int ret;
 
@@ -95,12 +96,13 @@ int qaccel_job_create(struct qaccel_device *qdev, struct drm_file *file,
 	INIT_LIST_HEAD(&job->node);
 	init_completion(&job->done);
 	job->id = atomic64_inc_return(&qdev->queue.next_id);
+	job->qdev = qdev;
+	job->context = qfile->fence_context;
+	job->dep_deadline = jiffies + qaccel_job_timeout() * QACCEL_IN_FENCE_TIMEOUTS;
 
 	ret = qaccel_job_validate(qdev, file, args, job);
-	if (!ret && nowait_foreign && qaccel_job_has_foreign_fences(job))
-		ret = -EAGAIN;
 	if (!ret && (job->nr_bos || need_fence)) {
-		job->fence = qaccel_fence_create(file->driver_priv);
+		job->fence = qaccel_fence_create(qfile);
 		if (!job->fence)
 			ret = -ENOMEM;
 	}
@@ -169,6 +171,7 @@ void qaccel_job_finish_list(struct qaccel_device *qdev, struct list_head *done)
  */
 void qaccel_job_fail(struct qaccel_job *job, int err, struct list_head *done)
 {
+	qaccel_job_drop_deps(job);
 	job->status = err;
 	job->hw_status = QACCEL_ERR_OK;
 	list_add_tail(&job->node, done);

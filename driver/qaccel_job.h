@@ -6,13 +6,13 @@
 #define QACCEL_JOB_H
 
 #include <linux/completion.h>
+#include <linux/dma-fence.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
 #include "qaccel_hw.h"
 
-struct dma_fence;
 struct drm_file;
 struct drm_gem_object;
 struct drm_qaccel_gemm;
@@ -46,6 +46,22 @@ struct qaccel_file;
  * @macs: multiply-accumulates the job did, valid once @done
  * @fence: signalled when the job finishes (with its error if it failed);
  *	in the reservation objects of @bos and in the out-syncobj if any
+ * @qdev: the device, for @dep_cb
+ * @context: fence context of the file the job came through
+ *	(&qaccel_file.fence_context): the device gets the jobs of one
+ *	context in submission order
+ * @deps: fences the job waits for before the device gets it (its
+ *	in-syncobjs', other drivers' and other files' fences on its
+ *	buffers), one reference each; NULL once they have all signalled
+ * @nr_deps: entries in @deps
+ * @max_deps: room in @deps
+ * @next_dep: the fences of @deps before this one have signalled
+ * @dep_cb: on @deps[@next_dep] while @dep_armed: kicks the queue when it
+ *	signals
+ * @dep_armed: @dep_cb is added to @deps[@next_dep]
+ * @dep_deadline: jiffies after which the job stops waiting for @deps:
+ *	it then runs as a NOP and fails with -ETIME (@dep_error)
+ * @dep_error: 0, or the status the job fails with instead of the device's
  */
 struct qaccel_job {
 	u64 id;
@@ -62,11 +78,21 @@ struct qaccel_job {
 	u64 cycles;
 	u64 macs;
 	struct dma_fence *fence;
+	struct qaccel_device *qdev;
+	u64 context;
+	struct dma_fence **deps;
+	unsigned int nr_deps;
+	unsigned int max_deps;
+	unsigned int next_dep;
+	struct dma_fence_cb dep_cb;
+	bool dep_armed;
+	unsigned long dep_deadline;
+	int dep_error;
 };
 
 int qaccel_job_create(struct qaccel_device *qdev, struct drm_file *file,
-		      const struct drm_qaccel_gemm *args, bool nowait_foreign,
-		      bool need_fence, struct qaccel_job **out);
+		      const struct drm_qaccel_gemm *args, bool need_fence,
+		      struct qaccel_job **out);
 void qaccel_job_put(struct qaccel_job *job);
 void qaccel_job_fail(struct qaccel_job *job, int err, struct list_head *done);
 void qaccel_job_finish_list(struct qaccel_device *qdev, struct list_head *done);

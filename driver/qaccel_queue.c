@@ -18,6 +18,7 @@
 #include <drm/drm_drv.h>
 
 #include "qaccel_drv.h"
+#include "qaccel_fence.h"
 #include "qaccel_hw.h"
 #include "qaccel_job.h"
 #include "qaccel_queue.h"
@@ -45,23 +46,76 @@ static int qaccel_hw_status_errno(u32 hw_status)
 	}
 }
 
-/* Move pending jobs into free ring slots and tell the device. */
+/*
+ * Files whose oldest pending job waits for a dependency, found by one walk
+ * of the pending list; a walk that finds more stops there.
+ */
+#define QACCEL_KICK_MAX_BLOCKED	16
+
+static bool qaccel_context_blocked(const u64 *blocked, unsigned int nr, u64 context)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (blocked[i] == context)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the device may get @job now.  A job that has waited for its
+ * dependencies for too long stops waiting: it runs as a NOP, in its place,
+ * and fails with -ETIME, so its file's order (and its fence's place in the
+ * file's timeline) holds.  Otherwise the earliest deadline of a waiting job
+ * goes to @deadline.
+ */
+static bool qaccel_queue_job_ready(struct qaccel_job *job, unsigned long *deadline,
+				   bool *waiting)
+{
+	if (qaccel_job_deps_ready(job))
+		return true;
+	if (time_after_eq(jiffies, job->dep_deadline)) {
+		job->dep_error = -ETIME;
+		job->desc = (struct qaccel_hw_desc){ .opcode = QACCEL_OP_NOP };
+		return true;
+	}
+	if (!*waiting || time_before(job->dep_deadline, *deadline))
+		*deadline = job->dep_deadline;
+	*waiting = true;
+	return false;
+}
+
+/*
+ * Move pending jobs into free ring slots and tell the device.  Jobs of one
+ * file are moved in their order, and none while an older one waits for its
+ * dependencies; other files' jobs pass a waiting one.
+ */
 void qaccel_queue_kick_locked(struct qaccel_device *qdev, struct list_head *done)
 {
 	struct qaccel_queue *q = &qdev->queue;
 	struct qaccel_hw *hw = &qdev->hw;
-	struct qaccel_job *job;
+	u64 blocked[QACCEL_KICK_MAX_BLOCKED];
+	unsigned int nr_blocked = 0;
+	struct qaccel_job *job, *tmp;
+	bool idle = !q->nr_running;
+	unsigned long deadline = 0;
+	bool waiting = false;
 	bool pushed = false;
 
-	/* The timeout counts from when an idle device gets work. */
-	if (!q->nr_running && !list_empty(&q->pending)) {
-		q->progress = jiffies;
-		mod_delayed_work(system_wq, &q->timeout_work, qaccel_job_timeout());
-	}
-	while (!list_empty(&q->pending) && q->nr_running < QACCEL_RING_ENTRIES - 1) {
+	list_for_each_entry_safe(job, tmp, &q->pending, node) {
 		u32 slot = q->next_tag % QACCEL_RING_ENTRIES;
 
-		job = list_first_entry(&q->pending, struct qaccel_job, node);
+		if (q->nr_running >= QACCEL_RING_ENTRIES - 1)
+			break;
+		if (qaccel_context_blocked(blocked, nr_blocked, job->context))
+			continue;
+		if (!qaccel_queue_job_ready(job, &deadline, &waiting)) {
+			if (nr_blocked == QACCEL_KICK_MAX_BLOCKED)
+				break;
+			blocked[nr_blocked++] = job->context;
+			continue;
+		}
+		qaccel_job_drop_deps(job);
 		list_del_init(&job->node);
 		q->nr_pending--;
 
@@ -72,9 +126,19 @@ void qaccel_queue_kick_locked(struct qaccel_device *qdev, struct list_head *done
 		pushed = true;
 		trace_qaccel_job_start(job);
 	}
+	/* A dependency that never signals must not hold its file for ever. */
+	if (waiting)
+		mod_delayed_work(system_wq, &q->dep_timeout_work,
+				 time_after(deadline, jiffies) ? deadline - jiffies : 0);
+	if (!pushed)
+		return;
+	/* The timeout counts from when an idle device gets work. */
+	if (idle) {
+		q->progress = jiffies;
+		mod_delayed_work(system_wq, &q->timeout_work, qaccel_job_timeout());
+	}
 	/* The mailbox write orders after the descriptor stores (writel). */
-	if (pushed && qaccel_reg_write(hw, QACCEL_REG_SQ_TAIL,
-				       q->next_tag % QACCEL_RING_ENTRIES))
+	if (qaccel_reg_write(hw, QACCEL_REG_SQ_TAIL, q->next_tag % QACCEL_RING_ENTRIES))
 		qaccel_queue_kill_locked(qdev, -EIO, done);
 }
 
@@ -102,6 +166,30 @@ static void qaccel_queue_kick_work(struct work_struct *work)
 	drm_dev_exit(idx);
 }
 
+static void qaccel_queue_dep_timeout_work(struct work_struct *work)
+{
+	struct qaccel_device *qdev = container_of(to_delayed_work(work), struct qaccel_device,
+						  queue.dep_timeout_work);
+	int idx;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return;
+	qaccel_queue_kick(qdev);
+	drm_dev_exit(idx);
+}
+
+/**
+ * qaccel_queue_kick_async() - look at the pending jobs again, soon
+ * @qdev: the device
+ *
+ * For a dependency's fence callback, which may run in any context.  Jobs
+ * with armed callbacks are pending, so the queue is not torn down yet.
+ */
+void qaccel_queue_kick_async(struct qaccel_device *qdev)
+{
+	queue_work(system_highpri_wq, &qdev->queue.kick_work);
+}
+
 /*
  * io_uring submits the URING_CMDs of one io_uring_enter() under a block
  * plug (the opcode is marked .plug, and a batch of more than two SQEs
@@ -122,7 +210,7 @@ static void qaccel_queue_unplug(struct blk_plug_cb *cb, bool from_schedule)
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return;
 	if (from_schedule)
-		queue_work(system_highpri_wq, &qdev->queue.kick_work);
+		qaccel_queue_kick_async(qdev);
 	else
 		qaccel_queue_kick(qdev);
 	drm_dev_exit(idx);
@@ -193,7 +281,7 @@ unsigned int qaccel_queue_reap_locked(struct qaccel_device *qdev,
 			return reaped + 1;
 		}
 		job->hw_status = cqe->status;
-		job->status = qaccel_hw_status_errno(cqe->status);
+		job->status = job->dep_error ?: qaccel_hw_status_errno(cqe->status);
 		job->cycles = cqe->cycles;
 		job->macs = cqe->macs;
 		q->running[slot] = NULL;
@@ -260,6 +348,7 @@ void qaccel_queue_init(struct qaccel_device *qdev)
 	INIT_LIST_HEAD(&q->pending);
 	INIT_DELAYED_WORK(&q->timeout_work, qaccel_queue_timeout_work);
 	INIT_WORK(&q->kick_work, qaccel_queue_kick_work);
+	INIT_DELAYED_WORK(&q->dep_timeout_work, qaccel_queue_dep_timeout_work);
 }
 
 /**
@@ -277,6 +366,7 @@ void qaccel_queue_stop(struct qaccel_device *qdev)
 	/* Nothing re-arms them once the queue is dead (and the device unplugged). */
 	cancel_delayed_work_sync(&qdev->queue.timeout_work);
 	cancel_work_sync(&qdev->queue.kick_work);
+	cancel_delayed_work_sync(&qdev->queue.dep_timeout_work);
 }
 
 /**
@@ -296,6 +386,7 @@ void qaccel_queue_fini(struct qaccel_device *qdev)
 	mutex_unlock(&q->lock);
 	cancel_delayed_work_sync(&q->timeout_work);
 	cancel_work_sync(&q->kick_work);
+	cancel_delayed_work_sync(&q->dep_timeout_work);
 	qaccel_job_finish_list(qdev, &done);
 	mutex_destroy(&q->lock);
 }

@@ -40,7 +40,8 @@ struct qaccel_stats {
 /**
  * struct qaccel_queue - jobs of one device, in submission order
  * @lock: protects this structure and the hardware rings
- * @pending: validated jobs waiting for a free ring slot
+ * @pending: validated jobs, in submission order, waiting for their
+ *	dependencies and a free ring slot
  * @nr_pending: entries in @pending
  * @running: jobs in the hardware ring, by slot
  * @nr_running: entries in @running; at most QACCEL_RING_ENTRIES - 1
@@ -50,6 +51,9 @@ struct qaccel_stats {
  * @timeout_work: declares the oldest running job hung when the device has
  *	made no progress for job_timeout_ms
  * @kick_work: a kick deferred from where the queue's lock cannot be taken
+ *	(a plug flushed from schedule(), a dependency's fence callback)
+ * @dep_timeout_work: kicks when the first pending job's wait for its
+ *	dependencies expires
  * @progress: jiffies of the last completion, or of the first job given to
  *	an idle device
  * @next_id: source of &qaccel_job.id
@@ -65,6 +69,7 @@ struct qaccel_queue {
 	int dead;
 	struct delayed_work timeout_work;
 	struct work_struct kick_work;
+	struct delayed_work dep_timeout_work;
 	unsigned long progress;
 	atomic64_t next_id;
 	struct qaccel_stats stats;
@@ -75,6 +80,7 @@ void qaccel_queue_stop(struct qaccel_device *qdev);
 void qaccel_queue_fini(struct qaccel_device *qdev);
 void qaccel_queue_push(struct qaccel_device *qdev, struct qaccel_job **jobs,
 		       unsigned int count, bool batched);
+void qaccel_queue_kick_async(struct qaccel_device *qdev);
 void qaccel_job_irq(struct qaccel_device *qdev);
 
 /* Between qaccel_queue.c and qaccel_recovery.c; called with the queue's lock. */

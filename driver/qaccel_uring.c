@@ -17,7 +17,6 @@
 #include <uapi/drm/qaccel_drm.h>
 
 #include "qaccel_drv.h"
-#include "qaccel_fence.h"
 #include "qaccel_job.h"
 #include "qaccel_queue.h"
 #include "qaccel_uring.h"
@@ -99,35 +98,17 @@ int qaccel_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	if (READ_ONCE(qdev->queue.nr_pending) >= QACCEL_MAX_PENDING)
 		return -EBUSY;
-	/*
-	 * Another driver's fence on a buffer: io_uring retries the command
-	 * from its worker thread without IO_URING_F_NONBLOCK, where we wait
-	 * here; the non-blocking attempt checks the buffers it has looked up
-	 * anyway, in qaccel_job_create().
-	 */
-	if (!(issue_flags & IO_URING_F_NONBLOCK)) {
-		ret = qaccel_job_wait_implicit(file, &args);
-		/* A signal (ring teardown cancels the worker) cannot restart a CQE. */
-		if (ret == -ERESTARTSYS)
-			ret = -EINTR;
-		if (ret)
-			return ret;
-	}
-
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return -ENODEV;
 	/*
-	 * Fence seqnos in queue order (struct qaccel_file).  Contended while
-	 * io_uring must not block: it retries from its worker thread.
+	 * Fence seqnos in queue order (struct qaccel_file).  Taken even when
+	 * io_uring asks not to block: an -EAGAIN would have io_uring issue the
+	 * command again from its worker, after later SQEs of the same ring.
+	 * The lock is only held while jobs are built, never across a wait for
+	 * a fence: those are the job's dependencies, waited for in the queue.
 	 */
-	if (!(issue_flags & IO_URING_F_NONBLOCK)) {
-		mutex_lock(&qfile->submit_lock);
-	} else if (!mutex_trylock(&qfile->submit_lock)) {
-		drm_dev_exit(idx);
-		return -EAGAIN;
-	}
-	ret = qaccel_job_create(qdev, file, &args, issue_flags & IO_URING_F_NONBLOCK, false,
-				&job);
+	mutex_lock(&qfile->submit_lock);
+	ret = qaccel_job_create(qdev, file, &args, false, &job);
 	if (!ret) {
 		job->cmd = cmd;
 		job->qfile = qfile;
