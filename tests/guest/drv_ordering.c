@@ -221,14 +221,43 @@ TEST_F(vgem_c, submit_returns_at_once_and_job_runs_only_after_foreign_fence)
  * one attaches a vgem write fence to C whenever it can (vgem refuses while
  * a qaccel job's fence on C is pending).  What C holds once the fence is
  * attached must stay until the fence is signalled: a job that had not yet
- * added its fence to C when vgem's arrived must wait for vgem's.
+ * added its fence to C when vgem's arrived must wait for vgem's.  A third
+ * thread keeps the file busy with SUBMITs of 64 GEMMs on other buffers,
+ * so that the second one's SUBMITs often wait for the file between
+ * looking at C's fences and adding their own: where a driver that checks
+ * first and adds later goes wrong.
  */
 struct churn {
 	int fd;
 	struct drm_qaccel_gemm jobs[2];
+	struct drm_qaccel_gemm other;
 	atomic_bool stop;
-	int err;
+	int err, other_err;
 };
+
+static void *contend_jobs(void *arg)
+{
+	struct drm_qaccel_job batch[64];
+	struct churn *c = arg;
+	struct drm_qaccel_wait w;
+	struct drm_qaccel_submit req = {
+		.jobs = (uintptr_t)batch, .job_count = 64, .job_size = sizeof(batch[0]),
+	};
+	unsigned int i;
+
+	while (!atomic_load(&c->stop) && !c->other_err) {
+		memset(batch, 0, sizeof(batch));
+		for (i = 0; i < 64; i++)
+			batch[i].gemm = c->other;
+		if (ioctl(c->fd, DRM_IOCTL_QACCEL_SUBMIT, &req)) {
+			c->other_err = -errno;
+			break;
+		}
+		for (i = 0; i < 64 && !c->other_err; i++)
+			c->other_err = raw_wait(c->fd, batch[i].seqno, &w) ?: w.status;
+	}
+	return NULL;
+}
 
 static void *churn_jobs(void *arg)
 {
@@ -253,10 +282,11 @@ static void *churn_jobs(void *arg)
 TEST_F(vgem_c, fence_attached_while_jobs_are_submitted_holds_the_later_ones)
 {
 	struct churn c = { .fd = qaccel_fd(self->dev) };
-	unsigned char *before;
-	struct qaccel_buf *b2;
 	unsigned int rounds, held = 0;
-	pthread_t th;
+	unsigned char *before;
+	struct gemm_case other;
+	struct qaccel_buf *b2;
+	pthread_t th, th2;
 	void *pb2;
 
 	if (self->vfd < 0)
@@ -268,9 +298,12 @@ TEST_F(vgem_c, fence_attached_while_jobs_are_submitted_holds_the_later_ones)
 	c.jobs[0] = self->job;
 	self->t.g.b.buf = b2;
 	ASSERT_EQ(0, qa_gemm_encode(self->dev, &self->t.g, &c.jobs[1]));
+	ASSERT_EQ(0, gemm_case_init(self->dev, &other, 8, 8, 8, QACCEL_GEMM_OUT_INT32, 5));
+	ASSERT_EQ(0, qa_gemm_encode(self->dev, &other.g, &c.other));
 	ASSERT_EQ(0, pthread_create(&th, NULL, churn_jobs, &c));
+	ASSERT_EQ(0, pthread_create(&th2, NULL, contend_jobs, &c));
 
-	for (rounds = 0; rounds < 5000 && held < 20 && !c.err; rounds++) {
+	for (rounds = 0; rounds < 20000 && held < 50 && !c.err; rounds++) {
 		uint32_t fence = 0;
 
 		if (vgem_attach_write_fence(self->vfd, self->vhandle, &fence)) {
@@ -286,8 +319,11 @@ TEST_F(vgem_c, fence_attached_while_jobs_are_submitted_holds_the_later_ones)
 	}
 	atomic_store(&c.stop, true);
 	pthread_join(th, NULL);
+	pthread_join(th2, NULL);
 	EXPECT_EQ(0, c.err);
+	EXPECT_EQ(0, c.other_err);
 	EXPECT_LT(0, held);
+	gemm_case_free(&other);
 	qaccel_buf_free(b2);
 	free(before);
 }
