@@ -23,7 +23,10 @@
 #include "qaccel_drv.h"
 #include "qaccel_gem.h"
 #include "qaccel_hw.h"
+#include "qaccel_ioctl.h"
 #include "qaccel_job.h"
+#include "qaccel_queue.h"
+#include "qaccel_uring.h"
 
 #define PCI_DEVICE_ID_IVSHMEM	0x1110
 

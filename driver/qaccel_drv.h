@@ -14,7 +14,7 @@
 #include <drm/drm_file.h>
 
 #include "qaccel_hw.h"
-#include "qaccel_job.h"
+#include "qaccel_queue.h"
 
 #define QACCEL_DRIVER_NAME	"qaccel"
 

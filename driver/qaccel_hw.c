@@ -19,7 +19,7 @@
 
 #include "qaccel_drv.h"
 #include "qaccel_hw.h"
-#include "qaccel_job.h"
+#include "qaccel_queue.h"
 
 #ifdef __BIG_ENDIAN
 #error "qaccel: rings and page tables are little-endian; only LE hosts are handled"

@@ -1,24 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * qaccel: job validation, the job queue, completion and waiting.
+ * qaccel: a job from validation to completion, and a file's job records.
  */
 #ifndef QACCEL_JOB_H
 #define QACCEL_JOB_H
 
-#include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/dma-fence.h>
 #include <linux/kref.h>
 #include <linux/list.h>
-#include <linux/mutex.h>
 #include <linux/types.h>
-#include <linux/workqueue.h>
 
 #include "qaccel_hw.h"
 
-struct dma_fence;
-struct drm_device;
 struct drm_file;
 struct drm_gem_object;
+struct drm_qaccel_gemm;
+struct drm_qaccel_job;
 struct io_uring_cmd;
 struct qaccel_device;
 struct qaccel_file;
@@ -48,6 +46,22 @@ struct qaccel_file;
  * @macs: multiply-accumulates the job did, valid once @done
  * @fence: signalled when the job finishes (with its error if it failed);
  *	in the reservation objects of @bos and in the out-syncobj if any
+ * @qdev: the device, for @dep_cb
+ * @context: fence context of the file the job came through
+ *	(&qaccel_file.fence_context): the device gets the jobs of one
+ *	context in submission order
+ * @deps: fences the job waits for before the device gets it (its
+ *	in-syncobjs', other drivers' and other files' fences on its
+ *	buffers), one reference each; NULL once they have all signalled
+ * @nr_deps: entries in @deps
+ * @max_deps: room in @deps
+ * @next_dep: the fences of @deps before this one have signalled
+ * @dep_cb: on @deps[@next_dep] while @dep_armed: kicks the queue when it
+ *	signals
+ * @dep_armed: @dep_cb is added to @deps[@next_dep]
+ * @dep_deadline: jiffies after which the job stops waiting for @deps:
+ *	it then runs as a NOP and fails with -ETIME (@dep_error)
+ * @dep_error: 0, or the status the job fails with instead of the device's
  */
 struct qaccel_job {
 	u64 id;
@@ -64,70 +78,28 @@ struct qaccel_job {
 	u64 cycles;
 	u64 macs;
 	struct dma_fence *fence;
+	struct qaccel_device *qdev;
+	u64 context;
+	struct dma_fence **deps;
+	unsigned int nr_deps;
+	unsigned int max_deps;
+	unsigned int next_dep;
+	struct dma_fence_cb dep_cb;
+	bool dep_armed;
+	unsigned long dep_deadline;
+	int dep_error;
 };
 
-/**
- * struct qaccel_stats - what the driver counted since probe
- * @submitted: jobs queued
- * @completed: jobs that finished with status 0
- * @failed: jobs that finished with an error (timeouts included)
- * @timeouts: jobs that hung and were failed with -ETIMEDOUT
- * @resets: device resets after a hang or a fatal error
- * @busy_cycles: device cycles of the completed jobs
- * @macs: multiply-accumulates of the completed jobs
- */
-struct qaccel_stats {
-	atomic64_t submitted;
-	atomic64_t completed;
-	atomic64_t failed;
-	atomic64_t timeouts;
-	atomic64_t resets;
-	atomic64_t busy_cycles;
-	atomic64_t macs;
-};
-
-/**
- * struct qaccel_queue - jobs of one device, in submission order
- * @lock: protects this structure and the hardware rings
- * @pending: validated jobs waiting for a free ring slot
- * @nr_pending: entries in @pending
- * @running: jobs in the hardware ring, by slot
- * @nr_running: entries in @running; at most QACCEL_RING_ENTRIES - 1
- * @next_tag: tag of the next job given to the device; also, modulo the
- *	ring size, the next submission slot
- * @dead: 0, or the errno every new job fails with (device gone or broken)
- * @timeout_work: declares the oldest running job hung when the device has
- *	made no progress for job_timeout_ms
- * @progress: jiffies of the last completion, or of the first job given to
- *	an idle device
- * @next_id: source of &qaccel_job.id
- * @stats: counters for sysfs
- */
-struct qaccel_queue {
-	struct mutex lock; /* guards the queue and the rings */
-	struct list_head pending;
-	unsigned int nr_pending;
-	struct qaccel_job *running[QACCEL_RING_ENTRIES];
-	unsigned int nr_running;
-	u32 next_tag;
-	int dead;
-	struct delayed_work timeout_work;
-	struct work_struct kick_work;	/* a deferred kick that could not sleep */
-	unsigned long progress;
-	atomic64_t next_id;
-	struct qaccel_stats stats;
-};
-
-void qaccel_queue_init(struct qaccel_device *qdev);
-void qaccel_queue_stop(struct qaccel_device *qdev);
-void qaccel_queue_fini(struct qaccel_device *qdev);
-void qaccel_job_irq(struct qaccel_device *qdev);
+int qaccel_job_create(struct qaccel_device *qdev, struct drm_file *file,
+		      const struct drm_qaccel_gemm *args, bool need_fence,
+		      struct qaccel_job **out);
+void qaccel_job_put(struct qaccel_job *job);
+void qaccel_job_fail(struct qaccel_job *job, int err, struct list_head *done);
+void qaccel_job_finish_list(struct qaccel_device *qdev, struct list_head *done);
 
 void qaccel_job_file_init(struct qaccel_file *qfile);
 void qaccel_job_file_fini(struct qaccel_file *qfile);
-
-int qaccel_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file);
-int qaccel_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file);
-int qaccel_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
+int qaccel_file_add_jobs(struct qaccel_file *qfile, struct qaccel_job **jobs,
+			 struct drm_qaccel_job __user *ujobs, unsigned int count);
 
 #endif /* QACCEL_JOB_H */

@@ -15,7 +15,7 @@
 
 #include "qaccel_drv.h"
 #include "qaccel_hw.h"
-#include "qaccel_job.h"
+#include "qaccel_queue.h"
 
 static struct qaccel_device *dev_to_qdev(struct device *dev)
 {

@@ -15,9 +15,11 @@
  * Implicit sync (dma-buf): every job's fence is added to the reservation
  * object of each buffer it uses, as a write fence for C and a read fence
  * for A, B, bias and per-channel records, so another driver or
- * DMA_BUF_IOCTL_EXPORT_SYNC_FILE sees it.  Before a job is queued it waits
- * for other drivers' fences on its buffers (the writers of what it reads,
- * writers and readers of C); qaccel's own jobs are ordered by the device.
+ * DMA_BUF_IOCTL_EXPORT_SYNC_FILE sees it.  The job does not run before the
+ * fences already on its buffers (the writers of what it reads, writers and
+ * readers of C) signal, except its own file's: a file's jobs run and
+ * complete in submission order.  Submission never blocks for them; a job
+ * that waits holds back the later jobs of its file.
  */
 #ifndef _UAPI_QACCEL_DRM_H_
 #define _UAPI_QACCEL_DRM_H_
@@ -223,11 +225,12 @@ struct drm_qaccel_gemm {
  *	job completes (with the job's error if it failed), or 0
  * @seqno: out, the job's id for DRM_IOCTL_QACCEL_WAIT
  *
- * The in-syncobjs' fences are taken when the call starts and waited for in
- * the call (interruptibly, at most 8 job timeouts: -ETIME), before any job
- * of the call is queued; so a job cannot wait for another job of the same
- * call.  An unknown syncobj handle gives -ENOENT, an in-syncobj without a
- * fence -EINVAL.  Requires DRIVER_SYNCOBJ (the driver has it).
+ * The in-syncobjs' fences are taken during the call, before any job of the
+ * call gets its out-syncobj fence, so a job cannot wait for another job of
+ * the same call.  The call does not wait for them: the job is queued and
+ * runs once they have signalled (after 8 job timeouts it fails with
+ * -ETIME).  An unknown syncobj handle gives -ENOENT, an in-syncobj without
+ * a fence -EINVAL.  Requires DRIVER_SYNCOBJ (the driver has it).
  */
 struct drm_qaccel_job {
 	struct drm_qaccel_gemm gemm;

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Ordering: a job that must wait for another driver's fence on one of its
+ * buffers does not run before that fence signals, wherever the fence came
+ * from (attached before the submission or while submissions are going
+ * on), and it holds back the later jobs of its file, so that their
+ * completions (io_uring CQEs, WAITs) still come in submission order.
+ *
+ * The foreign fence is vgem's (DRM_IOCTL_VGEM_FENCE_ATTACH/SIGNAL): a
+ * write fence on a vgem dumb buffer that qaccel imports as a GEMM's C.
+ * vgem signals its fences itself after 10 s; every wait here is far
+ * shorter.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "guest_common.h"
+#include "drv_common.h"
+
+/* vgem's fence uapi (include/uapi/drm/vgem_drm.h; libdrm has no copy). */
+struct vgem_fence_attach {
+	uint32_t handle;
+	uint32_t flags;
+	uint32_t out_fence;
+	uint32_t pad;
+};
+
+struct vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define VGEM_FENCE_WRITE	0x1
+#define VGEM_IOCTL_FENCE_ATTACH \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
+#define VGEM_IOCTL_FENCE_SIGNAL \
+	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
+
+/* Jobs of the order tests: one that waits for the fence, then these. */
+#define LATER_JOBS	7
+/* How long a job held back by a fence is given to (wrongly) run. */
+#define HOLD_US		(300 * 1000)
+
+/*
+ * Load vgem (modprobe, else insmod from the image tree this program was
+ * built with, as tests/guest/drv_buffers.c does) and open its node.
+ */
+static int vgem_open(void)
+{
+	char build[PATH_MAX - 128], cmd[PATH_MAX + 64];
+	struct dirent *de;
+	struct utsname u;
+	int fd = -1;
+	DIR *d;
+
+	if (system("modprobe vgem 2>/dev/null")) {
+		if (gc_build_dir(build, sizeof(build)) || uname(&u))
+			return -1;
+		snprintf(cmd, sizeof(cmd),
+			 "insmod %s/guest/image/lib/modules/%s/kernel/drivers/gpu/drm/vgem/vgem.ko 2>/dev/null",
+			 build, u.release);
+		if (system(cmd))
+			return -1;
+	}
+	d = opendir("/dev/dri");
+	if (!d)
+		return -1;
+	while (fd < 0 && (de = readdir(d))) {
+		char path[300];
+		drmVersionPtr v;
+		int f;
+
+		if (strncmp(de->d_name, "card", 4))
+			continue;
+		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+		f = open(path, O_RDWR | O_CLOEXEC);
+		if (f < 0)
+			continue;
+		v = drmGetVersion(f);
+		if (v && !strcmp(v->name, "vgem"))
+			fd = f;
+		else
+			close(f);
+		drmFreeVersion(v);
+	}
+	closedir(d);
+	return fd;
+}
+
+static int vgem_attach_write_fence(int vfd, uint32_t handle, uint32_t *fence)
+{
+	struct vgem_fence_attach at = { .handle = handle, .flags = VGEM_FENCE_WRITE };
+
+	if (ioctl(vfd, VGEM_IOCTL_FENCE_ATTACH, &at))
+		return -errno;
+	*fence = at.out_fence;
+	return 0;
+}
+
+static int vgem_signal(int vfd, uint32_t fence)
+{
+	struct vgem_fence_signal sig = { .fence = fence };
+
+	return ioctl(vfd, VGEM_IOCTL_FENCE_SIGNAL, &sig) ? -errno : 0;
+}
+
+/*
+ * A GEMM whose C is a vgem dumb buffer imported into qaccel: the vgem
+ * handle takes the fences, the mapping shows what the device wrote.
+ */
+FIXTURE(vgem_c) {
+	int vfd, dmabuf;
+	uint32_t vhandle;
+	void *vc;
+	size_t clen, cbytes;
+	struct qaccel_dev *dev;
+	struct qaccel_buf *ic;
+	struct gemm_case t;
+	struct drm_qaccel_gemm job;
+	struct drm_qaccel_gemm nop;
+};
+
+FIXTURE_SETUP(vgem_c)
+{
+	struct drm_mode_create_dumb c = { .width = 1024, .height = 4, .bpp = 8 };
+	struct drm_mode_map_dumb m = { 0 };
+
+	self->vfd = vgem_open();
+	if (self->vfd < 0)
+		SKIP(return, "no vgem module for this kernel");
+	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &self->dev));
+	ASSERT_EQ(0, gemm_case_init(self->dev, &self->t, 24, 20, 40, QACCEL_GEMM_OUT_INT8, 77));
+	self->cbytes = (size_t)24 * self->t.g.params.ldc;
+
+	ASSERT_EQ(0, ioctl(self->vfd, DRM_IOCTL_MODE_CREATE_DUMB, &c));
+	self->vhandle = c.handle;
+	m.handle = c.handle;
+	ASSERT_EQ(0, ioctl(self->vfd, DRM_IOCTL_MODE_MAP_DUMB, &m));
+	self->clen = c.size;
+	self->vc = mmap(NULL, c.size, PROT_READ | PROT_WRITE, MAP_SHARED, self->vfd, m.offset);
+	ASSERT_NE(MAP_FAILED, self->vc);
+	ASSERT_EQ(0, drmPrimeHandleToFD(self->vfd, c.handle, DRM_CLOEXEC | DRM_RDWR,
+					&self->dmabuf));
+	ASSERT_EQ(0, qaccel_buf_import(self->dev, self->dmabuf, &self->ic));
+	memset(self->vc, 0x5a, self->clen);
+
+	self->t.g.c.buf = self->ic;
+	ASSERT_EQ(0, qa_gemm_encode(self->dev, &self->t.g, &self->job));
+	memset(&self->nop, 0, sizeof(self->nop));
+	self->nop.op = DRM_QACCEL_OP_NOP;
+}
+
+FIXTURE_TEARDOWN(vgem_c)
+{
+	if (self->vfd < 0)
+		return;
+	qaccel_buf_free(self->ic);
+	gemm_case_free(&self->t);
+	qaccel_close(self->dev);
+	munmap(self->vc, self->clen);
+	close(self->dmabuf);
+	drmCloseBufferHandle(self->vfd, self->vhandle);
+	close(self->vfd);
+	EXPECT_EQ(0, system("rmmod vgem"));
+}
+
+/* C as vgem's mapping shows it, compared with the reference: -1 if equal. */
+static long c_mismatch(struct _test_data_vgem_c *self)
+{
+	memcpy(self->t.pc, self->vc, self->cbytes);
+	return gemm_case_mismatch(&self->t);
+}
+
+static bool c_untouched(struct _test_data_vgem_c *self)
+{
+	for (size_t i = 0; i < self->cbytes; i++)
+		if (((unsigned char *)self->vc)[i] != 0x5a)
+			return false;
+	return true;
+}
+
+/* WAIT with timeout 0: 0 when the job has finished, -ETIME while it has not. */
+static int poll_job(int fd, uint64_t seqno)
+{
+	struct drm_qaccel_wait w = { .seqno = seqno, .timeout_ns = 0 };
+
+	return ioctl(fd, DRM_IOCTL_QACCEL_WAIT, &w) ? -errno : 0;
+}
+
+TEST_F(vgem_c, submit_returns_at_once_and_job_runs_only_after_foreign_fence)
+{
+	int fd = qaccel_fd(self->dev);
+	struct drm_qaccel_wait w;
+	uint32_t fence = 0;
+	uint64_t seqno = 0;
+
+	if (self->vfd < 0)
+		SKIP(return, "no vgem module for this kernel");
+	ASSERT_EQ(0, vgem_attach_write_fence(self->vfd, self->vhandle, &fence));
+	ASSERT_EQ(0, raw_submit(fd, &self->job, &seqno));
+	usleep(HOLD_US);
+	EXPECT_EQ(-ETIME, poll_job(fd, seqno));
+	EXPECT_TRUE(c_untouched(self));
+
+	ASSERT_EQ(0, vgem_signal(self->vfd, fence));
+	ASSERT_EQ(0, raw_wait(fd, seqno, &w));
+	EXPECT_EQ(0, w.status);
+	EXPECT_EQ(-1, c_mismatch(self));
+}
+
+/*
+ * Two GEMMs into the same C that give different results (B differs), run
+ * one after the other, again and again, by a second thread, while this
+ * one attaches a vgem write fence to C whenever it can (vgem refuses while
+ * a qaccel job's fence on C is pending).  What C holds once the fence is
+ * attached must stay until the fence is signalled: a job that had not yet
+ * added its fence to C when vgem's arrived must wait for vgem's.  A third
+ * thread keeps the file busy with SUBMITs of 64 GEMMs on other buffers,
+ * so that the second one's SUBMITs often wait for the file between
+ * looking at C's fences and adding their own: where a driver that checks
+ * first and adds later goes wrong.
+ */
+struct churn {
+	int fd;
+	struct drm_qaccel_gemm jobs[2];
+	struct drm_qaccel_gemm other;
+	atomic_bool stop;
+	int err, other_err;
+};
+
+static void *contend_jobs(void *arg)
+{
+	struct drm_qaccel_job batch[64];
+	struct churn *c = arg;
+	struct drm_qaccel_wait w;
+	struct drm_qaccel_submit req = {
+		.jobs = (uintptr_t)batch, .job_count = 64, .job_size = sizeof(batch[0]),
+	};
+	unsigned int i;
+
+	while (!atomic_load(&c->stop) && !c->other_err) {
+		memset(batch, 0, sizeof(batch));
+		for (i = 0; i < 64; i++)
+			batch[i].gemm = c->other;
+		if (ioctl(c->fd, DRM_IOCTL_QACCEL_SUBMIT, &req)) {
+			c->other_err = -errno;
+			break;
+		}
+		for (i = 0; i < 64 && !c->other_err; i++)
+			c->other_err = raw_wait(c->fd, batch[i].seqno, &w) ?: w.status;
+	}
+	return NULL;
+}
+
+static void *churn_jobs(void *arg)
+{
+	struct churn *c = arg;
+	struct drm_qaccel_wait w;
+	unsigned int i;
+
+	for (i = 0; !atomic_load(&c->stop); i++) {
+		uint64_t seqno = 0;
+
+		c->err = raw_submit(c->fd, &c->jobs[i & 1], &seqno);
+		if (!c->err)
+			c->err = raw_wait(c->fd, seqno, &w);
+		if (!c->err)
+			c->err = w.status;
+		if (c->err)
+			break;
+	}
+	return NULL;
+}
+
+TEST_F(vgem_c, fence_attached_while_jobs_are_submitted_holds_the_later_ones)
+{
+	struct churn c = { .fd = qaccel_fd(self->dev) };
+	unsigned int rounds, held = 0;
+	unsigned char *before;
+	struct gemm_case other;
+	struct qaccel_buf *b2;
+	pthread_t th, th2;
+	void *pb2;
+
+	if (self->vfd < 0)
+		SKIP(return, "no vgem module for this kernel");
+	before = malloc(self->cbytes);
+	ASSERT_NE(NULL, before);
+	ASSERT_EQ(0, gc_alloc(self->dev, (size_t)20 * 40, &b2, &pb2));
+	memset(pb2, 3, (size_t)20 * 40);
+	c.jobs[0] = self->job;
+	self->t.g.b.buf = b2;
+	ASSERT_EQ(0, qa_gemm_encode(self->dev, &self->t.g, &c.jobs[1]));
+	ASSERT_EQ(0, gemm_case_init(self->dev, &other, 8, 8, 8, QACCEL_GEMM_OUT_INT32, 5));
+	ASSERT_EQ(0, qa_gemm_encode(self->dev, &other.g, &c.other));
+	ASSERT_EQ(0, pthread_create(&th, NULL, churn_jobs, &c));
+	ASSERT_EQ(0, pthread_create(&th2, NULL, contend_jobs, &c));
+
+	for (rounds = 0; rounds < 20000 && held < 50 && !c.err; rounds++) {
+		uint32_t fence = 0;
+
+		if (vgem_attach_write_fence(self->vfd, self->vhandle, &fence)) {
+			usleep(100);	/* a job's fence is pending on C */
+			continue;
+		}
+		memcpy(before, self->vc, self->cbytes);
+		usleep(20 * 1000);
+		EXPECT_EQ(0, memcmp(before, self->vc, self->cbytes));
+		EXPECT_EQ(0, vgem_signal(self->vfd, fence));
+		held++;
+		usleep(2 * 1000);
+	}
+	atomic_store(&c.stop, true);
+	pthread_join(th, NULL);
+	pthread_join(th2, NULL);
+	EXPECT_EQ(0, c.err);
+	EXPECT_EQ(0, c.other_err);
+	EXPECT_LT(0, held);
+	gemm_case_free(&other);
+	qaccel_buf_free(b2);
+	free(before);
+}
+
+TEST_F(vgem_c, uring_cqes_in_submission_order_when_the_first_job_waits)
+{
+	struct __kernel_timespec ts = { .tv_sec = 5 };
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	uint32_t fence = 0;
+	unsigned int i;
+
+	if (self->vfd < 0)
+		SKIP(return, "no vgem module for this kernel");
+	ASSERT_EQ(0, raw_ring(&ring, 16, true));
+	ASSERT_EQ(0, vgem_attach_write_fence(self->vfd, self->vhandle, &fence));
+	ASSERT_NE(NULL, raw_prep_cmd(&ring, qaccel_fd(self->dev), DRM_QACCEL_URING_CMD_GEMM,
+				     &self->job, 0));
+	for (i = 1; i <= LATER_JOBS; i++)
+		ASSERT_NE(NULL, raw_prep_cmd(&ring, qaccel_fd(self->dev),
+					     DRM_QACCEL_URING_CMD_GEMM, &self->nop, i));
+	ASSERT_EQ(1 + LATER_JOBS, io_uring_submit(&ring));
+
+	/* The later jobs wait behind the first: nothing completes yet. */
+	usleep(HOLD_US);
+	EXPECT_EQ(-EAGAIN, io_uring_peek_cqe(&ring, &cqe));
+	EXPECT_TRUE(c_untouched(self));
+
+	ASSERT_EQ(0, vgem_signal(self->vfd, fence));
+	for (i = 0; i <= LATER_JOBS; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe_timeout(&ring, &cqe, &ts));
+		EXPECT_EQ(i, cqe->user_data);
+		EXPECT_EQ(0, cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	EXPECT_EQ(-1, c_mismatch(self));
+}
+
+TEST_F(vgem_c, later_submits_complete_after_the_job_that_waits)
+{
+	int fd = qaccel_fd(self->dev);
+	uint64_t seqno[1 + LATER_JOBS] = { 0 };
+	struct drm_qaccel_wait w;
+	uint32_t fence = 0;
+	unsigned int i;
+
+	if (self->vfd < 0)
+		SKIP(return, "no vgem module for this kernel");
+	ASSERT_EQ(0, vgem_attach_write_fence(self->vfd, self->vhandle, &fence));
+	ASSERT_EQ(0, raw_submit(fd, &self->job, &seqno[0]));
+	for (i = 1; i <= LATER_JOBS; i++)
+		ASSERT_EQ(0, raw_submit(fd, &self->nop, &seqno[i]));
+
+	usleep(HOLD_US);
+	for (i = 0; i <= LATER_JOBS; i++)
+		EXPECT_EQ(-ETIME, poll_job(fd, seqno[i]));
+
+	ASSERT_EQ(0, vgem_signal(self->vfd, fence));
+	/* The last job's completion means every earlier one is done too. */
+	ASSERT_EQ(0, raw_wait(fd, seqno[LATER_JOBS], &w));
+	EXPECT_EQ(0, w.status);
+	for (i = 0; i < LATER_JOBS; i++) {
+		EXPECT_EQ(0, poll_job(fd, seqno[i]));
+	}
+	EXPECT_EQ(-1, c_mismatch(self));
+}
+
+TEST_HARNESS_MAIN
