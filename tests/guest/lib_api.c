@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
+#include "lib_common.h"
 
 #define NJOBS	1000
 #define CHUNK	250	/* jobs submitted before each wait (<= QACCEL_MAX_INFLIGHT) */
