@@ -8,13 +8,11 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
 #include "drv_common.h"
 
 #define NJOBS 4
 
 FIXTURE(recovery) {
-	struct qaccel_dev *dev;
 	int fd;
 	char knob[512];
 	char saved_timeout[32];
@@ -22,8 +20,8 @@ FIXTURE(recovery) {
 
 FIXTURE_SETUP(recovery)
 {
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &self->dev));
-	self->fd = qaccel_fd(self->dev);
+	self->fd = uj_open();
+	ASSERT_LE(0, self->fd);
 	self->saved_timeout[0] = 0;
 	if (drv_fault_knob(self->knob, sizeof(self->knob)))
 		SKIP(return, "qaccel-sim runs without --fault-injection");
@@ -34,7 +32,7 @@ FIXTURE_SETUP(recovery)
 FIXTURE_TEARDOWN(recovery)
 {
 	drv_timeout_restore(self->saved_timeout);
-	qaccel_close(self->dev);
+	close(self->fd);
 }
 
 /*
@@ -50,14 +48,14 @@ static void run_hang(struct __test_metadata *_metadata, FIXTURE_DATA(recovery) *
 		.jobs = (uintptr_t)jobs, .job_count = NJOBS, .job_size = sizeof(jobs[0]),
 	};
 	long long timeouts = drv_stat("timeouts"), resets = drv_stat("resets");
-	struct gemm_case t[NJOBS];
+	struct uj_case t[NJOBS];
 	char val[16];
 
 	memset(jobs, 0, sizeof(jobs));
 	for (int i = 0; i < NJOBS; i++) {
-		ASSERT_EQ(0, gemm_case_init(self->dev, &t[i], 24 + i, 20, 40,
+		ASSERT_EQ(0, uj_case_init(self->fd, &t[i], 24 + i, 20, 40,
 					    QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, 100 + i));
-		ASSERT_EQ(0, qa_gemm_encode(self->dev, &t[i].g, &jobs[i].gemm));
+		uj_case_job(&t[i], &jobs[i].gemm);
 	}
 	snprintf(val, sizeof(val), "%u", hang_after);
 	ASSERT_EQ(0, drv_write_str(self->knob, val));
@@ -72,9 +70,9 @@ static void run_hang(struct __test_metadata *_metadata, FIXTURE_DATA(recovery) *
 			EXPECT_EQ(-ETIMEDOUT, w.status);
 		} else {
 			EXPECT_EQ(0, w.status);
-			EXPECT_EQ(-1, gemm_case_mismatch(&t[i]));
+			EXPECT_EQ(-1, uj_case_mismatch(&t[i]));
 		}
-		gemm_case_free(&t[i]);
+		uj_case_free(&t[i]);
 	}
 	EXPECT_EQ(timeouts + 1, drv_stat("timeouts"));
 	EXPECT_EQ(resets + 1, drv_stat("resets"));
@@ -84,13 +82,13 @@ static void run_hang(struct __test_metadata *_metadata, FIXTURE_DATA(recovery) *
 static void run_one(struct __test_metadata *_metadata, FIXTURE_DATA(recovery) *self)
 {
 	struct drm_qaccel_gemm job;
-	struct gemm_case t;
+	struct uj_case t;
 
-	ASSERT_EQ(0, gemm_case_init(self->dev, &t, 33, 17, 29, QACCEL_GEMM_OUT_INT32, 7));
-	ASSERT_EQ(0, qa_gemm_encode(self->dev, &t.g, &job));
+	ASSERT_EQ(0, uj_case_init(self->fd, &t, 33, 17, 29, QACCEL_GEMM_OUT_INT32, 7));
+	uj_case_job(&t, &job);
 	EXPECT_EQ(0, raw_run(self->fd, &job, NULL));
-	EXPECT_EQ(-1, gemm_case_mismatch(&t));
-	gemm_case_free(&t);
+	EXPECT_EQ(-1, uj_case_mismatch(&t));
+	uj_case_free(&t);
 }
 
 TEST_F(recovery, hung_job_fails_etimedout_others_complete_device_recovers)
@@ -109,14 +107,14 @@ TEST_F(recovery, hung_uring_job_completes_with_etimedout)
 {
 	struct drm_qaccel_gemm job[2];
 	struct io_uring ring;
-	struct gemm_case t[2];
+	struct uj_case t[2];
 	int res[2] = { 1, 1 };
 
 	ASSERT_EQ(0, raw_ring(&ring, 8, true));
 	for (int i = 0; i < 2; i++) {
-		ASSERT_EQ(0, gemm_case_init(self->dev, &t[i], 16, 16, 16,
+		ASSERT_EQ(0, uj_case_init(self->fd, &t[i], 16, 16, 16,
 					    QACCEL_GEMM_OUT_INT8, 200 + i));
-		ASSERT_EQ(0, qa_gemm_encode(self->dev, &t[i].g, &job[i]));
+		uj_case_job(&t[i], &job[i]);
 		ASSERT_NE(NULL, raw_prep_cmd(&ring, self->fd, DRM_QACCEL_URING_CMD_GEMM,
 					     &job[i], i));
 	}
@@ -132,9 +130,9 @@ TEST_F(recovery, hung_uring_job_completes_with_etimedout)
 	}
 	EXPECT_EQ(-ETIMEDOUT, res[0]);
 	EXPECT_EQ(0, res[1]);
-	EXPECT_EQ(-1, gemm_case_mismatch(&t[1]));
+	EXPECT_EQ(-1, uj_case_mismatch(&t[1]));
 	for (int i = 0; i < 2; i++)
-		gemm_case_free(&t[i]);
+		uj_case_free(&t[i]);
 	io_uring_queue_exit(&ring);
 	run_one(_metadata, self);
 }
