@@ -55,9 +55,7 @@ static int submit_on(struct env *e, bool uring, const struct drm_qaccel_gemm *jo
 /* Submit and wait on one path: the job's status or the refusal. */
 static int run_on(struct env *e, bool uring, const struct drm_qaccel_gemm *job)
 {
-	if (uring)
-		return submit_on(e, true, job);
-	return raw_run(e->fd, job, NULL);
+	return raw_run_on(e->fd, uring ? &e->ring : NULL, job, NULL);
 }
 
 FIXTURE(errors) {

@@ -11,24 +11,8 @@
 #include "kselftest_harness.h"
 #include "uapi_job.h"
 
-/*
- * Run one job on the variant's path: the job's status (ioctl: WAIT's
- * status; io_uring: the CQE's res) or the submission's error.  @w gets what
- * the path reports: every field by ioctl, only cycles by io_uring.
- */
-static int run_path(int fd, struct io_uring *ring, bool uring,
-		    const struct drm_qaccel_gemm *job, struct drm_qaccel_wait *w)
-{
-	uint64_t cycles = 0;
-	int ret;
-
-	memset(w, 0, sizeof(*w));
-	if (!uring)
-		return raw_run(fd, job, w);
-	ret = raw_uring_run(ring, fd, DRM_QACCEL_URING_CMD_GEMM, job, &cycles);
-	w->cycles = cycles;
-	return ret;
-}
+/* The variant's submission path for raw_run_on(): its ring, NULL for ioctl. */
+#define PATH_RING (variant->uring ? &self->ring : NULL)
 
 /* One GEMM per variant: the submission path, then the element types and mode. */
 FIXTURE(gemm) {
@@ -95,7 +79,7 @@ TEST_F(gemm, matches_reference)
 	ASSERT_EQ(0, uj_case_init(self->fd, &t, variant->m, variant->n,
 				  variant->k, variant->flags, variant->seed));
 	uj_case_job(&t, &job);
-	ASSERT_EQ(0, run_path(self->fd, &self->ring, variant->uring, &job, &w));
+	ASSERT_EQ(0, raw_run_on(self->fd, PATH_RING, &job, &w));
 	EXPECT_GT(w.cycles, 0);
 	if (!variant->uring) {
 		EXPECT_EQ(0, w.hw_status);
@@ -159,7 +143,7 @@ TEST_F(submit, gemm_with_strides_and_offsets_matches_reference)
 	t.pc = t.c.map;
 	memset(t.pc, 0x5a, t.c.size);
 	uj_case_job(&t, &job);
-	ASSERT_EQ(0, run_path(self->fd, &self->ring, variant->uring, &job, &w));
+	ASSERT_EQ(0, raw_run_on(self->fd, PATH_RING, &job, &w));
 	/* the whole C buffer, gaps and tail included, against the reference */
 	EXPECT_EQ(-1, uj_case_mismatch(&t));
 	uj_case_free(&t);
@@ -170,7 +154,7 @@ TEST_F(submit, nop_completes_with_status_zero)
 	struct drm_qaccel_gemm nop = { .op = DRM_QACCEL_OP_NOP };
 	struct drm_qaccel_wait w;
 
-	EXPECT_EQ(0, run_path(self->fd, &self->ring, variant->uring, &nop, &w));
+	EXPECT_EQ(0, raw_run_on(self->fd, PATH_RING, &nop, &w));
 	EXPECT_EQ(0, w.status);
 }
 
@@ -182,7 +166,7 @@ TEST_F(submit, nop_ignores_every_other_field)
 	memset(&nop, 0xff, sizeof(nop));
 	nop.op = DRM_QACCEL_OP_NOP;
 	memset(nop.pad, 0, sizeof(nop.pad));
-	EXPECT_EQ(0, run_path(self->fd, &self->ring, variant->uring, &nop, &w));
+	EXPECT_EQ(0, raw_run_on(self->fd, PATH_RING, &nop, &w));
 }
 
 /* What only DRM_IOCTL_QACCEL_SUBMIT / _WAIT have. */

@@ -165,7 +165,7 @@ struct uj_case {
 	int fd;
 	struct qaccel_gemm_params p;
 	struct uj_bo a, b, c, bias, quant;
-	uint32_t a_offset, b_offset, c_offset;
+	uint32_t a_offset, b_offset, c_offset, bias_offset, quant_offset;
 	void *pa, *pb, *pc;		/* the mappings of a, b, c */
 	int32_t *pbias;
 	struct qaccel_quant *pquant;
@@ -221,6 +221,8 @@ static inline void uj_case_job(const struct uj_case *t, struct drm_qaccel_gemm *
 	g->a_offset = t->a_offset;
 	g->b_offset = t->b_offset;
 	g->c_offset = t->c_offset;
+	g->bias_offset = t->bias_offset;
+	g->quant_offset = t->quant_offset;
 	if (p->flags & DRM_QACCEL_GEMM_BIAS)
 		g->bias_handle = t->bias.handle;
 	if (p->flags & DRM_QACCEL_GEMM_PER_CHANNEL)
@@ -235,6 +237,10 @@ static inline void uj_case_job(const struct uj_case *t, struct drm_qaccel_gemm *
 }
 
 /*
+ * The reference for @t and its comparison read the operands at offset 0 of
+ * their buffers except A, B and C (a_offset, b_offset, c_offset): a test
+ * that moves bias or per-channel records computes its own reference.
+ *
  * -1 when the C buffer equals what the reference computes into a copy
  * filled with 0x5a (so bytes outside C's elements must be untouched), else
  * the byte index of the first difference; -2 when the reference refuses
@@ -384,6 +390,30 @@ static inline int raw_uring_run(struct io_uring *ring, int fd, uint32_t cmd_op,
 	if (cycles)
 		*cycles = (ring->flags & IORING_SETUP_CQE32) ? cqe->big_cqe[0] : 0;
 	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+/*
+ * Run one job on the path @ring names: DRM_IOCTL_QACCEL_SUBMIT + _WAIT when
+ * it is NULL, else a URING_CMD on @ring (an SQE128 | CQE32 ring).  Returns
+ * the job's status or the submission's -errno; @w (may be NULL) gets what
+ * the path reports: every field by ioctl, only cycles by io_uring.
+ */
+static inline int raw_run_on(int fd, struct io_uring *ring,
+			     const struct drm_qaccel_gemm *job,
+			     struct drm_qaccel_wait *w)
+{
+	struct drm_qaccel_wait local;
+	uint64_t cycles = 0;
+	int ret;
+
+	if (!w)
+		w = &local;
+	memset(w, 0, sizeof(*w));
+	if (!ring)
+		return raw_run(fd, job, w);
+	ret = raw_uring_run(ring, fd, DRM_QACCEL_URING_CMD_GEMM, job, &cycles);
+	w->cycles = cycles;
 	return ret;
 }
 
