@@ -3,8 +3,9 @@
  * The device goes away for good: qaccel-sim is told (debugfs fault_inject,
  * QACCEL_SIM_FAULT_DIE) to exit with a job in flight.  The waiter must get
  * -EIO within the job timeout instead of hanging, later jobs fail at once,
- * and the module still unloads.  The device cannot come back, so this runs
- * last in the suite (name order: zz_ sorts after every other test); the dmesg check after it still applies.
+ * and the module still unloads.  The simulator process is gone, so the
+ * device cannot come back: tests/guest/run.sh runs this program after every
+ * other one (its list "last"); the dmesg check after it still applies.
  */
 #include <unistd.h>
 
