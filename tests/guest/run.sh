@@ -30,7 +30,10 @@ last="rel_device_gone"
 if [ $# -gt 0 ]; then
 	names="$*"
 else
-	names=$(for src in "$top"/tests/guest/*.c; do basename "$src" .c; done)
+	names=
+	for src in "$top"/tests/guest/*.c; do
+		names="$names $(basename "$src" .c)"
+	done
 fi
 srcs=
 for name in $names; do
