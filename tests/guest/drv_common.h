@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers of the driver tests (drv_*.c): the driver's sysfs statistics,
- * its debugfs fault-injection knob and module parameters.
+ * Helpers of the driver tests (drv_*.c, rel_*.c): the driver's sysfs
+ * statistics, its debugfs fault-injection knob and module parameters, and
+ * one whole GEMM through a fresh open of the device (uapi_job.h).
  */
 #ifndef QACCEL_DRV_COMMON_H
 #define QACCEL_DRV_COMMON_H
@@ -13,7 +14,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "guest_common.h"
+#include "uapi_job.h"
 
 /* First path matching @pattern into @out, or -1. */
 static inline int drv_glob(const char *pattern, char *out, size_t len)
@@ -168,22 +169,22 @@ static inline long long drv_meminfo_kb(const char *field)
 static inline int drv_one_gemm(uint32_t m, uint32_t n, uint32_t k, uint64_t seed)
 {
 	struct drm_qaccel_gemm job;
-	struct qaccel_dev *dev;
-	struct gemm_case t;
+	struct uj_case t;
+	int fd = uj_open();
 	int ret;
 
-	ret = qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev);
-	if (ret)
-		return ret;
-	ret = gemm_case_init(dev, &t, m, n, k, QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, seed);
-	if (!ret)
-		ret = qa_gemm_encode(dev, &t.g, &job);
-	if (!ret)
-		ret = raw_run(qaccel_fd(dev), &job, NULL);
-	if (!ret && gemm_case_mismatch(&t) != -1)
+	if (fd < 0)
+		return fd;
+	ret = uj_case_init(fd, &t, m, n, k,
+			   DRM_QACCEL_GEMM_OUT_INT8 | DRM_QACCEL_GEMM_BIAS, seed);
+	if (!ret) {
+		uj_case_job(&t, &job);
+		ret = raw_run(fd, &job, NULL);
+	}
+	if (!ret && uj_case_mismatch(&t) != -1)
 		ret = -EBADMSG;
-	gemm_case_free(&t);
-	qaccel_close(dev);
+	uj_case_free(&t);
+	close(fd);
 	return ret;
 }
 

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
 #include "drv_common.h"
 
 /* One GEMM through a fresh open of the device; 0 when it matches. */
@@ -46,21 +45,21 @@ TEST(killed_with_64_uring_jobs_in_flight_device_still_works)
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		struct drm_qaccel_gemm job;
-		struct qaccel_dev *dev;
 		struct io_uring ring;
-		struct gemm_case t;
+		struct uj_case t;
+		int fd = uj_open();
 
 		close(pipefd[0]);
-		if (qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev) || raw_ring(&ring, 64, true) ||
-		    gemm_case_init(dev, &t, 64, 64, 64, QACCEL_GEMM_OUT_INT32, 1) ||
-		    qa_gemm_encode(dev, &t.g, &job))
+		if (fd < 0 || raw_ring(&ring, 64, true) ||
+		    uj_case_init(fd, &t, 64, 64, 64, QACCEL_GEMM_OUT_INT32, 1))
 			_exit(1);
+		uj_case_job(&t, &job);
 		for (int i = 0; i < 64; i++)
-			raw_prep_cmd(&ring, qaccel_fd(dev), DRM_QACCEL_URING_CMD_GEMM, &job, i);
+			raw_prep_cmd(&ring, fd, DRM_QACCEL_URING_CMD_GEMM, &job, i);
 		if (io_uring_submit(&ring) != 64)
 			_exit(1);
 		/* Buffers closed while the jobs run: they must stay alive. */
-		gemm_case_free(&t);
+		uj_case_free(&t);
 		if (write(pipefd[1], "r", 1) != 1)
 			_exit(1);
 		pause();
@@ -98,49 +97,45 @@ TEST(two_processes_submit_concurrently_results_correct)
 
 TEST(dmabuf_shared_between_processes_usable_by_both)
 {
-	struct qaccel_dev *dev;
-	struct gemm_case t;
-	int fa, fc, status;
+	struct uj_case t;
+	int fd, fa, fc, status;
 	pid_t pid;
 
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
-	ASSERT_EQ(0, gemm_case_init(dev, &t, 30, 22, 18, QACCEL_GEMM_OUT_INT8, 5));
-	ASSERT_EQ(0, qaccel_buf_export(t.a, &fa));
-	ASSERT_EQ(0, qaccel_buf_export(t.c, &fc));
+	fd = uj_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, uj_case_init(fd, &t, 30, 22, 18, QACCEL_GEMM_OUT_INT8, 5));
+	fa = uj_bo_export(fd, t.a.handle);
+	ASSERT_LE(0, fa);
+	fc = uj_bo_export(fd, t.c.handle);
+	ASSERT_LE(0, fc);
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		/* Another process with its own device fd: A and C are imported. */
-		struct qaccel_buf *ia, *ic;
 		struct drm_qaccel_gemm job;
-		struct qaccel_dev *cdev;
+		struct uj_case mine = t;
+		int cfd = uj_open();
 
-		if (qaccel_open(NULL, QACCEL_OPEN_IOCTL, &cdev) ||
-		    qaccel_buf_import(cdev, fa, &ia) || qaccel_buf_import(cdev, fc, &ic))
+		if (cfd < 0 || uj_bo_import(cfd, fa, &mine.a.handle) ||
+		    uj_bo_import(cfd, fc, &mine.c.handle))
 			_exit(1);
-		/* B, bias and quant: the child's own copies of the parent's data. */
-		struct gemm_case mine = t;
-
-		if (gc_alloc(cdev, 22 * 18, &mine.b, &mine.pb))
+		/* B: the child's own copy of the parent's data. */
+		if (uj_bo_new(cfd, 22 * 18, &mine.b))
 			_exit(1);
-		memcpy(mine.pb, t.pb, 22 * 18);
-		mine.g.a.buf = ia;
-		mine.g.b.buf = mine.b;
-		mine.g.c.buf = ic;
-		mine.g.bias.buf = NULL;
-		mine.g.quant.buf = NULL;
-		if (qa_gemm_encode(cdev, &mine.g, &job) || raw_run(qaccel_fd(cdev), &job, NULL))
+		memcpy(mine.b.map, t.pb, 22 * 18);
+		uj_case_job(&mine, &job);
+		if (raw_run(cfd, &job, NULL))
 			_exit(2);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("child %d", status);
 	/* The child's job wrote the parent's C. */
-	EXPECT_EQ(-1, gemm_case_mismatch(&t));
+	EXPECT_EQ(-1, uj_case_mismatch(&t));
 	close(fa);
 	close(fc);
-	gemm_case_free(&t);
-	qaccel_close(dev);
+	uj_case_free(&t);
+	close(fd);
 }
 
 TEST(unbind_and_rebind_under_load)
@@ -157,21 +152,20 @@ TEST(unbind_and_rebind_under_load)
 	if (pid == 0) {
 		/* Keep the device busy until it goes away under us. */
 		struct drm_qaccel_gemm job;
-		struct qaccel_dev *d;
-		struct gemm_case t;
+		struct uj_case t;
 		uint64_t seqno;
+		int fd = uj_open();
 
 		close(pipefd[0]);
-		if (qaccel_open(NULL, QACCEL_OPEN_IOCTL, &d) ||
-		    gemm_case_init(d, &t, 64, 64, 64, QACCEL_GEMM_OUT_INT32, 7) ||
-		    qa_gemm_encode(d, &t.g, &job))
+		if (fd < 0 || uj_case_init(fd, &t, 64, 64, 64, QACCEL_GEMM_OUT_INT32, 7))
 			_exit(1);
+		uj_case_job(&t, &job);
 		for (int i = 0; i < 32; i++)
-			raw_submit(qaccel_fd(d), &job, &seqno);
+			raw_submit(fd, &job, &seqno);
 		if (write(pipefd[1], "r", 1) != 1)
 			_exit(1);
 		for (int i = 0; i < 2000; i++) {
-			int ret = raw_submit(qaccel_fd(d), &job, &seqno);
+			int ret = raw_submit(fd, &job, &seqno);
 
 			if (ret == -EBUSY)
 				usleep(1000);

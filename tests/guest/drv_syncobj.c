@@ -8,22 +8,21 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
+#include "uapi_job.h"
 
 FIXTURE(syncobj) {
-	struct qaccel_dev *dev;
 	int fd;
 };
 
 FIXTURE_SETUP(syncobj)
 {
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &self->dev));
-	self->fd = qaccel_fd(self->dev);
+	self->fd = uj_open();
+	ASSERT_LE(0, self->fd);
 }
 
 FIXTURE_TEARDOWN(syncobj)
 {
-	qaccel_close(self->dev);
+	close(self->fd);
 }
 
 static int64_t deadline_ns(int seconds)
@@ -47,20 +46,20 @@ TEST_F(syncobj, out_syncobj_signalled_at_completion)
 {
 	struct drm_qaccel_job job = { 0 };
 	struct drm_qaccel_wait w;
-	struct gemm_case t;
+	struct uj_case t;
 	uint32_t h;
 
 	ASSERT_EQ(0, drmSyncobjCreate(self->fd, 0, &h));
-	ASSERT_EQ(0, gemm_case_init(self->dev, &t, 40, 24, 32, QACCEL_GEMM_OUT_INT8, 1));
-	ASSERT_EQ(0, qa_gemm_encode(self->dev, &t.g, &job.gemm));
+	ASSERT_EQ(0, uj_case_init(self->fd, &t, 40, 24, 32, QACCEL_GEMM_OUT_INT8, 1));
+	uj_case_job(&t, &job.gemm);
 	job.out_syncobj = h;
 	ASSERT_EQ(0, submit_one(self->fd, &job));
 	ASSERT_EQ(0, drmSyncobjWait(self->fd, &h, 1, deadline_ns(30), 0, NULL));
 	/* Signalled means done: the result is there before WAIT. */
-	EXPECT_EQ(-1, gemm_case_mismatch(&t));
+	EXPECT_EQ(-1, uj_case_mismatch(&t));
 	ASSERT_EQ(0, raw_wait(self->fd, job.seqno, &w));
 	EXPECT_EQ(0, w.status);
-	gemm_case_free(&t);
+	uj_case_free(&t);
 	drmSyncobjDestroy(self->fd, h);
 }
 
@@ -68,17 +67,17 @@ TEST_F(syncobj, job_waits_for_in_syncobj_of_another_job)
 {
 	struct drm_qaccel_job a = { 0 }, b = { 0 };
 	struct drm_qaccel_wait w;
-	struct gemm_case ta, tb;
+	struct uj_case ta, tb;
 	uint32_t sa, sb;
 
 	ASSERT_EQ(0, drmSyncobjCreate(self->fd, 0, &sa));
 	ASSERT_EQ(0, drmSyncobjCreate(self->fd, 0, &sb));
-	ASSERT_EQ(0, gemm_case_init(self->dev, &ta, 48, 32, 64, QACCEL_GEMM_OUT_INT8, 2));
-	ASSERT_EQ(0, gemm_case_init(self->dev, &tb, 48, 16, 32, QACCEL_GEMM_OUT_INT32, 3));
+	ASSERT_EQ(0, uj_case_init(self->fd, &ta, 48, 32, 64, QACCEL_GEMM_OUT_INT8, 2));
+	ASSERT_EQ(0, uj_case_init(self->fd, &tb, 48, 16, 32, QACCEL_GEMM_OUT_INT32, 3));
+	uj_case_job(&ta, &a.gemm);
+	uj_case_job(&tb, &b.gemm);
 	/* B reads A's output as its A operand (48 x 32 int8, k = 32). */
-	tb.g.a.buf = ta.c;
-	ASSERT_EQ(0, qa_gemm_encode(self->dev, &ta.g, &a.gemm));
-	ASSERT_EQ(0, qa_gemm_encode(self->dev, &tb.g, &b.gemm));
+	b.gemm.a_handle = ta.c.handle;
 	a.out_syncobj = sa;
 	b.in_syncobjs = (uintptr_t)&sa;
 	b.in_syncobj_count = 1;
@@ -90,13 +89,12 @@ TEST_F(syncobj, job_waits_for_in_syncobj_of_another_job)
 	EXPECT_EQ(0, w.status);
 	ASSERT_EQ(0, raw_wait(self->fd, b.seqno, &w));
 	EXPECT_EQ(0, w.status);
-	EXPECT_EQ(-1, gemm_case_mismatch(&ta));
+	EXPECT_EQ(-1, uj_case_mismatch(&ta));
 	/* B's reference from A's real output. */
 	tb.pa = ta.pc;
-	EXPECT_EQ(-1, gemm_case_mismatch(&tb));
-	tb.g.a.buf = tb.a;
-	gemm_case_free(&ta);
-	gemm_case_free(&tb);
+	EXPECT_EQ(-1, uj_case_mismatch(&tb));
+	uj_case_free(&ta);
+	uj_case_free(&tb);
 	drmSyncobjDestroy(self->fd, sa);
 	drmSyncobjDestroy(self->fd, sb);
 }
@@ -104,12 +102,12 @@ TEST_F(syncobj, job_waits_for_in_syncobj_of_another_job)
 TEST_F(syncobj, bad_syncobj_handles_rejected)
 {
 	struct drm_qaccel_job job = { 0 };
-	struct gemm_case t;
+	struct uj_case t;
 	uint32_t bogus = 0x7777, empty;
 
 	ASSERT_EQ(0, drmSyncobjCreate(self->fd, 0, &empty));
-	ASSERT_EQ(0, gemm_case_init(self->dev, &t, 8, 8, 8, QACCEL_GEMM_OUT_INT32, 4));
-	ASSERT_EQ(0, qa_gemm_encode(self->dev, &t.g, &job.gemm));
+	ASSERT_EQ(0, uj_case_init(self->fd, &t, 8, 8, 8, QACCEL_GEMM_OUT_INT32, 4));
+	uj_case_job(&t, &job.gemm);
 
 	job.out_syncobj = bogus;
 	EXPECT_EQ(-ENOENT, submit_one(self->fd, &job));
@@ -124,7 +122,7 @@ TEST_F(syncobj, bad_syncobj_handles_rejected)
 	EXPECT_EQ(-EINVAL, submit_one(self->fd, &job));
 	job.in_syncobj_count = 0;
 	EXPECT_EQ(-EINVAL, submit_one(self->fd, &job));
-	gemm_case_free(&t);
+	uj_case_free(&t);
 	drmSyncobjDestroy(self->fd, empty);
 }
 

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
 #include "drv_common.h"
 
 static const char *const files[] = {
@@ -34,22 +33,23 @@ TEST(sysfs_counts_move_with_jobs)
 	long long sub = drv_stat("submitted"), done = drv_stat("completed");
 	long long macs = drv_stat("macs"), busy = drv_stat("busy_cycles");
 	struct drm_qaccel_gemm job;
-	struct qaccel_dev *dev;
-	struct gemm_case t;
+	struct uj_case t;
+	int fd;
 
 	ASSERT_GE(sub, 0);
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
-	ASSERT_EQ(0, gemm_case_init(dev, &t, 12, 10, 14, QACCEL_GEMM_OUT_INT32, 9));
-	ASSERT_EQ(0, qa_gemm_encode(dev, &t.g, &job));
-	ASSERT_EQ(0, raw_run(qaccel_fd(dev), &job, NULL));
+	fd = uj_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, uj_case_init(fd, &t, 12, 10, 14, QACCEL_GEMM_OUT_INT32, 9));
+	uj_case_job(&t, &job);
+	ASSERT_EQ(0, raw_run(fd, &job, NULL));
 	EXPECT_EQ(sub + 1, drv_stat("submitted"));
 	EXPECT_EQ(done + 1, drv_stat("completed"));
 	EXPECT_GE(drv_stat("macs"), macs + 12 * 10 * 14);
 	EXPECT_GT(drv_stat("busy_cycles"), busy);
 	EXPECT_GE(drv_stat("utilization"), 0);
 	EXPECT_LE(drv_stat("utilization"), 1000);
-	gemm_case_free(&t);
-	qaccel_close(dev);
+	uj_case_free(&t);
+	close(fd);
 }
 
 static const char *const events[] = {
@@ -62,8 +62,7 @@ TEST(tracepoints_record_a_job)
 	const char *tr = "/sys/kernel/tracing";
 	char path[256], *log;
 	struct drm_qaccel_gemm job;
-	struct qaccel_dev *dev;
-	struct gemm_case t;
+	struct uj_case t;
 	int fd;
 	ssize_t n;
 
@@ -78,12 +77,13 @@ TEST(tracepoints_record_a_job)
 	ASSERT_EQ(0, drv_write_str("/sys/kernel/tracing/trace", ""));
 	ASSERT_EQ(0, drv_write_str("/sys/kernel/tracing/events/qaccel/enable", "1"));
 
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
-	ASSERT_EQ(0, gemm_case_init(dev, &t, 8, 8, 8, QACCEL_GEMM_OUT_INT32, 10));
-	ASSERT_EQ(0, qa_gemm_encode(dev, &t.g, &job));
-	ASSERT_EQ(0, raw_run(qaccel_fd(dev), &job, NULL));
-	gemm_case_free(&t);
-	qaccel_close(dev);
+	fd = uj_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, uj_case_init(fd, &t, 8, 8, 8, QACCEL_GEMM_OUT_INT32, 10));
+	uj_case_job(&t, &job);
+	ASSERT_EQ(0, raw_run(fd, &job, NULL));
+	uj_case_free(&t);
+	close(fd);
 
 	drv_write_str("/sys/kernel/tracing/events/qaccel/enable", "0");
 	log = calloc(1, 1 << 16);

@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
 #include "drv_common.h"
 
 /* One GEMM through a fresh open of the device; 0 when it matches. */
@@ -84,10 +83,10 @@ static int reload(void)
 		return ret;
 	/* Probe is synchronous; the node appears through devtmpfs. */
 	for (int i = 0; i < 100; i++) {
-		struct qaccel_dev *dev;
+		int dev = uj_open();
 
-		if (!qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev)) {
-			qaccel_close(dev);
+		if (dev >= 0) {
+			close(dev);
 			return 0;
 		}
 		usleep(50000);
@@ -103,16 +102,16 @@ static int reload(void)
 static void __attribute__((noreturn)) keep_64_in_flight(int ready, uint64_t seed)
 {
 	struct drm_qaccel_gemm job;
-	struct qaccel_dev *dev;
 	struct io_uring ring;
-	struct gemm_case t;
+	struct uj_case t;
+	int fd = uj_open();
 
-	if (qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev) || raw_ring(&ring, 64, true) ||
-	    gemm_case_init(dev, &t, 64, 64, 64, QACCEL_GEMM_OUT_INT32, seed) ||
-	    qa_gemm_encode(dev, &t.g, &job))
+	if (fd < 0 || raw_ring(&ring, 64, true) ||
+	    uj_case_init(fd, &t, 64, 64, 64, QACCEL_GEMM_OUT_INT32, seed))
 		_exit(1);
+	uj_case_job(&t, &job);
 	for (int i = 0; i < 64; i++)
-		raw_prep_cmd(&ring, qaccel_fd(dev), DRM_QACCEL_URING_CMD_GEMM, &job, i);
+		raw_prep_cmd(&ring, fd, DRM_QACCEL_URING_CMD_GEMM, &job, i);
 	if (io_uring_submit(&ring) != 64)
 		_exit(1);
 	if (write(ready, "r", 1) != 1)
@@ -129,7 +128,7 @@ static void __attribute__((noreturn)) keep_64_in_flight(int ready, uint64_t seed
 			_exit(0);
 		if (res)
 			_exit(3);
-		raw_prep_cmd(&ring, qaccel_fd(dev), DRM_QACCEL_URING_CMD_GEMM, &job, 0);
+		raw_prep_cmd(&ring, fd, DRM_QACCEL_URING_CMD_GEMM, &job, 0);
 		if (io_uring_submit(&ring) != 1) {
 			/* Submission itself is refused once the device is gone. */
 			_exit(errno == ENODEV ? 0 : 4);

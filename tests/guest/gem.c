@@ -1,28 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
  * GEM buffer objects through the raw ioctls: create, mmap, write, read
- * back, close, and the errors of each.
+ * back, close, PRIME export and import, and the errors of each.
  */
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
+#include "uapi_job.h"
 
 FIXTURE(gem) {
-	struct qaccel_dev *dev;
 	int fd;
 };
 
 FIXTURE_SETUP(gem)
 {
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &self->dev));
-	self->fd = qaccel_fd(self->dev);
+	self->fd = uj_open();
+	ASSERT_LE(0, self->fd);
 }
 
 FIXTURE_TEARDOWN(gem)
 {
-	qaccel_close(self->dev);
+	close(self->fd);
 }
 
 static int bo_create(int fd, uint64_t size, uint32_t flags, uint32_t *handle)
@@ -143,11 +142,11 @@ TEST_F(gem, create_size_zero_is_einval)
 
 TEST_F(gem, create_huge_is_einval)
 {
-	struct qaccel_caps caps;
+	uint64_t max_bo_size = 0;
 	uint32_t h = 0;
 
-	ASSERT_EQ(0, qaccel_get_caps(self->dev, &caps));
-	EXPECT_EQ(-EINVAL, bo_create(self->fd, caps.max_bo_size + 1, 0, &h));
+	ASSERT_EQ(0, uj_param(self->fd, DRM_QACCEL_PARAM_MAX_BO_SIZE, &max_bo_size));
+	EXPECT_EQ(-EINVAL, bo_create(self->fd, max_bo_size + 1, 0, &h));
 	EXPECT_EQ(-EINVAL, bo_create(self->fd, UINT64_MAX, 0, &h));
 	EXPECT_EQ(-EINVAL, bo_create(self->fd, 1ull << 63, 0, &h));
 }
@@ -223,22 +222,32 @@ TEST_F(gem, mmap_beyond_bo_size_fails)
 
 TEST_F(gem, dmabuf_export_import_shares_pages)
 {
-	struct qaccel_dev *dev2;
-	struct qaccel_buf *buf, *imp;
+	struct drm_qaccel_bo_info info = { 0 };
+	uint32_t h = 0, imp = 0;
 	uint8_t *p, *q;
-	int dmabuf;
+	int dmabuf, fd2;
 
-	ASSERT_EQ(0, qaccel_buf_alloc(self->dev, 8192, &buf));
-	ASSERT_EQ(0, qaccel_buf_map(buf, (void **)&p));
-	ASSERT_EQ(0, qaccel_buf_export(buf, &dmabuf));
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev2));
-	ASSERT_EQ(0, qaccel_buf_import(dev2, dmabuf, &imp));
-	EXPECT_EQ(8192, qaccel_buf_size(imp));
-	ASSERT_EQ(0, qaccel_buf_map(imp, (void **)&q));
+	ASSERT_EQ(0, bo_create(self->fd, 8192, 0, &h));
+	p = bo_map(self->fd, h, 8192);
+	ASSERT_NE(MAP_FAILED, p);
+	dmabuf = uj_bo_export(self->fd, h);
+	ASSERT_LE(0, dmabuf);
+	fd2 = uj_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, uj_bo_import(fd2, dmabuf, &imp));
+	info.handle = imp;
+	ASSERT_EQ(0, ioctl(fd2, DRM_IOCTL_QACCEL_BO_INFO, &info));
+	EXPECT_EQ(8192, info.size);
+	q = bo_map(fd2, imp, 8192);
+	ASSERT_NE(MAP_FAILED, q);
 	p[8191] = 0x77;
 	EXPECT_EQ(0x77, q[8191]);
+	munmap(q, 8192);
+	munmap(p, 8192);
 	close(dmabuf);
-	qaccel_close(dev2);
+	gem_close(fd2, imp);
+	close(fd2);
+	gem_close(self->fd, h);
 }
 
 TEST_HARNESS_MAIN

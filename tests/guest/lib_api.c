@@ -3,15 +3,18 @@
  * libqaccel's API as an application uses it, on the device: opening (first,
  * by index, by path), 1,000 jobs batched through io_uring with every result
  * checked and the io_uring_enters counted, the same through the ioctl path,
- * wait with a timeout, and an epoll event loop on qaccel_poll_fd().
+ * wait with a timeout, an epoll event loop on qaccel_poll_fd(), and
+ * qaccel_get_caps() reporting what the kernel's GET_PARAM does.
  */
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
+#include "lib_common.h"
+#include "uapi/drm/qaccel_drm.h"
 
 #define NJOBS	1000
 #define CHUNK	250	/* jobs submitted before each wait (<= QACCEL_MAX_INFLIGHT) */
@@ -396,6 +399,35 @@ TEST_F(lib, gemm_run_is_synchronous_and_refuses_with_jobs_outstanding)
 	EXPECT_EQ(1, qaccel_wait(self->dev, &c, 1, 1, -1));
 	EXPECT_EQ(0, qaccel_gemm_run(self->dev, &t.g, NULL));
 	gemm_case_free(&t);
+}
+
+/* The kernel's answer to DRM_IOCTL_QACCEL_GET_PARAM, for comparison. */
+static int get_param(int fd, uint32_t param, uint32_t pad, uint64_t *value)
+{
+	struct drm_qaccel_get_param req = { .param = param, .pad = pad };
+
+	*value = 0;
+	if (ioctl(fd, DRM_IOCTL_QACCEL_GET_PARAM, &req))
+		return -errno;
+	*value = req.value;
+	return 0;
+}
+
+TEST_F(lib, caps_match_get_param)
+{
+	struct qaccel_caps caps;
+	uint64_t v;
+
+	ASSERT_EQ(0, qaccel_get_caps(self->dev, &caps));
+	ASSERT_EQ(0, get_param(qaccel_fd(self->dev), DRM_QACCEL_PARAM_ARRAY_ROWS, 0, &v));
+	EXPECT_EQ(v, caps.rows);
+	ASSERT_EQ(0, get_param(qaccel_fd(self->dev), DRM_QACCEL_PARAM_ARRAY_COLS, 0, &v));
+	EXPECT_EQ(v, caps.cols);
+	ASSERT_EQ(0, get_param(qaccel_fd(self->dev), DRM_QACCEL_PARAM_MAX_DIM, 0, &v));
+	EXPECT_EQ(v, caps.max_dim);
+	ASSERT_EQ(0, get_param(qaccel_fd(self->dev), DRM_QACCEL_PARAM_MAX_BO_SIZE, 0, &v));
+	EXPECT_EQ(v, caps.max_bo_size);
+	EXPECT_STREQ("qaccel", caps.driver);
 }
 
 TEST_HARNESS_MAIN

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
+#include "lib_common.h"
 
 #define THREADS	4
 #define ROUNDS	40	/* jobs per thread */

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
+#include "lib_common.h"
 
 /*
  * build/tools/NAME (or build/examples/NAME for names starting "examples/"),

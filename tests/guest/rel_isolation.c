@@ -14,6 +14,9 @@
  * - a dma-buf fd the process was not given cannot be imported (-EBADF for
  *   a number that is not open here, -EINVAL for an fd that is no dma-buf);
  * - an importer's buffer stays valid after the exporter closed its handle.
+ * Jobs and buffers are built from the uapi (uapi_job.h); the tests that run
+ * a job whose result is checked do so once per submission path (fixture
+ * iso_path, variants ioctl and uring).
  */
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -21,7 +24,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
+#include "uapi_job.h"
 
 #define SECRET(i)	((uint8_t)(0xc3 ^ ((i) * 7)))
 #define GAP		0xa5
@@ -60,20 +63,52 @@ static struct drm_qaccel_gemm raw_gemm(uint32_t m, uint32_t n, uint32_t k,
 }
 
 FIXTURE(iso) {
-	struct qaccel_dev *dev;
 	int fd;
 };
 
 FIXTURE_SETUP(iso)
 {
-	ASSERT_EQ(0, qaccel_open(NULL, 0, &self->dev));
-	self->fd = qaccel_fd(self->dev);
+	self->fd = uj_open();
+	ASSERT_LE(0, self->fd);
 }
 
 FIXTURE_TEARDOWN(iso)
 {
-	qaccel_close(self->dev);
+	close(self->fd);
 }
+
+FIXTURE(iso_path) {
+	struct io_uring ring;
+	int fd;
+};
+
+FIXTURE_VARIANT(iso_path) {
+	bool uring;
+};
+
+FIXTURE_VARIANT_ADD(iso_path, ioctl) {
+	.uring = false,
+};
+
+FIXTURE_VARIANT_ADD(iso_path, uring) {
+	.uring = true,
+};
+
+FIXTURE_SETUP(iso_path)
+{
+	self->fd = uj_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, raw_ring(&self->ring, 4, true));
+}
+
+FIXTURE_TEARDOWN(iso_path)
+{
+	io_uring_queue_exit(&self->ring);
+	close(self->fd);
+}
+
+/* The variant's submission path for raw_run_on(): its ring, NULL for ioctl. */
+#define PATH_RING (variant->uring ? &self->ring : NULL)
 
 /* Every way of naming a handle, from fd; 0 if each one said -ENOENT. */
 static int handles_refused(int fd, uint32_t a, uint32_t b, uint32_t c)
@@ -102,28 +137,30 @@ static int handles_refused(int fd, uint32_t a, uint32_t b, uint32_t c)
 
 TEST_F(iso, other_files_and_processes_get_enoent_for_our_handles)
 {
-	struct gemm_case t;
+	struct drm_qaccel_gemm job;
+	struct uj_case t;
 	uint32_t ha, hb, hc;
-	struct qaccel_dev *other;
 	size_t csize;
+	int other;
 	uint8_t *csave;
 	pid_t pid;
 	int status;
 
-	ASSERT_EQ(0, gemm_case_init(self->dev, &t, 4, 4, 16,
+	ASSERT_EQ(0, uj_case_init(self->fd, &t, 4, 4, 16,
 				    QACCEL_GEMM_OUT_INT32, 1));
-	ha = qaccel_buf_handle(t.a);
-	hb = qaccel_buf_handle(t.b);
-	hc = qaccel_buf_handle(t.c);
-	csize = qaccel_buf_size(t.c);
+	ha = t.a.handle;
+	hb = t.b.handle;
+	hc = t.c.handle;
+	csize = t.c.size;
 	csave = malloc(csize);
 	ASSERT_NE(NULL, csave);
 	memcpy(csave, t.pc, csize);
 
 	/* A second file of this process: a separate handle space. */
-	ASSERT_EQ(0, qaccel_open(NULL, 0, &other));
-	EXPECT_EQ(0, handles_refused(qaccel_fd(other), ha, hb, hc));
-	qaccel_close(other);
+	other = uj_open();
+	ASSERT_LE(0, other);
+	EXPECT_EQ(0, handles_refused(other, ha, hb, hc));
+	close(other);
 
 	/*
 	 * A child with its own fd (it also inherits ours, which is the same
@@ -132,7 +169,7 @@ TEST_F(iso, other_files_and_processes_get_enoent_for_our_handles)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		int fd = open(qaccel_dev_path(self->dev), O_RDWR | O_CLOEXEC);
+		int fd = uj_open();
 		int r;
 
 		if (fd < 0)
@@ -150,22 +187,22 @@ TEST_F(iso, other_files_and_processes_get_enoent_for_our_handles)
 	EXPECT_EQ(0, memcmp(csave, t.pc, csize));
 
 	/* Our own handles still work, and C was only written by us. */
-	ASSERT_EQ(0, qaccel_gemm_run(self->dev, &t.g, NULL));
-	EXPECT_EQ(-1, gemm_case_mismatch(&t));
+	uj_case_job(&t, &job);
+	ASSERT_EQ(0, raw_run(self->fd, &job, NULL));
+	EXPECT_EQ(-1, uj_case_mismatch(&t));
 	free(csave);
-	gemm_case_free(&t);
+	uj_case_free(&t);
 }
 
 TEST_F(iso, operand_one_byte_past_its_buffer_is_einval)
 {
-	struct qaccel_buf *buf[5];
-	void *p;
+	struct uj_bo buf[5];
 	uint32_t h[5];
 	const uint32_t sz = 4096;
 
 	for (int i = 0; i < 5; i++) {
-		ASSERT_EQ(0, gc_alloc(self->dev, sz, &buf[i], &p));
-		h[i] = qaccel_buf_handle(buf[i]);
+		ASSERT_EQ(0, uj_bo_new(self->fd, sz, &buf[i]));
+		h[i] = buf[i].handle;
 	}
 	/* m = n = 4, k = 16: a row of A/B 16 bytes, of C 16 (int32). */
 	struct drm_qaccel_gemm ok = raw_gemm(4, 4, 16, h[0], h[1], h[2]);
@@ -216,7 +253,7 @@ TEST_F(iso, operand_one_byte_past_its_buffer_is_einval)
 	io_uring_queue_exit(&ring);
 
 	for (int i = 0; i < 5; i++)
-		qaccel_buf_free(buf[i]);
+		uj_bo_free(self->fd, &buf[i]);
 }
 
 struct edge_shape {
@@ -229,15 +266,16 @@ struct edge_shape {
  * Operands placed at the very end of their buffers with odd row gaps, each
  * buffer between secret-filled neighbours (allocated before and after it).
  */
-static int edge_job(struct __test_metadata *_metadata, struct qaccel_dev *dev,
-		    const struct edge_shape *s)
+static int edge_job(struct __test_metadata *_metadata, int fd,
+		    struct io_uring *ring, const struct edge_shape *s)
 {
 	enum { SA, SB, SC, SD, A, B, C, BIAS, QUANT, NBUF };
 	static const int order[NBUF] = { SA, A, SB, B, SC, C, SD, BIAS, QUANT };
-	struct qaccel_buf *buf[NBUF];
+	struct uj_bo buf[NBUF];
 	uint8_t *p[NBUF], *want, *in_a, *in_b;
-	struct qaccel_gemm g = { 0 };
-	struct qaccel_gemm_params *q = &g.params;
+	struct uj_case g = { .fd = fd };
+	struct qaccel_gemm_params *q = &g.p;
+	struct drm_qaccel_gemm job;
 	uint32_t esz = gc_out_size(s->flags);
 	size_t size = (size_t)s->pages * 4096, sec = 2 * 4096;
 	uint64_t end;
@@ -247,7 +285,8 @@ static int edge_job(struct __test_metadata *_metadata, struct qaccel_dev *dev,
 		int b = order[i];
 		size_t bs = b < A ? sec : b >= BIAS ? 4096 : size;
 
-		ASSERT_EQ(0, gc_alloc(dev, bs, &buf[b], (void **)&p[b]));
+		ASSERT_EQ(0, uj_bo_new(fd, bs, &buf[b]));
+		p[b] = buf[b].map;
 		if (b < A)
 			fill_secret(p[b], bs);
 		else
@@ -264,20 +303,25 @@ static int edge_job(struct __test_metadata *_metadata, struct qaccel_dev *dev,
 		.clamp_max = (s->flags & QACCEL_GEMM_OUT_MASK) == QACCEL_GEMM_OUT_UINT8 ? 255 : 127,
 		.out_multiplier = 1518500250, .out_shift = -10,
 	};
+	g.a = buf[A];
+	g.b = buf[B];
+	g.c = buf[C];
+	g.bias = buf[BIAS];
+	g.quant = buf[QUANT];
 	end = (uint64_t)(q->m - 1) * q->lda + q->k;
-	g.a = (struct qaccel_operand){ buf[A], (uint32_t)(size - end) };
+	g.a_offset = (uint32_t)(size - end);
 	end = (uint64_t)(q->n - 1) * q->ldb + q->k;
-	g.b = (struct qaccel_operand){ buf[B], (uint32_t)(size - end) };
+	g.b_offset = (uint32_t)(size - end);
 	end = (uint64_t)(q->m - 1) * q->ldc + (uint64_t)q->n * esz;
-	g.c = (struct qaccel_operand){ buf[C], (uint32_t)(size - end) };
-	g.bias = (struct qaccel_operand){ buf[BIAS], 4096 - q->n * 4 };
-	g.quant = (struct qaccel_operand){ buf[QUANT], 4096 - q->n * 8 };
+	g.c_offset = (uint32_t)(size - end);
+	g.bias_offset = 4096 - q->n * 4;
+	g.quant_offset = 4096 - q->n * 8;
 	for (uint32_t j = 0; j < q->n; j++) {
-		struct qaccel_quant *r = (struct qaccel_quant *)(p[QUANT] + g.quant.offset) + j;
+		struct qaccel_quant *r = (struct qaccel_quant *)(p[QUANT] + g.quant_offset) + j;
 
 		r->multiplier = 0x40000000 + (int32_t)(gc_rand(&seed) % 0x3fffffff);
 		r->shift = -(int32_t)(8 + gc_rand(&seed) % 4);
-		((int32_t *)(p[BIAS] + g.bias.offset))[j] =
+		((int32_t *)(p[BIAS] + g.bias_offset))[j] =
 			(int32_t)(gc_rand(&seed) % 4001) - 2000;
 	}
 	memset(p[C], GAP, size);
@@ -290,17 +334,18 @@ static int edge_job(struct __test_metadata *_metadata, struct qaccel_dev *dev,
 	memcpy(want, p[C], size);
 	memcpy(in_a, p[A], size);
 	memcpy(in_b, p[B], size);
-	ASSERT_EQ(0, qaccel_ref_gemm(q, p[A] + g.a.offset, p[B] + g.b.offset,
-				     (int32_t *)(p[BIAS] + g.bias.offset),
-				     (struct qaccel_quant *)(p[QUANT] + g.quant.offset),
-				     want + g.c.offset));
+	ASSERT_EQ(0, qaccel_ref_gemm(q, p[A] + g.a_offset, p[B] + g.b_offset,
+				     (int32_t *)(p[BIAS] + g.bias_offset),
+				     (struct qaccel_quant *)(p[QUANT] + g.quant_offset),
+				     want + g.c_offset));
 
-	ret = qaccel_gemm_run(dev, &g, NULL);
+	uj_case_job(&g, &job);
+	ret = raw_run_on(fd, ring, &job, NULL);
 	EXPECT_EQ(0, ret);
 	for (size_t i = 0; i < size; i++) {
 		if (p[C][i] != want[i]) {
 			TH_LOG("%ux%ux%u flags %#x: C byte %zu (offset %u) is %#x, want %#x",
-			       s->m, s->n, s->k, s->flags, i, g.c.offset, p[C][i], want[i]);
+			       s->m, s->n, s->k, s->flags, i, g.c_offset, p[C][i], want[i]);
 			ret = -1;
 			break;
 		}
@@ -318,11 +363,11 @@ static int edge_job(struct __test_metadata *_metadata, struct qaccel_dev *dev,
 	free(in_a);
 	free(in_b);
 	for (int b = 0; b < NBUF; b++)
-		qaccel_buf_free(buf[b]);
+		uj_bo_free(fd, &buf[b]);
 	return ret;
 }
 
-TEST_F(iso, maximal_offsets_and_strides_touch_only_c_elements)
+TEST_F(iso_path, maximal_offsets_and_strides_touch_only_c_elements)
 {
 	static const struct edge_shape shapes[] = {
 		{ 5, 7, 13, QACCEL_GEMM_OUT_INT32, 1, 3, 3, 1 },
@@ -335,11 +380,8 @@ TEST_F(iso, maximal_offsets_and_strides_touch_only_c_elements)
 		{ 64, 3, 4, QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_PER_CHANNEL, 59, 1, 9, 1 },
 	};
 
-	for (int path = 0; path < 2; path++) {
-		ASSERT_EQ(0, qaccel_set_path(self->dev, path));
-		for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
-			EXPECT_EQ(0, edge_job(_metadata, self->dev, &shapes[i]));
-	}
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		EXPECT_EQ(0, edge_job(_metadata, self->fd, PATH_RING, &shapes[i]));
 }
 
 TEST_F(iso, dmabuf_fds_not_given_cannot_be_imported)
@@ -375,23 +417,24 @@ TEST_F(iso, dmabuf_fds_not_given_cannot_be_imported)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		struct qaccel_dev *dev;
-		struct qaccel_buf *b;
-		void *p;
+		struct uj_bo b;
+		int dev = uj_open();
 		int fd;
 
 		close(ready[0]);
 		close(go[1]);
-		if (qaccel_open(NULL, 0, &dev) || gc_alloc(dev, 4096, &b, &p))
+		if (dev < 0 || uj_bo_new(dev, 4096, &b))
 			_exit(1);
-		fill_secret(p, 4096);
-		if (qaccel_buf_export(b, &fd) || dup2(fd, slot) != slot)
+		fill_secret(b.map, 4096);
+		fd = uj_bo_export(dev, b.handle);
+		if (fd < 0 || dup2(fd, slot) != slot)
 			_exit(2);
 		close(fd);
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(3);
 		close(slot);
-		qaccel_close(dev);
+		uj_bo_free(dev, &b);
+		close(dev);
 		_exit(0);
 	}
 	close(ready[1]);
@@ -411,41 +454,42 @@ TEST_F(iso, dmabuf_fds_not_given_cannot_be_imported)
 	close(go[1]);
 }
 
-TEST_F(iso, import_outlives_the_exporters_handle)
+TEST_F(iso_path, import_outlives_the_exporters_handle)
 {
-	struct qaccel_dev *imp_dev;
-	struct qaccel_buf *exp_a, *imp_a;
-	struct gemm_case t;
-	void *pe, *pi;
-	int fd;
+	struct drm_qaccel_gemm job;
+	struct uj_bo exp_a;
+	struct uj_case t;
+	uint32_t imp_a = 0;
+	void *pi;
+	int imp_fd, fd;
 
-	ASSERT_EQ(0, qaccel_open(NULL, 0, &imp_dev));
-	ASSERT_EQ(0, gemm_case_init(imp_dev, &t, 9, 6, 40,
-				    QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, 3));
+	imp_fd = uj_open();
+	ASSERT_LE(0, imp_fd);
+	ASSERT_EQ(0, uj_case_init(imp_fd, &t, 9, 6, 40,
+				  QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, 3));
 	/* A lives in the exporter's file and comes to the importer by dma-buf. */
-	ASSERT_EQ(0, gc_alloc(self->dev, 9 * 40, &exp_a, &pe));
-	memcpy(pe, t.pa, 9 * 40);
-	ASSERT_EQ(0, qaccel_buf_export(exp_a, &fd));
-	ASSERT_EQ(0, qaccel_buf_import(imp_dev, fd, &imp_a));
+	ASSERT_EQ(0, uj_bo_new(self->fd, 9 * 40, &exp_a));
+	memcpy(exp_a.map, t.pa, 9 * 40);
+	fd = uj_bo_export(self->fd, exp_a.handle);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, uj_bo_import(imp_fd, fd, &imp_a));
 	close(fd);
 	/* The exporter lets go of everything: handle, mapping, file. */
-	qaccel_buf_free(exp_a);
-	qaccel_close(self->dev);
-	self->dev = NULL;
-	ASSERT_EQ(0, qaccel_open(NULL, 0, &self->dev));
+	uj_bo_free(self->fd, &exp_a);
+	close(self->fd);
+	self->fd = uj_open();
+	ASSERT_LE(0, self->fd);
 
-	ASSERT_EQ(0, qaccel_buf_map(imp_a, &pi));
+	ASSERT_EQ(0, uj_bo_mmap(imp_fd, imp_a, 9 * 40, &pi));
 	EXPECT_EQ(0, memcmp(pi, t.pa, 9 * 40));
-	t.g.a.buf = imp_a;
-	ASSERT_EQ(0, qaccel_gemm_run(imp_dev, &t.g, NULL));
-	EXPECT_EQ(-1, gemm_case_mismatch(&t));
-	ASSERT_EQ(0, qaccel_set_path(imp_dev, QACCEL_PATH_IOCTL));
-	memset(t.pc, 0x5a, qaccel_buf_size(t.c));
-	ASSERT_EQ(0, qaccel_gemm_run(imp_dev, &t.g, NULL));
-	EXPECT_EQ(-1, gemm_case_mismatch(&t));
-	qaccel_buf_free(imp_a);
-	gemm_case_free(&t);
-	qaccel_close(imp_dev);
+	uj_case_job(&t, &job);
+	job.a_handle = imp_a;
+	ASSERT_EQ(0, raw_run_on(imp_fd, PATH_RING, &job, NULL));
+	EXPECT_EQ(-1, uj_case_mismatch(&t));
+	munmap(pi, 9 * 40);
+	EXPECT_EQ(0, uj_bo_close(imp_fd, imp_a));
+	uj_case_free(&t);
+	close(imp_fd);
 }
 
 TEST_HARNESS_MAIN

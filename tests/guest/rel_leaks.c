@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
 #include "drv_common.h"
 
 #define ROUNDS 12
@@ -78,28 +77,27 @@ static const struct bad_job bad_jobs[] = {
 
 static void one_round(struct __test_metadata *_metadata, unsigned int round)
 {
-	struct qaccel_dev *dev, *dev2;
 	struct drm_qaccel_gemm good, g2;
 	struct drm_qaccel_job batch[3];
 	struct drm_qaccel_submit req = {
 		.jobs = (uintptr_t)batch, .job_count = 3, .job_size = sizeof(batch[0]),
 	};
 	struct io_uring ring;
-	struct gemm_case t;
+	struct uj_case t;
 	int fd, fd2;
 
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev2));
-	fd = qaccel_fd(dev);
-	fd2 = qaccel_fd(dev2);
+	fd = uj_open();
+	ASSERT_LE(0, fd);
+	fd2 = uj_open();
+	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, raw_ring(&ring, 16, true));
-	ASSERT_EQ(0, gemm_case_init(dev, &t, 12, 16, 24,
+	ASSERT_EQ(0, uj_case_init(fd, &t, 12, 16, 24,
 				    QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, 40 + round));
-	ASSERT_EQ(0, qa_gemm_encode(dev, &t.g, &good));
+	uj_case_job(&t, &good);
 
 	/* Completes: ioctl, then io_uring. */
 	EXPECT_EQ(0, raw_run(fd, &good, NULL));
-	EXPECT_EQ(-1, gemm_case_mismatch(&t));
+	EXPECT_EQ(-1, uj_case_mismatch(&t));
 	EXPECT_EQ(0, raw_uring_run(&ring, fd, DRM_QACCEL_URING_CMD_GEMM, &good, NULL));
 
 	/* Rejected at each step, both ways. */
@@ -143,9 +141,9 @@ static void one_round(struct __test_metadata *_metadata, unsigned int round)
 	for (int i = 0; i < 4; i++)
 		ASSERT_NE(NULL, raw_prep_cmd(&ring, fd, DRM_QACCEL_URING_CMD_GEMM, &good, i));
 	EXPECT_EQ(4, io_uring_submit(&ring));
-	gemm_case_free(&t);
-	qaccel_close(dev2);
-	qaccel_close(dev);
+	uj_case_free(&t);
+	close(fd2);
+	close(fd);
 	io_uring_queue_exit(&ring);
 }
 
@@ -174,18 +172,17 @@ TEST(pinning_more_than_half_of_ram_is_enomem_not_oom)
 	long long ram_kb = drv_meminfo_kb("MemTotal"), pinned = drv_stat("pinned_pages");
 	struct drm_qaccel_bo_create c = { .size = (uint64_t)ram_kb * 1024 / 2 + (1 << 20) };
 	struct drm_gem_close cl = { 0 };
-	struct qaccel_dev *dev;
 	struct drm_qaccel_gemm job;
-	struct gemm_case t;
+	struct uj_case t;
 	int fd;
 
 	ASSERT_LT(0, ram_kb);
 	if (c.size > (1ull << 30))
 		SKIP(return, "guest RAM above 2 GiB: the biggest buffer fits");
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
-	fd = qaccel_fd(dev);
-	ASSERT_EQ(0, gemm_case_init(dev, &t, 8, 8, 8, QACCEL_GEMM_OUT_INT32, 5));
-	ASSERT_EQ(0, qa_gemm_encode(dev, &t.g, &job));
+	fd = uj_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, uj_case_init(fd, &t, 8, 8, 8, QACCEL_GEMM_OUT_INT32, 5));
+	uj_case_job(&t, &job);
 	ASSERT_EQ(0, ioctl(fd, DRM_IOCTL_QACCEL_BO_CREATE, &c));
 	job.c_handle = c.handle;
 	EXPECT_EQ(-ENOMEM, raw_submit(fd, &job, NULL));
@@ -193,8 +190,8 @@ TEST(pinning_more_than_half_of_ram_is_enomem_not_oom)
 	EXPECT_GE(pinned + 2, drv_stat("pinned_pages"));
 	cl.handle = c.handle;
 	EXPECT_EQ(0, ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl));
-	gemm_case_free(&t);
-	qaccel_close(dev);
+	uj_case_free(&t);
+	close(fd);
 	EXPECT_EQ(pinned, drv_stat("pinned_pages"));
 }
 

@@ -20,15 +20,29 @@ run_limited() {
 	fi
 }
 
-# Every tests/guest/*.c is one program, run in name order.
+# Programs that take the device away for good (rel_device_gone makes
+# qaccel-sim exit, so no rebind or reload brings it back): they run after
+# every other program, also when named.  Every other program leaves the
+# driver loaded and bound, so their order does not matter.
+last="rel_device_gone"
+
+# Every tests/guest/*.c is one program; with NAMEs only those run.
 if [ $# -gt 0 ]; then
-	srcs=
-	for name in "$@"; do
-		srcs="$srcs $top/tests/guest/$name.c"
-	done
+	names="$*"
 else
-	srcs=$(echo "$top"/tests/guest/*.c)
+	names=
+	for src in "$top"/tests/guest/*.c; do
+		names="$names $(basename "$src" .c)"
+	done
 fi
+srcs=
+for name in $names; do
+	case " $last " in *" $name "*) continue ;; esac
+	srcs="$srcs $top/tests/guest/$name.c"
+done
+for name in $last; do
+	case " $names " in *" $name "*) srcs="$srcs $top/tests/guest/$name.c" ;; esac
+done
 for src in $srcs; do
 	name=$(basename "$src" .c)
 	prog=$bin/$name

@@ -1,112 +1,152 @@
 // SPDX-License-Identifier: MIT
 /*
- * Jobs through DRM_IOCTL_QACCEL_SUBMIT / _WAIT: GEMMs of each kind checked
- * against qaccel_ref_gemm(), NOPs, batches; and libqaccel's ioctl path.
+ * Jobs built from the uapi (uapi_job.h) and submitted both ways the kernel
+ * takes them: DRM_IOCTL_QACCEL_SUBMIT + _WAIT, and an io_uring URING_CMD
+ * (SQE128 command, CQE32 cycles).  GEMMs of each element type and mode are
+ * checked against qaccel_ref_gemm(); NOPs; then what only the ioctl has
+ * (batches, polling waits).  io_uring-only behaviour is in uring.c.
  */
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
+#include "uapi_job.h"
 
-FIXTURE(submit) {
-	struct qaccel_dev *dev;
+/* The variant's submission path for raw_run_on(): its ring, NULL for ioctl. */
+#define PATH_RING (variant->uring ? &self->ring : NULL)
+
+/* One GEMM per variant: the submission path, then the element types and mode. */
+FIXTURE(gemm) {
+	struct io_uring ring;
 	int fd;
+};
+
+FIXTURE_VARIANT(gemm) {
+	bool uring;
+	uint32_t m, n, k, flags;
+	uint64_t seed;
+};
+
+#define GEMM_VARIANTS(path, is_uring)						\
+FIXTURE_VARIANT_ADD(gemm, path##_int8_requant_bias) {				\
+	.uring = is_uring, .m = 37, .n = 29, .k = 53, .seed = 1,		\
+	.flags = QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS,			\
+};										\
+FIXTURE_VARIANT_ADD(gemm, path##_int32_out) {					\
+	.uring = is_uring, .m = 19, .n = 23, .k = 41, .seed = 2,		\
+	.flags = QACCEL_GEMM_OUT_INT32,						\
+};										\
+FIXTURE_VARIANT_ADD(gemm, path##_int32_out_bias) {				\
+	.uring = is_uring, .m = 16, .n = 16, .k = 16, .seed = 3,		\
+	.flags = QACCEL_GEMM_OUT_INT32 | QACCEL_GEMM_BIAS,			\
+};										\
+FIXTURE_VARIANT_ADD(gemm, path##_uint8_per_channel) {				\
+	.uring = is_uring, .m = 21, .n = 17, .k = 70, .seed = 4,		\
+	.flags = QACCEL_GEMM_OUT_UINT8 | QACCEL_GEMM_A_UINT8 |			\
+		 QACCEL_GEMM_B_UINT8 | QACCEL_GEMM_PER_CHANNEL |		\
+		 QACCEL_GEMM_BIAS,						\
+};										\
+FIXTURE_VARIANT_ADD(gemm, path##_mixed_signedness) {				\
+	.uring = is_uring, .m = 9, .n = 12, .k = 33, .seed = 5,			\
+	.flags = QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_A_UINT8,			\
+};										\
+FIXTURE_VARIANT_ADD(gemm, path##_1x1x1) {					\
+	.uring = is_uring, .m = 1, .n = 1, .k = 1, .seed = 6,			\
+	.flags = QACCEL_GEMM_OUT_INT8,						\
+}
+
+GEMM_VARIANTS(ioctl, false);
+GEMM_VARIANTS(uring, true);
+
+FIXTURE_SETUP(gemm)
+{
+	self->fd = uj_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, raw_ring(&self->ring, 8, true));
+}
+
+FIXTURE_TEARDOWN(gemm)
+{
+	io_uring_queue_exit(&self->ring);
+	close(self->fd);
+}
+
+TEST_F(gemm, matches_reference)
+{
+	struct drm_qaccel_gemm job;
+	struct drm_qaccel_wait w;
+	struct uj_case t;
+
+	ASSERT_EQ(0, uj_case_init(self->fd, &t, variant->m, variant->n,
+				  variant->k, variant->flags, variant->seed));
+	uj_case_job(&t, &job);
+	ASSERT_EQ(0, raw_run_on(self->fd, PATH_RING, &job, &w));
+	EXPECT_GT(w.cycles, 0);
+	if (!variant->uring) {
+		EXPECT_EQ(0, w.hw_status);
+		EXPECT_GE(w.macs, (uint64_t)variant->m * variant->n * variant->k);
+	}
+	EXPECT_EQ(-1, uj_case_mismatch(&t));
+	TH_LOG("%ux%ux%u: %llu cycles", variant->m, variant->n, variant->k,
+	       (unsigned long long)w.cycles);
+	uj_case_free(&t);
+}
+
+/* Jobs other than a dense GEMM, on each submission path. */
+FIXTURE(submit) {
+	struct io_uring ring;
+	int fd;
+};
+
+FIXTURE_VARIANT(submit) {
+	bool uring;
+};
+
+FIXTURE_VARIANT_ADD(submit, ioctl) {
+	.uring = false,
+};
+
+FIXTURE_VARIANT_ADD(submit, uring) {
+	.uring = true,
 };
 
 FIXTURE_SETUP(submit)
 {
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &self->dev));
-	self->fd = qaccel_fd(self->dev);
+	self->fd = uj_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, raw_ring(&self->ring, 8, true));
 }
 
 FIXTURE_TEARDOWN(submit)
 {
-	qaccel_close(self->dev);
-}
-
-/* Run one case by raw ioctl; assert success and a bit-exact result. */
-#define RUN_CASE(m, n, k, flags, seed) do {					\
-	struct drm_qaccel_gemm job;						\
-	struct drm_qaccel_wait w;						\
-	struct gemm_case t;							\
-										\
-	ASSERT_EQ(0, gemm_case_init(self->dev, &t, m, n, k, flags, seed));	\
-	ASSERT_EQ(0, qa_gemm_encode(self->dev, &t.g, &job));			\
-	ASSERT_EQ(0, raw_run(self->fd, &job, &w));				\
-	EXPECT_EQ(0, w.hw_status);						\
-	EXPECT_GT(w.cycles, 0);							\
-	EXPECT_GE(w.macs, (uint64_t)(m) * (n) * (k));				\
-	EXPECT_EQ(-1, gemm_case_mismatch(&t));					\
-	TH_LOG("%ux%ux%u: %llu cycles", m, n, k, (unsigned long long)w.cycles); \
-	gemm_case_free(&t);							\
-} while (0)
-
-TEST_F(submit, gemm_int8_requant_bias_matches_reference)
-{
-	RUN_CASE(37, 29, 53, QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, 1);
-}
-
-TEST_F(submit, gemm_int32_output_matches_reference)
-{
-	RUN_CASE(19, 23, 41, QACCEL_GEMM_OUT_INT32, 2);
-}
-
-TEST_F(submit, gemm_int32_output_with_bias_matches_reference)
-{
-	RUN_CASE(16, 16, 16, QACCEL_GEMM_OUT_INT32 | QACCEL_GEMM_BIAS, 3);
-}
-
-TEST_F(submit, gemm_uint8_per_channel_matches_reference)
-{
-	RUN_CASE(21, 17, 70, QACCEL_GEMM_OUT_UINT8 | QACCEL_GEMM_A_UINT8 |
-		 QACCEL_GEMM_B_UINT8 | QACCEL_GEMM_PER_CHANNEL |
-		 QACCEL_GEMM_BIAS, 4);
-}
-
-TEST_F(submit, gemm_mixed_signedness_matches_reference)
-{
-	RUN_CASE(9, 12, 33, QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_A_UINT8, 5);
-}
-
-TEST_F(submit, gemm_1x1x1_matches_reference)
-{
-	RUN_CASE(1, 1, 1, QACCEL_GEMM_OUT_INT8, 6);
+	io_uring_queue_exit(&self->ring);
+	close(self->fd);
 }
 
 TEST_F(submit, gemm_with_strides_and_offsets_matches_reference)
 {
 	struct drm_qaccel_gemm job;
-	struct gemm_case t;
-	struct qaccel_gemm_params *p = &t.g.params;
+	struct drm_qaccel_wait w;
+	struct uj_case t;
 
 	/* Same data, but A, B, C read with padded strides at odd offsets. */
-	ASSERT_EQ(0, gemm_case_init(self->dev, &t, 6, 5, 7,
-				    QACCEL_GEMM_OUT_INT8, 7));
-	p->lda = 7 * 2;		/* A rows are read 14 bytes apart: only 3 fit */
-	p->m = 3;
-	p->ldb = 7;
-	t.g.b.offset = 0;
-	p->ldc = 40;
-	t.g.c.offset = 13;
-	t.g.a.offset = 3;
-	memset(t.pc, 0x5a, 13 + 3 * 40);
-	ASSERT_EQ(0, qa_gemm_encode(self->dev, &t.g, &job));
-	ASSERT_EQ(0, raw_run(self->fd, &job, NULL));
-	/* compare against the reference on the same views */
-	{
-		uint8_t want[13 + 3 * 40];
-		const uint8_t *c = t.pc;
-
-		memset(want, 0x5a, sizeof(want));
-		ASSERT_EQ(0, qaccel_ref_gemm(p, (uint8_t *)t.pa + 3, t.pb, NULL,
-					     NULL, want + 13));
-		for (size_t i = 0; i < sizeof(want); i++) {
-			ASSERT_EQ(want[i], c[i]) {
-				TH_LOG("byte %zu", i);
-			}
-		}
-	}
-	gemm_case_free(&t);
+	ASSERT_EQ(0, uj_case_init(self->fd, &t, 6, 5, 7,
+				  QACCEL_GEMM_OUT_INT8, 7));
+	t.p.lda = 7 * 2;	/* A rows are read 14 bytes apart: only 3 fit */
+	t.p.m = 3;
+	t.p.ldb = 7;
+	t.p.ldc = 40;
+	t.a_offset = 3;
+	t.b_offset = 0;
+	t.c_offset = 13;
+	uj_bo_free(self->fd, &t.c);
+	ASSERT_EQ(0, uj_bo_new(self->fd, 13 + 3 * 40, &t.c));
+	t.pc = t.c.map;
+	memset(t.pc, 0x5a, t.c.size);
+	uj_case_job(&t, &job);
+	ASSERT_EQ(0, raw_run_on(self->fd, PATH_RING, &job, &w));
+	/* the whole C buffer, gaps and tail included, against the reference */
+	EXPECT_EQ(-1, uj_case_mismatch(&t));
+	uj_case_free(&t);
 }
 
 TEST_F(submit, nop_completes_with_status_zero)
@@ -114,39 +154,53 @@ TEST_F(submit, nop_completes_with_status_zero)
 	struct drm_qaccel_gemm nop = { .op = DRM_QACCEL_OP_NOP };
 	struct drm_qaccel_wait w;
 
-	EXPECT_EQ(0, raw_run(self->fd, &nop, &w));
+	EXPECT_EQ(0, raw_run_on(self->fd, PATH_RING, &nop, &w));
 	EXPECT_EQ(0, w.status);
 }
 
 TEST_F(submit, nop_ignores_every_other_field)
 {
 	struct drm_qaccel_gemm nop;
+	struct drm_qaccel_wait w;
 
 	memset(&nop, 0xff, sizeof(nop));
 	nop.op = DRM_QACCEL_OP_NOP;
 	memset(nop.pad, 0, sizeof(nop.pad));
-	EXPECT_EQ(0, raw_run(self->fd, &nop, NULL));
+	EXPECT_EQ(0, raw_run_on(self->fd, PATH_RING, &nop, &w));
 }
 
-TEST_F(submit, batch_of_eight_jobs_in_one_ioctl)
+/* What only DRM_IOCTL_QACCEL_SUBMIT / _WAIT have. */
+FIXTURE(ioctl) {
+	int fd;
+};
+
+FIXTURE_SETUP(ioctl)
+{
+	self->fd = uj_open();
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(ioctl)
+{
+	close(self->fd);
+}
+
+TEST_F(ioctl, batch_of_eight_jobs_in_one_call)
 {
 	struct drm_qaccel_job jobs[8];
-	struct drm_qaccel_submit req = {
-		.jobs = (uintptr_t)jobs, .job_count = 8, .job_size = sizeof(jobs[0]),
-	};
-	struct gemm_case t[8];
+	struct uj_case t[8];
 
 	memset(jobs, 0, sizeof(jobs));
 	for (int i = 0; i < 8; i++) {
-		ASSERT_EQ(0, gemm_case_init(self->dev, &t[i], 8 + i, 9, 10 + i,
-					    i & 1 ? QACCEL_GEMM_OUT_INT32
-						  : QACCEL_GEMM_OUT_INT8, 10 + i));
+		ASSERT_EQ(0, uj_case_init(self->fd, &t[i], 8 + i, 9, 10 + i,
+					  i & 1 ? QACCEL_GEMM_OUT_INT32
+						: QACCEL_GEMM_OUT_INT8, 10 + i));
 		if (i == 3)
 			jobs[i].gemm.op = DRM_QACCEL_OP_NOP;
 		else
-			ASSERT_EQ(0, qa_gemm_encode(self->dev, &t[i].g, &jobs[i].gemm));
+			uj_case_job(&t[i], &jobs[i].gemm);
 	}
-	ASSERT_EQ(0, ioctl(self->fd, DRM_IOCTL_QACCEL_SUBMIT, &req));
+	ASSERT_EQ(0, raw_submit_jobs(self->fd, jobs, 8));
 	for (int i = 1; i < 8; i++)
 		EXPECT_GT(jobs[i].seqno, jobs[i - 1].seqno);
 	/* Waiting for the last one first: the others are done too. */
@@ -156,16 +210,16 @@ TEST_F(submit, batch_of_eight_jobs_in_one_ioctl)
 		ASSERT_EQ(0, raw_wait(self->fd, jobs[i].seqno, &w));
 		EXPECT_EQ(0, w.status);
 		if (i != 3) {
-			EXPECT_EQ(-1, gemm_case_mismatch(&t[i])) {
+			EXPECT_EQ(-1, uj_case_mismatch(&t[i])) {
 				TH_LOG("job %d", i);
 			}
 		}
 	}
 	for (int i = 0; i < 8; i++)
-		gemm_case_free(&t[i]);
+		uj_case_free(&t[i]);
 }
 
-TEST_F(submit, wait_with_zero_timeout_polls)
+TEST_F(ioctl, wait_with_zero_timeout_polls)
 {
 	struct drm_qaccel_gemm nop = { .op = DRM_QACCEL_OP_NOP };
 	struct drm_qaccel_wait w;
@@ -185,67 +239,11 @@ TEST_F(submit, wait_with_zero_timeout_polls)
 	EXPECT_EQ(0, w.status);
 }
 
-TEST_F(submit, wait_for_unknown_seqno_is_einval)
+TEST_F(ioctl, wait_for_unknown_seqno_is_einval)
 {
 	struct drm_qaccel_wait w;
 
 	EXPECT_EQ(-EINVAL, raw_wait(self->fd, 0xfffffffffffull, &w));
-}
-
-TEST_F(submit, library_ioctl_path_runs_gemm)
-{
-	struct qaccel_completion done;
-	struct gemm_case t;
-
-	ASSERT_EQ(QACCEL_PATH_IOCTL, qaccel_get_path(self->dev));
-	ASSERT_EQ(0, gemm_case_init(self->dev, &t, 33, 31, 35,
-				    QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, 20));
-	ASSERT_EQ(0, qaccel_gemm_run(self->dev, &t.g, &done));
-	EXPECT_EQ(0, done.status);
-	EXPECT_GT(done.cycles, 0);
-	EXPECT_EQ(-1, gemm_case_mismatch(&t));
-	gemm_case_free(&t);
-}
-
-TEST_F(submit, library_ioctl_path_batches_and_reports_bad_job_in_place)
-{
-	struct qaccel_completion done[5];
-	struct gemm_case t[4];
-	int got = 0;
-
-	for (int i = 0; i < 4; i++)
-		ASSERT_EQ(0, gemm_case_init(self->dev, &t[i], 5, 6, 7,
-					    QACCEL_GEMM_OUT_INT8, 30 + i));
-	ASSERT_EQ(0, qaccel_submit(self->dev, &t[0].g, 100));
-	ASSERT_EQ(0, qaccel_submit(self->dev, &t[1].g, 101));
-	/* freed behind the library's back: the kernel refuses this one */
-	{
-		struct drm_gem_close cl = { .handle = qaccel_buf_handle(t[2].b) };
-
-		ASSERT_EQ(0, ioctl(self->fd, DRM_IOCTL_GEM_CLOSE, &cl));
-	}
-	ASSERT_EQ(0, qaccel_submit(self->dev, &t[2].g, 102));
-	ASSERT_EQ(0, qaccel_submit_nop(self->dev, 103));
-	ASSERT_EQ(0, qaccel_submit(self->dev, &t[3].g, 104));
-	EXPECT_EQ(5, qaccel_inflight(self->dev));
-	while (got < 5) {
-		int n = qaccel_wait(self->dev, done + got, 5 - got, 1, 10000);
-
-		ASSERT_GT(n, 0);
-		got += n;
-	}
-	for (int i = 0; i < 5; i++)
-		EXPECT_EQ(100 + i, done[i].tag);
-	EXPECT_EQ(0, done[0].status);
-	EXPECT_EQ(0, done[1].status);
-	EXPECT_EQ(-ENOENT, done[2].status);
-	EXPECT_EQ(0, done[3].status);
-	EXPECT_EQ(0, done[4].status);
-	EXPECT_EQ(-1, gemm_case_mismatch(&t[0]));
-	EXPECT_EQ(-1, gemm_case_mismatch(&t[1]));
-	EXPECT_EQ(-1, gemm_case_mismatch(&t[3]));
-	for (int i = 0; i < 4; i++)
-		gemm_case_free(&t[i]);
 }
 
 TEST_HARNESS_MAIN

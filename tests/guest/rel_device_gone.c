@@ -3,32 +3,31 @@
  * The device goes away for good: qaccel-sim is told (debugfs fault_inject,
  * QACCEL_SIM_FAULT_DIE) to exit with a job in flight.  The waiter must get
  * -EIO within the job timeout instead of hanging, later jobs fail at once,
- * and the module still unloads.  The device cannot come back, so this runs
- * last in the suite (name order: zz_ sorts after every other test); the dmesg check after it still applies.
+ * and the module still unloads.  The simulator process is gone, so the
+ * device cannot come back: tests/guest/run.sh runs this program after every
+ * other one (its list "last"); the dmesg check after it still applies.
  */
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
 #include "rel_common.h"
 
 TEST(device_gone_fails_waiters_eio_and_module_unloads)
 {
 	struct drm_qaccel_gemm job;
 	struct drm_qaccel_wait w;
-	struct qaccel_dev *dev;
-	struct gemm_case t;
+	struct uj_case t;
 	uint64_t seqno[2] = { 0, 0 };
 	char knob[512];
 	int fd;
 
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &dev));
-	fd = qaccel_fd(dev);
+	fd = uj_open();
+	ASSERT_LE(0, fd);
 	if (rel_fault_knob(knob, sizeof(knob)))
 		SKIP(return, "qaccel-sim runs without --fault-injection");
 	ASSERT_EQ(0, drv_write_str(DRV_TIMEOUT_PARAM, "1500"));
-	ASSERT_EQ(0, gemm_case_init(dev, &t, 40, 40, 64, QACCEL_GEMM_OUT_INT32, 77));
-	ASSERT_EQ(0, qa_gemm_encode(dev, &t.g, &job));
+	ASSERT_EQ(0, uj_case_init(fd, &t, 40, 40, 64, QACCEL_GEMM_OUT_INT32, 77));
+	uj_case_job(&t, &job);
 
 	ASSERT_EQ(0, rel_inject(knob, QACCEL_SIM_FAULT_DIE));
 	ASSERT_EQ(0, raw_submit(fd, &job, &seqno[0]));
@@ -48,8 +47,8 @@ TEST(device_gone_fails_waiters_eio_and_module_unloads)
 		EXPECT_EQ(-EIO, raw_uring_run(&ring, fd, DRM_QACCEL_URING_CMD_GEMM, &job, NULL));
 		io_uring_queue_exit(&ring);
 	}
-	gemm_case_free(&t);
-	qaccel_close(dev);
+	uj_case_free(&t);
+	close(fd);
 
 	EXPECT_EQ(0, system("rmmod qaccel"));
 	EXPECT_NE(0, access("/sys/module/qaccel", F_OK));
