@@ -21,6 +21,7 @@
 #include <xf86drm.h>
 
 #include "qaccel_internal.h"
+#include "qaccel_prng.h"
 
 /* One GEMM with its own buffers, random operands and a reference result. */
 struct gemm_case {
@@ -29,12 +30,10 @@ struct gemm_case {
 	void *pa, *pb, *pc, *pbias, *pquant;
 };
 
+/* The guest tests' name for prng_next() (include/qaccel_prng.h). */
 static inline uint64_t gc_rand(uint64_t *s)
 {
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
+	return prng_next(s);
 }
 
 static inline int gc_alloc(struct qaccel_dev *dev, size_t size,
