@@ -36,10 +36,12 @@ BENCH_CMD	= make bench$(if $(BENCH_QUICK), BENCH_QUICK=1)$(if $(BENCH_BIG), BENC
 # Models sim/sim.mk does not already build for ARRAYS.
 $(foreach a,$(filter-out $(ARRAYS),$(BENCH_ARRAYS)),$(eval $(call qsim_model_rules,$(a),$(a),,)))
 
+# bench_hw.c's object comes before jansson on the link line, then the model.
 define bench_hw_rules
 $(BENCH_DIR)/$(1)/bench_hw: $(TOP)/bench/bench_hw.c $(call qsim_lib,$(1))
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS_COMMON) $$(DEPFLAGS) -I$(TOP)/sim $(TOP)/bench/bench_hw.c \
+	$$(CC) $$(CFLAGS_COMMON) $$(JSON_CFLAGS) $$(DEPFLAGS) -I$(TOP)/sim \
+		$(TOP)/bench/bench_hw.c $$(JSON_LIBS) \
 		$(call qsim_lib,$(1)) $$(QSIM_LDLIBS) -o $$@
 endef
 $(foreach a,$(BENCH_ARRAYS),$(eval $(call bench_hw_rules,$(a))))
@@ -77,8 +79,8 @@ $(BENCH_DIR)/bench_gemmlowp.o: $(TOP)/bench/bench_gemmlowp.cpp
 # linked in: it needs neither libdrm nor liburing).
 $(BENCH_DIR)/bench_cpu: $(TOP)/bench/bench_cpu.c $(BENCH_DIR)/bench_gemmlowp.o $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) $(DEPFLAGS) $(TOP)/bench/bench_cpu.c \
-		$(BENCH_DIR)/bench_gemmlowp.o $(LIB_A) -ldnnl -lstdc++ -pthread -o $@
+	$(CC) $(CFLAGS_COMMON) $(JSON_CFLAGS) $(DEPFLAGS) $(TOP)/bench/bench_cpu.c \
+		$(BENCH_DIR)/bench_gemmlowp.o $(LIB_A) $(JSON_LIBS) -ldnnl -lstdc++ -pthread -o $@
 
 # One thread for oneDNN (its OpenMP runtime reads this at start-up), like
 # gemmlowp and the reference.
@@ -90,7 +92,7 @@ bench-cpu: $(BENCH_DIR)/bench_cpu
 # Merges the runs into results.json, summary.md and the plots (gnuplot).
 $(BENCH_DIR)/bench_report: $(TOP)/bench/bench_report.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) $(DEPFLAGS) $< -o $@
+	$(CC) $(CFLAGS_COMMON) $(JSON_CFLAGS) $(DEPFLAGS) $< -o $@ $(JSON_LIBS)
 
 BENCH_HOST_PROGS := $(addprefix $(BENCH_DIR)/,bench_gemmlowp.o bench_cpu bench_report)
 -include $(wildcard $(BENCH_HOST_PROGS:=.d))

@@ -5,7 +5,7 @@ TOOLS		:= $(BUILD)/tools/qaccel-info $(BUILD)/tools/qaccel-bench
 
 $(TOOLS): $(BUILD)/tools/%: $(TOP)/tools/%.c $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB_LINK) -lm
+	$(CC) $(LIB_CFLAGS) $(JSON_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB_LINK) $(JSON_LIBS) -lm
 
 -include $(wildcard $(TOOLS:=.d))
 $(call without_deps,$(TOOLS)): FORCE

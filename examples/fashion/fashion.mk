@@ -22,7 +22,8 @@ $(FASHION_PREP): $(FASHION_SRC)/fashion-prep.c $(LIB_A)
 
 $(FASHION_INFER): $(FASHION_SRC)/fashion-infer.c $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -I$(FASHION_SRC) -o $@ $< $(LIB_LINK)
+	$(CC) $(LIB_CFLAGS) $(JSON_CFLAGS) $(DEPFLAGS) -I$(FASHION_SRC) -o $@ $< $(LIB_LINK) \
+		$(JSON_LIBS)
 
 -include $(wildcard $(FASHION_PREP).d $(FASHION_INFER).d)
 $(call without_deps,$(FASHION_PREP) $(FASHION_INFER)): FORCE
