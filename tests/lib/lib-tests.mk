@@ -44,3 +44,11 @@ $(LIB_TEST_DIR)/test_install: $(TOP)/tests/lib/test_install.sh $(LIB_SO) $(LIB_A
 	sed 's|^top=.*|top=$(TOP)|' $< > $@
 	chmod +x $@
 
+# The exported symbols against lib/libqaccel.map and the public headers'
+# declarations (a KTAP shell script, like test_install).
+LIB_TEST_PROGS	+= $(LIB_TEST_DIR)/test_exports
+$(LIB_TEST_DIR)/test_exports: $(TOP)/tests/lib/test_exports.sh $(LIB_SO)
+	@mkdir -p $(@D)
+	sed -e 's|^top=.*|top=$(TOP)|' -e 's|^headers=.*|headers="$(LIB_PUBLIC_HDRS)"|' \
+	    -e 's|^so=.*|so=$(LIB_SO)|' $< > $@
+	chmod +x $@
