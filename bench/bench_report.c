@@ -135,6 +135,7 @@ static void set_int(struct rec *r, const char *key, long long i)
 	set(r, key, json_integer(i));
 }
 
+/* The field key, which must be a string (t JSON_STRING) or a number (JSON_REAL: either kind). */
 static const json_t *need(const struct rec *r, const char *key, json_type t)
 {
 	const json_t *v = get(r, key);
