@@ -6,8 +6,12 @@
 #   make setup      install what is missing (Debian packages, guest kernel)
 #   make lint       verilator lint, checkpatch and sparse
 #
-# Everything generated goes under build/.  Each layer's rules live next to it
-# (hw/hw.mk, sim/sim.mk, lib/lib.mk, tests/tests.mk); this file ties them up.
+# Everything generated goes under build/.  Each layer's rules live next to it:
+# hw/hw.mk, sim/sim.mk and sim/server.mk, driver/driver.mk, lib/lib.mk,
+# tools/tools.mk, examples/examples.mk and examples/fashion/fashion.mk,
+# tests/tests.mk (with each test area's .mk), bench/bench.mk.  This file holds
+# what they share (paths, flags) and the commands that span layers (setup,
+# run, clean); it has no build rules of its own.
 
 TOP	:= $(abspath .)
 BUILD	:= $(TOP)/build
@@ -18,6 +22,18 @@ CC	?= cc
 CXX	?= c++
 CFLAGS_COMMON := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 		 -I$(TOP)/include -I$(TOP)/lib
+# Header dependencies: every user-space C/C++ rule of lib, tools, examples,
+# tests and bench compiles with DEPFLAGS, which writes OUTPUT.d beside its
+# output, and its .mk includes those files.
+DEPFLAGS = -MMD -MP -MF $@.d
+# The outputs among $(1) that have no .d yet; each .mk makes them depend on
+# FORCE, so that one built before its rule tracked headers is rebuilt once.
+without_deps = $(filter-out $(patsubst %.d,%,$(wildcard $(addsuffix .d,$(1)))),$(1))
+.PHONY: FORCE
+FORCE:
+# JSON in the programs that read or write it (bench, tools, examples).
+JSON_CFLAGS := $(shell pkg-config --cflags jansson)
+JSON_LIBS := $(shell pkg-config --libs jansson)
 # Guest kernel release, resolved by scripts/setup.sh from linux-headers-amd64.
 KREL_FILE := $(BUILD)/guest/kernel-release
 KREL	?= $(shell cat $(KREL_FILE) 2>/dev/null)
@@ -27,7 +43,7 @@ KSFT	:= $(KSRC)/tools/testing/selftests
 
 SUDO	:= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup run check lint clean driver
+.PHONY: all setup run check lint clean
 all:
 
 setup:
@@ -36,24 +52,13 @@ setup:
 include hw/hw.mk
 include sim/sim.mk
 include sim/server.mk
+include driver/driver.mk
 include lib/lib.mk
+include tools/tools.mk
+include examples/examples.mk
+include examples/fashion/fashion.mk
 include tests/tests.mk
 include bench/bench.mk
-include examples/fashion/fashion.mk
-
-# --- driver: built out of tree, outputs under build/kmod ------------------
-KMOD_DIR := $(BUILD)/kmod
-DRIVER_SRCS := $(wildcard $(TOP)/driver/*.c $(TOP)/driver/*.h) $(TOP)/driver/Kbuild
-
-driver: $(KMOD_DIR)/driver/qaccel.ko
-$(KMOD_DIR)/driver/qaccel.ko: $(DRIVER_SRCS) $(TOP)/Kbuild $(wildcard $(TOP)/include/*.h $(TOP)/include/uapi/drm/*.h)
-	@mkdir -p $(KMOD_DIR)/driver
-	@ln -sfn $(TOP)/include $(KMOD_DIR)/include
-	@ln -sf $(TOP)/Kbuild $(KMOD_DIR)/Kbuild
-	@for f in $(DRIVER_SRCS); do ln -sf $$f $(KMOD_DIR)/driver/; done
-	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) modules
-
-all: driver
 
 # --- make run: Fashion-MNIST int8 inference in the simulated machine ------
 # make run [ARRAY=RxC] [IMAGES=N] [BATCH=B] [RUN_ARGS="--no-reference ..."]
@@ -73,21 +78,6 @@ run: setup
 	$(TOP)/sim/qaccel-vm --array $(ARRAY) --timeout $(RUN_TIMEOUT) -- \
 		$(FASHION_INFER) --model-dir $(FASHION_DIR) --images $(IMAGES) \
 		--batch $(BATCH) --report $(BUILD)/run/report.json $(RUN_ARGS)
-
-# --- style checks ----------------------------------------------------------
-CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
-.PHONY: driver-lint
-# The two shared headers are also compiled in user space (lib/, sim/, tests,
-# the RTL interface check), where BIT() and u32 do not exist: checkpatch
-# skips exactly those checks (and _Static_assert's "CamelCase") there.
-driver-lint:
-	$(CHECKPATCH) --no-tree --strict --terse -f $(wildcard $(TOP)/driver/*.c $(TOP)/driver/*.h)
-	$(CHECKPATCH) --no-tree --strict --terse --ignore BIT_MACRO,PREFER_KERNEL_TYPES,CAMELCASE \
-		-f $(TOP)/include/qaccel_hw.h $(TOP)/include/uapi/drm/qaccel_drm.h
-	@mkdir -p $(KMOD_DIR)
-	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) C=2 CHECK="sparse -Wno-decl" modules 2>&1 | tee $(BUILD)/sparse.log; \
-		! grep -E 'warning:|error:' $(BUILD)/sparse.log
-lint: driver-lint
 
 # Keeps what set-up downloaded and unpacked (build/dl, build/guest, build/src).
 clean:

@@ -36,17 +36,19 @@ BENCH_CMD	= make bench$(if $(BENCH_QUICK), BENCH_QUICK=1)$(if $(BENCH_BIG), BENC
 # Models sim/sim.mk does not already build for ARRAYS.
 $(foreach a,$(filter-out $(ARRAYS),$(BENCH_ARRAYS)),$(eval $(call qsim_model_rules,$(a),$(a),,)))
 
+# bench_hw.c's object comes before jansson on the link line, then the model.
 define bench_hw_rules
-$(BENCH_DIR)/$(1)/bench_hw: $(TOP)/bench/bench_hw.c $(TOP)/bench/bench_common.h \
-		$(TOP)/lib/qaccel_ref.h $(TOP)/include/qaccel_hw.h $(TOP)/sim/qsim.h \
-		$(TOP)/sim/qsim_host.h $(call qsim_lib,$(1))
+$(BENCH_DIR)/$(1)/bench_hw: $(TOP)/bench/bench_hw.c $(call qsim_lib,$(1))
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS_COMMON) -I$(TOP)/sim $(TOP)/bench/bench_hw.c \
+	$$(CC) $$(CFLAGS_COMMON) $$(JSON_CFLAGS) $$(DEPFLAGS) -I$(TOP)/sim \
+		$(TOP)/bench/bench_hw.c $$(JSON_LIBS) \
 		$(call qsim_lib,$(1)) $$(QSIM_LDLIBS) -o $$@
 endef
 $(foreach a,$(BENCH_ARRAYS),$(eval $(call bench_hw_rules,$(a))))
 
 BENCH_HW_PROGS := $(foreach a,$(BENCH_ARRAYS),$(BENCH_DIR)/$(a)/bench_hw)
+-include $(wildcard $(BENCH_HW_PROGS:=.d))
+$(call without_deps,$(BENCH_HW_PROGS)): FORCE
 
 # The sizes run one after another (each is single-threaded, and a second
 # simulation would only steal the core the first one measures on).  A size
@@ -71,13 +73,14 @@ BENCH_CXXFLAGS := $(filter-out -std=gnu11,$(CFLAGS_COMMON)) -std=gnu++17
 
 $(BENCH_DIR)/bench_gemmlowp.o: $(TOP)/bench/bench_gemmlowp.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(BENCH_CXXFLAGS) -c $< -o $@
+	$(CXX) $(BENCH_CXXFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BENCH_DIR)/bench_cpu: $(TOP)/bench/bench_cpu.c $(TOP)/bench/bench_common.h $(BENCH_DIR)/bench_gemmlowp.o \
-		$(TOP)/lib/qaccel_ref.c $(TOP)/lib/qaccel_ref.h
+# The reference GEMM comes from the static library (only qaccel_ref.o is
+# linked in: it needs neither libdrm nor liburing).
+$(BENCH_DIR)/bench_cpu: $(TOP)/bench/bench_cpu.c $(BENCH_DIR)/bench_gemmlowp.o $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) $(TOP)/bench/bench_cpu.c $(TOP)/lib/qaccel_ref.c \
-		$(BENCH_DIR)/bench_gemmlowp.o -ldnnl -lstdc++ -pthread -o $@
+	$(CC) $(CFLAGS_COMMON) $(JSON_CFLAGS) $(DEPFLAGS) $(TOP)/bench/bench_cpu.c \
+		$(BENCH_DIR)/bench_gemmlowp.o $(LIB_A) $(JSON_LIBS) -ldnnl -lstdc++ -pthread -o $@
 
 # One thread for oneDNN (its OpenMP runtime reads this at start-up), like
 # gemmlowp and the reference.
@@ -89,7 +92,11 @@ bench-cpu: $(BENCH_DIR)/bench_cpu
 # Merges the runs into results.json, summary.md and the plots (gnuplot).
 $(BENCH_DIR)/bench_report: $(TOP)/bench/bench_report.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) $< -o $@
+	$(CC) $(CFLAGS_COMMON) $(JSON_CFLAGS) $(DEPFLAGS) $< -o $@ $(JSON_LIBS)
+
+BENCH_HOST_PROGS := $(addprefix $(BENCH_DIR)/,bench_gemmlowp.o bench_cpu bench_report)
+-include $(wildcard $(BENCH_HOST_PROGS:=.d))
+$(call without_deps,$(BENCH_HOST_PROGS)): FORCE
 
 # The guest sees the tree at the same path, so qaccel-bench writes its JSON
 # straight into $(BENCH_DIR).  One guest boot per device: the RTL at each

@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "qaccel_hw.h"
 #include "qaccel_ref.h"
@@ -238,7 +241,8 @@ static int run_one(struct qsim_host *h, const struct options *o, struct result *
 		/* About 1/1000: keeps int8 outputs of random data off the rails. */
 		.out_multiplier = 1099511628, .out_shift = -9,
 	};
-	uint32_t esz = o->out_int8 ? 1 : 4, state = o->seed * 2654435761u + 1;
+	uint32_t esz = o->out_int8 ? 1 : 4;
+	uint64_t state = prng_seed(o->seed);
 	size_t a_len = (size_t)p.m * p.k, b_len = (size_t)p.n * p.k, c_len;
 	struct qsim_host_buf a = { 0 }, b = { 0 }, c = { 0 };
 	uint8_t *a_host, *b_host, *c_want, *c_got;
@@ -259,8 +263,8 @@ static int run_one(struct qsim_host *h, const struct options *o, struct result *
 	if (qsim_host_buf_alloc(h, &a, a_len) || qsim_host_buf_alloc(h, &b, b_len) ||
 	    qsim_host_buf_alloc(h, &c, c_len))
 		goto out;
-	fill_random(a_host, a_len, &state);
-	fill_random(b_host, b_len, &state);
+	prng_fill(a_host, a_len, &state);
+	prng_fill(b_host, b_len, &state);
 	/* Stale C must not pass for a result. */
 	memset(c_got, 0x5a, c_len);
 	qsim_host_buf_write(h, &a, 0, a_host, a_len);
@@ -376,92 +380,84 @@ static double fraction(uint64_t part, uint64_t whole)
 	return whole ? (double)part / whole : 0;
 }
 
-static void json_object(FILE *f, const struct result *r, const struct options *o)
+static json_t *json_record(const struct result *r, const struct options *o)
 {
 	const struct qaccel_hw_cqe *q = &r->cqe;
+	char array[24];
 
-	fprintf(f, "  {\"array\": \"%ux%u\", \"m\": %u, \"n\": %u, \"k\": %u, \"out\": \"%s\", "
-		"\"cycles\": %llu, \"macs\": %llu, \"utilization\": %.6f, "
-		"\"dma_read_bytes\": %llu, \"dma_write_bytes\": %llu, "
-		"\"bandwidth_fraction\": %.6f, \"busy_cycles\": %llu, "
-		"\"dma_stall_cycles\": %u, \"compute_stall_cycles\": %u, "
-		"\"latency\": %u, \"bytes_per_cycle\": %u, \"wall_s\": %.3f, "
-		"\"sim_cycles_per_s\": %.0f, \"sim_macs_per_s\": %.0f, "
-		"\"ops_per_cycle\": %.4f, \"op_intensity\": %.4f, \"clock_hz\": %.0f, "
-		"\"modeled_tops\": %.6f, \"correct\": %s, \"command\": ",
-		qsim_rows(), qsim_cols(), r->s.m, r->s.n, r->s.k, o->out_int8 ? "int8" : "int32",
-		(unsigned long long)q->cycles, (unsigned long long)macs_of(r), utilization(r),
-		(unsigned long long)q->dma_rd_bytes, (unsigned long long)q->dma_wr_bytes,
-		bandwidth_fraction(r, o), (unsigned long long)q->busy_cycles,
-		q->dma_stall_cycles, q->compute_stall_cycles, o->latency, o->bytes_per_cycle,
-		r->wall_s, r->wall_s > 0 ? r->sim_cycles / r->wall_s : 0,
-		r->wall_s > 0 ? macs_of(r) / r->wall_s : 0, ops_per_cycle(r), op_intensity(r),
-		MODELED_CLOCK_HZ, ops_per_cycle(r) * MODELED_CLOCK_HZ / 1e12,
-		r->correct ? "true" : "false");
-	json_string(f, o->command);
-	fputc('}', f);
+	snprintf(array, sizeof(array), "%ux%u", qsim_rows(), qsim_cols());
+	return json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:I, s:f, s:I, s:I, s:f, s:I, s:I, s:I,"
+			 " s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:s}",
+			 "array", array, "m", (json_int_t)r->s.m, "n", (json_int_t)r->s.n,
+			 "k", (json_int_t)r->s.k, "out", o->out_int8 ? "int8" : "int32",
+			 "cycles", (json_int_t)q->cycles, "macs", (json_int_t)macs_of(r),
+			 "utilization", utilization(r),
+			 "dma_read_bytes", (json_int_t)q->dma_rd_bytes,
+			 "dma_write_bytes", (json_int_t)q->dma_wr_bytes,
+			 "bandwidth_fraction", bandwidth_fraction(r, o),
+			 "busy_cycles", (json_int_t)q->busy_cycles,
+			 "dma_stall_cycles", (json_int_t)q->dma_stall_cycles,
+			 "compute_stall_cycles", (json_int_t)q->compute_stall_cycles,
+			 "latency", (json_int_t)o->latency,
+			 "bytes_per_cycle", (json_int_t)o->bytes_per_cycle, "wall_s", r->wall_s,
+			 "sim_cycles_per_s", r->wall_s > 0 ? r->sim_cycles / r->wall_s : 0.0,
+			 "sim_macs_per_s", r->wall_s > 0 ? macs_of(r) / r->wall_s : 0.0,
+			 "ops_per_cycle", ops_per_cycle(r), "op_intensity", op_intensity(r),
+			 "clock_hz", MODELED_CLOCK_HZ,
+			 "modeled_tops", ops_per_cycle(r) * MODELED_CLOCK_HZ / 1e12,
+			 "correct", r->correct, "command", o->command);
 }
 
 /*
- * Write (or, with --append, extend) a JSON list.  Appending keeps the text
- * before the old list's closing bracket, so several array sizes can share a
- * file without a JSON parser here.
+ * Write (or, with --append, extend) the JSON list of runs, so that several
+ * array sizes can share a file.
  */
 static int write_json(const struct options *o, const struct result *res, unsigned int n)
 {
-	char *old = NULL;
-	size_t len = 0;
+	json_t *list = NULL;
+	json_error_t err;
+	int ret = -ENOMEM;
 	FILE *f;
 
-	if (o->append) {
-		f = fopen(o->json, "r");
-		if (f) {
-			long size;
-
-			fseek(f, 0, SEEK_END);
-			size = ftell(f);
-			rewind(f);
-			old = malloc(size + 1);
-			if (!old || fread(old, 1, size, f) != (size_t)size) {
-				fclose(f);
-				free(old);
-				return -EIO;
-			}
-			fclose(f);
-			len = (size_t)size;
-			while (len && (old[len - 1] == '\n' || old[len - 1] == ' '))
-				len--;
-			if (!len || old[len - 1] != ']') {
-				fprintf(stderr, "%s: not a JSON list, cannot append\n", o->json);
-				free(old);
-				return -EINVAL;
-			}
-			len--;
-			while (len && (old[len - 1] == '\n' || old[len - 1] == ' '))
-				len--;
+	if (o->append && access(o->json, F_OK) == 0) {
+		list = json_load_file(o->json, 0, &err);
+		if (!list) {
+			fprintf(stderr, "%s:%d: %s; cannot append\n", o->json, err.line, err.text);
+			return -EINVAL;
 		}
+		if (!json_is_array(list)) {
+			fprintf(stderr, "%s: not a JSON list, cannot append\n", o->json);
+			json_decref(list);
+			return -EINVAL;
+		}
+	} else {
+		list = json_array();
+		if (!list)
+			return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		json_t *rec = json_record(&res[i], o);
+
+		/* json_pack() refuses a command line that is not UTF-8. */
+		if (!rec) {
+			ret = -EINVAL;
+			goto out;
+		}
+		if (json_array_append_new(list, rec))
+			goto out;
 	}
 	f = fopen(o->json, "w");
 	if (!f) {
-		free(old);
-		return -errno;
+		ret = -errno;
+		goto out;
 	}
-	if (old && len) {
-		fwrite(old, 1, len, f);
-		if (old[len - 1] != '[' && n)
-			fputc(',', f);
-	} else {
-		fputc('[', f);
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		fputc('\n', f);
-		json_object(f, &res[i], o);
-		if (i + 1 < n)
-			fputc(',', f);
-	}
-	fputs("\n]\n", f);
-	free(old);
-	return fclose(f) ? -errno : 0;
+	ret = json_dumpf(list, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) ? -EIO : 0;
+	fputc('\n', f);
+	if (fclose(f) && !ret)
+		ret = -errno;
+out:
+	json_decref(list);
+	return ret;
 }
 
 static void print_table_header(void)

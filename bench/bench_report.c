@@ -11,12 +11,14 @@
  * OUTDIR/results.json, OUTDIR/summary.md (also on stdout) and OUTDIR/<plot>.png
  * through gnuplot (OUTDIR/plots.gp and its *.dat files).
  *
- * The inputs are written by our own programs, so the reader handles only
- * what they write: flat objects whose values are strings, numbers, true,
- * false or null.  Anything else is an error that names the file and line.
- * Numbers are written back in the form results.json has always had:
- * integers as integers, other numbers as the shortest decimal that reads
- * back to the same double ("0.240" becomes 0.24).
+ * JSON is read and written with jansson.  Each record is one object whose
+ * fields the tables use as strings, numbers, true, false or null; a
+ * missing field or one of the wrong type is an error that names the file
+ * and the line (JSON Lines) or the record (hw.json's list).  A number keeps
+ * the type it was written with: an integer stays one (summed exactly),
+ * anything with a fraction or exponent is a double.  In the tables a
+ * number reads as Python's str() had it (the report's first version was a
+ * Python script, and docs/performance.md quotes its tables).
  */
 #include <errno.h>
 #include <glob.h>
@@ -30,31 +32,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 /* The documented modeled clock (bench_hw.c) and the memory port's width. */
 #define CLOCK_HZ		1e9
 #define PORT_BYTES_PER_CYCLE	64
 
-enum jtype { J_STR, J_NUM, J_TRUE, J_FALSE, J_NULL };
-
-struct jval {
-	enum jtype type;
-	char *str;		/* J_STR: decoded UTF-8 */
-	double num;		/* J_NUM */
-	long long ival;		/* J_NUM with is_int */
-	bool is_int;		/* no fraction or exponent in the input */
-};
-
-struct field {
-	char *key;
-	struct jval v;
-};
-
-/* One flat object; fields keep the input's order, new keys go last. */
+/* One input record: a JSON object; new keys go after the input's. */
 struct rec {
-	struct field *f;
-	size_t n, cap;
-	char *src;		/* file, for error messages */
-	int line;
+	json_t *o;
+	char *where;		/* "FILE:LINE" or "FILE record N", for messages */
 };
 
 struct recs {
@@ -119,368 +106,82 @@ static void recs_push(struct recs *rs, struct rec *r)
 	rs->r[rs->n++] = r;
 }
 
-static void jval_free(struct jval *v)
-{
-	if (v->type == J_STR)
-		free(v->str);
-}
-
 static void rec_free(struct rec *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->f[i].key);
-		jval_free(&r->f[i].v);
-	}
-	free(r->f);
-	free(r->src);
+	json_decref(r->o);
+	free(r->where);
 	free(r);
 }
 
-static struct jval *get(const struct rec *r, const char *key)
+static const json_t *get(const struct rec *r, const char *key)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (!strcmp(r->f[i].key, key))
-			return &r->f[i].v;
-	return NULL;
+	return json_object_get(r->o, key);
 }
 
-/* Takes ownership of key and v; a key already there keeps its place. */
-static void set(struct rec *r, char *key, struct jval v)
+/* A key already there keeps its place. */
+static void set(struct rec *r, const char *key, json_t *v)
 {
-	struct jval *old = get(r, key);
-
-	if (old) {
-		free(key);
-		jval_free(old);
-		*old = v;
-		return;
-	}
-	if (r->n == r->cap) {
-		r->cap = r->cap ? 2 * r->cap : 32;
-		r->f = xrealloc(r->f, r->cap * sizeof(*r->f));
-	}
-	r->f[r->n].key = key;
-	r->f[r->n].v = v;
-	r->n++;
+	if (!v || json_object_set_new(r->o, key, v))
+		die("out of memory");
 }
 
 static void set_str(struct rec *r, const char *key, const char *s)
 {
-	set(r, xstrdup(key), (struct jval){ .type = J_STR, .str = xstrdup(s) });
+	set(r, key, json_string(s));
 }
 
 static void set_int(struct rec *r, const char *key, long long i)
 {
-	set(r, xstrdup(key), (struct jval){ .type = J_NUM, .num = (double)i, .ival = i,
-					    .is_int = true });
+	set(r, key, json_integer(i));
 }
 
-static const struct jval *need(const struct rec *r, const char *key, enum jtype t)
+/* The field key, which must be a string (t JSON_STRING) or a number (JSON_REAL: either kind). */
+static const json_t *need(const struct rec *r, const char *key, json_type t)
 {
-	const struct jval *v = get(r, key);
+	const json_t *v = get(r, key);
 
 	if (!v)
-		die("%s:%d: record has no \"%s\"", r->src, r->line, key);
-	if (v->type != t)
-		die("%s:%d: \"%s\" is not a %s", r->src, r->line, key,
-		    t == J_NUM ? "number" : "string");
+		die("%s: record has no \"%s\"", r->where, key);
+	if (t == JSON_STRING ? !json_is_string(v) : !json_is_number(v))
+		die("%s: \"%s\" is not a %s", r->where, key,
+		    t == JSON_STRING ? "string" : "number");
 	return v;
 }
 
 static double num(const struct rec *r, const char *key)
 {
-	return need(r, key, J_NUM)->num;
+	return json_number_value(need(r, key, JSON_REAL));
 }
 
 /* What Python's "%d" made of a number: truncated toward zero. */
 static long long inum(const struct rec *r, const char *key)
 {
-	const struct jval *v = need(r, key, J_NUM);
+	const json_t *v = need(r, key, JSON_REAL);
 
-	return v->is_int ? v->ival : (long long)v->num;
+	return json_is_integer(v) ? json_integer_value(v) : (long long)json_real_value(v);
 }
 
 static const char *str(const struct rec *r, const char *key)
 {
-	return need(r, key, J_STR)->str;
+	return json_string_value(need(r, key, JSON_STRING));
 }
 
-static bool truthy(const struct jval *v)
+static bool truthy(const json_t *v)
 {
-	switch (v->type) {
-	case J_STR:
-		return v->str[0];
-	case J_NUM:
-		return v->num != 0;
-	case J_TRUE:
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return json_string_length(v);
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return json_number_value(v) != 0;
+	case JSON_TRUE:
 		return true;
 	default:
 		return false;
 	}
 }
 
-/* ---- JSON reader ---- */
-
-struct parser {
-	const char *p;
-	const char *src;
-	int line;
-};
-
-static void __attribute__((noreturn)) perr(const struct parser *ps, const char *what)
-{
-	die("%s:%d: malformed JSON: %s (at \"%.20s\")", ps->src, ps->line, what, ps->p);
-}
-
-static void skip_ws(struct parser *ps)
-{
-	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r') {
-		if (*ps->p == '\n')
-			ps->line++;
-		ps->p++;
-	}
-}
-
-static void put_utf8(char **buf, size_t *n, size_t *cap, unsigned int cp)
-{
-	if (*n + 5 > *cap) {
-		*cap = *cap * 2 + 16;
-		*buf = xrealloc(*buf, *cap);
-	}
-	if (cp < 0x80) {
-		(*buf)[(*n)++] = cp;
-	} else if (cp < 0x800) {
-		(*buf)[(*n)++] = 0xc0 | cp >> 6;
-		(*buf)[(*n)++] = 0x80 | (cp & 0x3f);
-	} else if (cp < 0x10000) {
-		(*buf)[(*n)++] = 0xe0 | cp >> 12;
-		(*buf)[(*n)++] = 0x80 | ((cp >> 6) & 0x3f);
-		(*buf)[(*n)++] = 0x80 | (cp & 0x3f);
-	} else {
-		(*buf)[(*n)++] = 0xf0 | cp >> 18;
-		(*buf)[(*n)++] = 0x80 | ((cp >> 12) & 0x3f);
-		(*buf)[(*n)++] = 0x80 | ((cp >> 6) & 0x3f);
-		(*buf)[(*n)++] = 0x80 | (cp & 0x3f);
-	}
-}
-
-/* Decodes one UTF-8 sequence at *s; returns the code point or -1. */
-static long get_utf8(const unsigned char **s)
-{
-	const unsigned char *p = *s;
-	int len = p[0] >= 0xf0 && p[0] < 0xf5 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-	long cp, min = len == 4 ? 0x10000 : len == 3 ? 0x800 : 0x80;
-
-	if (!len || p[0] >= 0xf5)
-		return -1;
-	cp = p[0] & (0x3f >> (len - 1));
-	for (int i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return -1;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
-		return -1;
-	*s = p + len;
-	return cp;
-}
-
-static int hex4(struct parser *ps)
-{
-	int v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		char c = *ps->p++;
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			perr(ps, "bad \\u escape");
-	}
-	return v;
-}
-
-static char *parse_string(struct parser *ps)
-{
-	size_t n = 0, cap = 32;
-	char *buf = xrealloc(NULL, cap);
-
-	if (*ps->p != '"')
-		perr(ps, "expected a string");
-	ps->p++;
-	for (;;) {
-		unsigned char c = *ps->p;
-		unsigned int cp;
-
-		if (c == '"') {
-			ps->p++;
-			break;
-		}
-		if (c < 0x20)
-			perr(ps, c ? "control character in a string" : "unterminated string");
-		if (c >= 0x80) {
-			long u = get_utf8((const unsigned char **)&ps->p);
-
-			if (u < 0)
-				perr(ps, "invalid UTF-8 in a string");
-			put_utf8(&buf, &n, &cap, u);
-			continue;
-		}
-		ps->p++;
-		if (c != '\\') {
-			put_utf8(&buf, &n, &cap, c);
-			continue;
-		}
-		switch (*ps->p++) {
-		case '"': cp = '"'; break;
-		case '\\': cp = '\\'; break;
-		case '/': cp = '/'; break;
-		case 'b': cp = '\b'; break;
-		case 'f': cp = '\f'; break;
-		case 'n': cp = '\n'; break;
-		case 'r': cp = '\r'; break;
-		case 't': cp = '\t'; break;
-		case 'u':
-			cp = hex4(ps);
-			if (cp >= 0xd800 && cp < 0xdc00) {
-				unsigned int lo;
-
-				if (ps->p[0] != '\\' || ps->p[1] != 'u')
-					perr(ps, "unpaired surrogate");
-				ps->p += 2;
-				lo = hex4(ps);
-				if (lo < 0xdc00 || lo >= 0xe000)
-					perr(ps, "unpaired surrogate");
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			} else if (cp >= 0xdc00 && cp < 0xe000) {
-				perr(ps, "unpaired surrogate");
-			}
-			if (!cp)
-				perr(ps, "\\u0000 in a string");
-			break;
-		default:
-			ps->p--;
-			perr(ps, "bad escape");
-		}
-		put_utf8(&buf, &n, &cap, cp);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static struct jval parse_number(struct parser *ps)
-{
-	const char *s = ps->p, *q = s;
-	struct jval v = { .type = J_NUM, .is_int = true };
-	char *end;
-
-	if (*q == '-')
-		q++;
-	if (*q == '0')
-		q++;
-	else if (is_digit(*q))
-		while (is_digit(*q))
-			q++;
-	else
-		perr(ps, "expected a value");
-	if (*q == '.') {
-		v.is_int = false;
-		if (!is_digit(*++q))
-			perr(ps, "bad number");
-		while (is_digit(*q))
-			q++;
-	}
-	if (*q == 'e' || *q == 'E') {
-		v.is_int = false;
-		q++;
-		if (*q == '+' || *q == '-')
-			q++;
-		if (!is_digit(*q))
-			perr(ps, "bad number");
-		while (is_digit(*q))
-			q++;
-	}
-	errno = 0;
-	if (v.is_int) {
-		v.ival = strtoll(s, &end, 10);
-		v.num = (double)v.ival;
-	} else {
-		v.num = strtod(s, &end);
-	}
-	if (errno == ERANGE && (v.is_int || v.num != 0))
-		perr(ps, "number out of range");
-	ps->p = q;
-	return v;
-}
-
-static struct jval parse_value(struct parser *ps)
-{
-	static const struct {
-		const char *word;
-		enum jtype type;
-	} words[] = { { "true", J_TRUE }, { "false", J_FALSE }, { "null", J_NULL } };
-
-	if (*ps->p == '"')
-		return (struct jval){ .type = J_STR, .str = parse_string(ps) };
-	if (*ps->p == '{' || *ps->p == '[')
-		perr(ps, "nested objects and lists are not supported");
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		size_t n = strlen(words[i].word);
-
-		if (!strncmp(ps->p, words[i].word, n)) {
-			ps->p += n;
-			return (struct jval){ .type = words[i].type };
-		}
-	}
-	return parse_number(ps);
-}
-
-static struct rec *parse_object(struct parser *ps)
-{
-	struct rec *r = xrealloc(NULL, sizeof(*r));
-
-	*r = (struct rec){ .src = xstrdup(ps->src), .line = ps->line };
-	if (*ps->p != '{')
-		perr(ps, "expected an object");
-	ps->p++;
-	skip_ws(ps);
-	if (*ps->p == '}') {
-		ps->p++;
-		return r;
-	}
-	for (;;) {
-		char *key;
-
-		skip_ws(ps);
-		key = parse_string(ps);
-		skip_ws(ps);
-		if (*ps->p != ':') {
-			free(key);
-			perr(ps, "expected ':'");
-		}
-		ps->p++;
-		skip_ws(ps);
-		set(r, key, parse_value(ps));
-		skip_ws(ps);
-		if (*ps->p == '}')
-			break;
-		if (*ps->p != ',')
-			perr(ps, "expected ',' or '}'");
-		ps->p++;
-	}
-	ps->p++;
-	return r;
-}
+/* ---- reading the inputs ---- */
 
 /* The whole file, NUL-terminated; NULL if it does not exist. */
 static char *slurp(const char *path)
@@ -511,38 +212,35 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* A JSON list of flat objects (bench_hw --json); a missing file is empty. */
+static struct rec *rec_new(json_t *o, char *where)
+{
+	struct rec *r = xrealloc(NULL, sizeof(*r));
+
+	if (!json_is_object(o))
+		die("%s: not a JSON object", where);
+	r->o = o;
+	r->where = where;
+	return r;
+}
+
+/* A JSON list of objects (bench_hw --json); a missing file is empty. */
 static void load_list(const char *path, struct recs *out)
 {
 	char *buf = slurp(path);
-	struct parser ps = { .p = buf, .src = path, .line = 1 };
+	json_error_t err;
+	json_t *list, *o;
+	size_t i;
 
 	if (!buf)
 		return;
-	skip_ws(&ps);
-	if (*ps.p != '[')
-		perr(&ps, "expected a list");
-	ps.p++;
-	skip_ws(&ps);
-	if (*ps.p == ']') {
-		ps.p++;
-	} else {
-		for (;;) {
-			skip_ws(&ps);
-			recs_push(out, parse_object(&ps));
-			skip_ws(&ps);
-			if (*ps.p == ']') {
-				ps.p++;
-				break;
-			}
-			if (*ps.p != ',')
-				perr(&ps, "expected ',' or ']'");
-			ps.p++;
-		}
-	}
-	skip_ws(&ps);
-	if (*ps.p)
-		perr(&ps, "extra data after the list");
+	list = json_loads(buf, 0, &err);
+	if (!list)
+		die("%s:%d: malformed JSON: %s", path, err.line, err.text);
+	if (!json_is_array(list))
+		die("%s: expected a list", path);
+	json_array_foreach(list, i, o)
+		recs_push(out, rec_new(json_incref(o), fmt("%s record %zu", path, i + 1)));
+	json_decref(list);
 	free(buf);
 }
 
@@ -555,24 +253,28 @@ static void load_lines(const char *path, struct recs *out)
 	if (!buf)
 		return;
 	for (line = buf; line && *line; line = next, lineno++) {
-		struct parser ps = { .src = path, .line = lineno };
+		json_error_t err;
+		json_t *o;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		ps.p = line;
-		skip_ws(&ps);
-		if (*ps.p != '{')
+		if (line[strspn(line, " \t\r")] != '{')
 			continue;
-		recs_push(out, parse_object(&ps));
-		skip_ws(&ps);
-		if (*ps.p)
-			perr(&ps, "extra data after the object");
+		o = json_loads(line, 0, &err);
+		if (!o)
+			die("%s:%d: malformed JSON: %s", path, lineno, err.text);
+		recs_push(out, rec_new(o, fmt("%s:%d", path, lineno)));
 	}
 	free(buf);
 }
 
 /* ---- number formatting ---- */
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 /* The shortest decimal that reads back as v, in Python's repr() form. */
 static void float_repr(double v, char *out, size_t size)
@@ -612,34 +314,44 @@ static void float_repr(double v, char *out, size_t size)
 	}
 }
 
-/* str() of a value as Python printed it into a table cell. */
-static char *py_str(const struct jval *v)
+/* A number as Python's str() printed it: integers as they are, doubles as repr(). */
+static char *number_str(bool is_int, long long i, double d)
 {
 	char buf[48];
 
-	switch (v->type) {
-	case J_STR:
-		return xstrdup(v->str);
-	case J_NUM:
-		if (v->is_int)
-			return fmt("%lld", v->ival);
-		float_repr(v->num, buf, sizeof(buf));
-		return xstrdup(buf);
-	case J_TRUE:
+	if (is_int)
+		return fmt("%lld", i);
+	float_repr(d, buf, sizeof(buf));
+	return xstrdup(buf);
+}
+
+/* str() of a value as Python printed it into a table cell. */
+static char *py_str(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return xstrdup(json_string_value(v));
+	case JSON_INTEGER:
+		return number_str(true, json_integer_value(v), 0);
+	case JSON_REAL:
+		return number_str(false, 0, json_real_value(v));
+	case JSON_TRUE:
 		return xstrdup("True");
-	case J_FALSE:
+	case JSON_FALSE:
 		return xstrdup("False");
-	default:
+	case JSON_NULL:
 		return xstrdup("None");
+	default:
+		die("a list or an object where a table cell's value should be");
 	}
 }
 
 static char *cell(const struct rec *r, const char *key)
 {
-	const struct jval *v = get(r, key);
+	const json_t *v = get(r, key);
 
 	if (!v)
-		die("%s:%d: record has no \"%s\"", r->src, r->line, key);
+		die("%s: record has no \"%s\"", r->where, key);
 	return py_str(v);
 }
 
@@ -662,7 +374,7 @@ static char *group(char *s)
 }
 
 /* "{:,}" of a number as Python formatted it. */
-static char *grouped(const struct jval *v)
+static char *grouped(const json_t *v)
 {
 	return group(py_str(v));
 }
@@ -679,81 +391,6 @@ static bool shape_is(const struct rec *r, const char *s)
 
 	free(sh);
 	return eq;
-}
-
-/* ---- JSON writer (the layout of Python's json.dump(indent=1)) ---- */
-
-static void write_jstr(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', f);
-	while (*p) {
-		unsigned char c = *p;
-		long cp;
-
-		if (c >= 0x80) {
-			cp = get_utf8(&p);
-			if (cp >= 0x10000) {
-				cp -= 0x10000;
-				fprintf(f, "\\u%04lx\\u%04lx", 0xd800 + (cp >> 10),
-					0xdc00 + (cp & 0x3ff));
-			} else {
-				fprintf(f, "\\u%04lx", cp);
-			}
-			continue;
-		}
-		p++;
-		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\b': fputs("\\b", f); break;
-		case '\f': fputs("\\f", f); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fprintf(f, "\\u%04x", c);
-			else
-				fputc(c, f);
-		}
-	}
-	fputc('"', f);
-}
-
-static void write_jval(FILE *f, const struct jval *v)
-{
-	char *s;
-
-	if (v->type == J_STR) {
-		write_jstr(f, v->str);
-		return;
-	}
-	if (v->type == J_NUM) {
-		s = py_str(v);
-		fputs(s, f);
-		free(s);
-		return;
-	}
-	fputs(v->type == J_TRUE ? "true" : v->type == J_FALSE ? "false" : "null", f);
-}
-
-static void write_rec(FILE *f, const struct rec *r, int indent)
-{
-	if (!r->n) {
-		fputs("{}", f);
-		return;
-	}
-	fputs("{\n", f);
-	for (size_t i = 0; i < r->n; i++) {
-		fprintf(f, "%*s", indent + 1, "");
-		write_jstr(f, r->f[i].key);
-		fputs(": ", f);
-		write_jval(f, &r->f[i].v);
-		fputs(i + 1 < r->n ? ",\n" : "\n", f);
-	}
-	fprintf(f, "%*s}", indent, "");
 }
 
 /* ---- the report ---- */
@@ -935,23 +572,37 @@ static void targets(FILE *o, const struct report *rp)
 #undef TARGET_HEAD
 }
 
+/* A sum kept as Python summed numbers: exact while every term is an integer. */
+struct total {
+	bool is_int;
+	long long i;
+	double d;
+};
+
+#define TOTAL_ZERO	((struct total){ .is_int = true })
+
+static void total_add(struct total *t, const json_t *v)
+{
+	if (t->is_int && json_is_integer(v)) {
+		t->i += json_integer_value(v);
+		t->d = (double)t->i;
+	} else {
+		t->d += json_number_value(v);
+		t->is_int = false;
+	}
+}
+
+static char *total_grouped(const struct total *t)
+{
+	return group(number_str(t->is_int, t->i, t->d));
+}
+
 /* Sums over the GEMM runs of one array size (the simulator's speed). */
 struct speed {
 	const char *array;
-	struct jval cycles, macs;	/* kept as Python summed them */
+	struct total cycles, macs;
 	double wall;
 };
-
-static void jsum(struct jval *acc, const struct jval *v)
-{
-	if (acc->is_int && v->is_int) {
-		acc->ival += v->ival;
-		acc->num = (double)acc->ival;
-	} else {
-		acc->num += v->num;
-		acc->is_int = false;
-	}
-}
 
 static size_t speeds(const struct report *rp, struct speed *sp)
 {
@@ -965,11 +616,10 @@ static size_t speeds(const struct report *rp, struct speed *sp)
 		for (j = 0; j < n && strcmp(sp[j].array, a); j++)
 			;
 		if (j == n)
-			sp[n++] = (struct speed){ .array = a,
-				.cycles = { .type = J_NUM, .is_int = true },
-				.macs = { .type = J_NUM, .is_int = true } };
-		jsum(&sp[j].cycles, need(x, "cycles", J_NUM));
-		jsum(&sp[j].macs, need(x, "macs", J_NUM));
+			sp[n++] = (struct speed){ .array = a, .cycles = TOTAL_ZERO,
+						  .macs = TOTAL_ZERO };
+		total_add(&sp[j].cycles, need(x, "cycles", JSON_REAL));
+		total_add(&sp[j].macs, need(x, "macs", JSON_REAL));
 		sp[j].wall += num(x, "wall_s");
 	}
 	return n;
@@ -995,7 +645,7 @@ static char *summary(const struct report *rp)
 		const struct rec *x = rp->hw.r[i];
 		double cyc = num(x, "cycles"), div = cyc > 1 ? cyc : 1;
 
-		table_row(o, 14, cell(x, "array"), shape(x), grouped(need(x, "cycles", J_NUM)),
+		table_row(o, 14, cell(x, "array"), shape(x), grouped(need(x, "cycles", JSON_REAL)),
 			  fmt("%.1f", 100 * num(x, "utilization")),
 			  fmt("%.2f", (num(x, "dma_read_bytes") + num(x, "dma_write_bytes")) /
 			      1048576.0),
@@ -1013,9 +663,9 @@ static char *summary(const struct report *rp)
 	for (size_t i = 0; i < nsp; i++) {
 		double w = sp[i].wall;
 
-		table_row(o, 5, xstrdup(sp[i].array), grouped(&sp[i].cycles), fmt("%.1f", w),
-			  group(fmt("%.0f", w ? sp[i].cycles.num / w : 0)),
-			  group(fmt("%.0f", w ? sp[i].macs.num / w : 0)));
+		table_row(o, 5, xstrdup(sp[i].array), total_grouped(&sp[i].cycles), fmt("%.1f", w),
+			  group(fmt("%.0f", w ? sp[i].cycles.d / w : 0)),
+			  group(fmt("%.0f", w ? sp[i].macs.d / w : 0)));
 	}
 	free(sp);
 	if (rp->sub.n) {
@@ -1024,15 +674,15 @@ static char *summary(const struct report *rp)
 		     "p99 us", "syscalls/job", "guest CPU us/job");
 		for (size_t i = 0; i < rp->sub.n; i++) {
 			const struct rec *x = rp->sub.r[i];
-			const struct jval *sc = get(x, "syscalls_per_job");
-			const struct jval *cu = get(x, "cpu_us_per_job");
+			const json_t *sc = get(x, "syscalls_per_job");
+			const json_t *cu = get(x, "cpu_us_per_job");
 
 			table_row(o, 10, cell(x, "device_array"), cell(x, "device_latency"),
 				  cell(x, "path"), cell(x, "job"), cell(x, "depth"),
 				  group(fmt("%.0f", num(x, "jobs_per_s"))),
 				  fmt("%.1f", num(x, "p50_us")), fmt("%.1f", num(x, "p99_us")),
-				  fmt("%.3f", sc ? need(x, "syscalls_per_job", J_NUM)->num : 0.0),
-				  fmt("%.1f", cu ? need(x, "cpu_us_per_job", J_NUM)->num : 0.0));
+				  fmt("%.3f", sc ? num(x, "syscalls_per_job") : 0.0),
+				  fmt("%.1f", cu ? num(x, "cpu_us_per_job") : 0.0));
 		}
 		fputc('\n', o);
 		HEAD(o, "device", "mem latency", "job", "depth", "io_uring / ioctl");
@@ -1058,7 +708,7 @@ static char *summary(const struct report *rp)
 			const struct rec *a;
 
 			if (!get(x, "wall_s")) {
-				const struct jval *st = get(x, "status");
+				const json_t *st = get(x, "status");
 
 				table_row(o, 7, cell(x, "impl"), sh, zp,
 					  st ? py_str(st) : xstrdup("?"), xstrdup(""), xstrdup(""),
@@ -1066,10 +716,10 @@ static char *summary(const struct report *rp)
 				continue;
 			}
 			a = acc_at(rp, sh);
-			const struct jval *ok = get(x, "correct");
+			const json_t *ok = get(x, "correct");
 
 			if (!ok)
-				die("%s:%d: record has no \"correct\"", x->src, x->line);
+				die("%s: record has no \"correct\"", x->where);
 			table_row(o, 7, cell(x, "impl"), sh, zp, fmt("%.1f", num(x, "wall_s") * 1e6),
 				  fmt("%.2f", num(x, "gops")),
 				  a ? fmt("%.1f", num(a, "cycles") / CLOCK_HZ * 1e6) : xstrdup(""),
@@ -1097,32 +747,36 @@ static void xfclose(FILE *f, const char *path)
 		die("%s: write error", path);
 }
 
+/*
+ * results.json in the layout of Python's json.dump(indent=1, ensure_ascii):
+ * the run's context, then every record with its "kind".  Doubles are
+ * written with 17 significant digits, so each reads back exactly.
+ */
 static void write_results(const struct report *rp)
 {
-	char *path = join(rp->out, "results.json"), cl[48];
-	FILE *f = xfopen(path);
+	char *path = join(rp->out, "results.json");
 	const struct recs *parts[] = { &rp->hw, &rp->sub, &rp->ratios, &rp->cpu };
-	size_t total = rp->hw.n + rp->sub.n + rp->ratios.n + rp->cpu.n, k = 0;
+	json_t *records = json_array();
+	json_t *root = json_pack("{s:s, s:{s:s, s:s, s:I}, s:s, s:f, s:o}",
+				 "command", rp->command,
+				 "machine", "uname", rp->m.uname, "cpu", rp->m.cpu,
+				 "cores", (json_int_t)rp->m.cores,
+				 "date", rp->date, "modeled_clock_hz", CLOCK_HZ,
+				 "records", records);
+	FILE *f;
 
-	fputs("{\n \"command\": ", f);
-	write_jstr(f, rp->command);
-	fputs(",\n \"machine\": {\n  \"uname\": ", f);
-	write_jstr(f, rp->m.uname);
-	fputs(",\n  \"cpu\": ", f);
-	write_jstr(f, rp->m.cpu);
-	fprintf(f, ",\n  \"cores\": %ld\n },\n \"date\": ", rp->m.cores);
-	write_jstr(f, rp->date);
-	float_repr(CLOCK_HZ, cl, sizeof(cl));
-	fprintf(f, ",\n \"modeled_clock_hz\": %s,\n \"records\": %s", cl, total ? "[\n" : "[]");
-	for (size_t p = 0; p < 4; p++) {
-		for (size_t i = 0; i < parts[p]->n; i++) {
-			fputs("  ", f);
-			write_rec(f, parts[p]->r[i], 2);
-			fputs(++k < total ? ",\n" : "\n ]", f);
-		}
-	}
-	fputs("\n}\n", f);
+	if (!root)
+		die("out of memory");
+	for (size_t p = 0; p < 4; p++)
+		for (size_t i = 0; i < parts[p]->n; i++)
+			if (json_array_append(records, parts[p]->r[i]->o))
+				die("out of memory");
+	f = xfopen(path);
+	if (json_dumpf(root, f, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17)))
+		die("%s: write error", path);
+	fputc('\n', f);
 	xfclose(f, path);
+	json_decref(root);
 	free(path);
 }
 
@@ -1305,7 +959,7 @@ static void plot_simspeed(const struct plotctx *pc)
 	FILE *f = xfopen(path);
 
 	for (size_t j = 0; j < pc->na; j++) {
-		struct jval cyc = { .type = J_NUM, .is_int = true }, macs = cyc;
+		struct total cyc = TOTAL_ZERO, macs = TOTAL_ZERO;
 		double w = 0;
 
 		for (size_t i = 0; i < hw->n; i++) {
@@ -1314,12 +968,12 @@ static void plot_simspeed(const struct plotctx *pc)
 			if (strcmp(str(x, "array"), pc->arrays[j]))
 				continue;
 			w += num(x, "wall_s");
-			jsum(&cyc, need(x, "cycles", J_NUM));
-			jsum(&macs, need(x, "macs", J_NUM));
+			total_add(&cyc, need(x, "cycles", JSON_REAL));
+			total_add(&macs, need(x, "macs", JSON_REAL));
 		}
 		if (!w)
 			w = 1;
-		fprintf(f, "%s %g %g\n", pc->arrays[j], cyc.num / w, macs.num / w);
+		fprintf(f, "%s %g %g\n", pc->arrays[j], cyc.d / w, macs.d / w);
 	}
 	xfclose(f, path);
 	free(path);
@@ -1495,7 +1149,7 @@ static void plots(const struct report *rp)
 		size_t j;
 
 		if (!array_dims(a, &rows, &cols))
-			die("%s:%d: array \"%s\" is not RxC", rp->hw.r[i]->src, rp->hw.r[i]->line, a);
+			die("%s: array \"%s\" is not RxC", rp->hw.r[i]->where, a);
 		for (j = 0; j < pc.na && strcmp(pc.arrays[j], a); j++)
 			;
 		if (j == pc.na)

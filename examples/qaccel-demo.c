@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "qaccel.h"
+#include "qaccel_prng.h"
 
 struct opts {
 	uint32_t m, n, k;
@@ -106,23 +107,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* xorshift64*: a fixed, portable sequence for a given seed. */
-static uint64_t next_rand(uint64_t *state)
-{
-	*state ^= *state >> 12;
-	*state ^= *state << 25;
-	*state ^= *state >> 27;
-	return *state * 0x2545f4914f6cdd1dull;
-}
-
-static void fill_random(void *dst, size_t len, uint64_t *state)
-{
-	uint8_t *p = dst;
-
-	for (size_t i = 0; i < len; i++)
-		p[i] = (uint8_t)(next_rand(state) >> 56);
-}
-
 static void print_caps(const struct qaccel_caps *caps)
 {
 	static const char *const names[] = {
@@ -200,7 +184,7 @@ static int run(struct qaccel_dev *dev, const struct opts *o)
 	struct qaccel_gemm g = { 0 };
 	struct qaccel_gemm_params *p = &g.params;
 	struct bufs b = { 0 };
-	uint64_t rng = o->seed ? o->seed : 1;
+	uint64_t rng = prng_seed(o->seed);
 	uint64_t macs;
 	int ret;
 
@@ -224,10 +208,10 @@ static int run(struct qaccel_dev *dev, const struct opts *o)
 		fprintf(stderr, "qaccel-demo: buffers: %s\n", qaccel_strerror(ret));
 		return 1;
 	}
-	fill_random(b.pa, (size_t)o->m * o->k, &rng);
-	fill_random(b.pb, (size_t)o->n * o->k, &rng);
+	prng_fill(b.pa, (size_t)o->m * o->k, &rng);
+	prng_fill(b.pb, (size_t)o->n * o->k, &rng);
 	for (uint32_t j = 0; j < o->n; j++)
-		((int32_t *)b.pbias)[j] = (int32_t)(next_rand(&rng) % 20001) - 10000;
+		((int32_t *)b.pbias)[j] = (int32_t)(prng_next(&rng) % 20001) - 10000;
 	memset(b.pc, 0x55, (size_t)o->m * o->n);
 	g.a.buf = b.a;
 	g.b.buf = b.b;

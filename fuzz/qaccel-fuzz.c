@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "qaccel_hw.h"
+#include "qaccel_prng.h"
 #include "../tests/guest/guest_common.h"
 #include "../tests/guest/drv_common.h"
 
@@ -128,7 +129,7 @@ struct fz {
 
 static uint64_t fz_rand(struct fz *z)
 {
-	return gc_rand(&z->rng);
+	return prng_next(&z->rng);
 }
 
 static uint32_t fz_below(struct fz *z, uint32_t n)

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "qaccel_prng.h"
 #include "../tests/guest/guest_common.h"
 #include "../tests/guest/drv_common.h"
 
@@ -87,40 +88,40 @@ static void slot_fill(struct slot *s, uint64_t *r)
 		QACCEL_GEMM_OUT_INT32, QACCEL_GEMM_OUT_INT8, QACCEL_GEMM_OUT_UINT8,
 	};
 	struct qaccel_gemm_params *p = &s->g.params;
-	uint32_t out = outs[gc_rand(r) % 3];
-	uint32_t flags = out | (uint32_t)(gc_rand(r) & (QACCEL_GEMM_A_UINT8 |
+	uint32_t out = outs[prng_next(r) % 3];
+	uint32_t flags = out | (uint32_t)(prng_next(r) & (QACCEL_GEMM_A_UINT8 |
 				QACCEL_GEMM_B_UINT8 | QACCEL_GEMM_BIAS |
 				QACCEL_GEMM_PER_CHANNEL));
 	bool c_u8 = out == QACCEL_GEMM_OUT_UINT8;
 	int32_t lo, hi;
 
 	*p = (struct qaccel_gemm_params){
-		.m = 1 + gc_rand(r) % MAX_DIM, .n = 1 + gc_rand(r) % MAX_DIM,
-		.k = 1 + gc_rand(r) % MAX_DIM, .flags = flags,
+		.m = 1 + prng_next(r) % MAX_DIM, .n = 1 + prng_next(r) % MAX_DIM,
+		.k = 1 + prng_next(r) % MAX_DIM, .flags = flags,
 	};
-	p->lda = p->k + gc_rand(r) % (MAX_GAP + 1);
-	p->ldb = p->k + gc_rand(r) % (MAX_GAP + 1);
-	p->ldc = p->n * gc_out_size(flags) + gc_rand(r) % (MAX_GAP + 1);
-	p->a_zero_point = flags & QACCEL_GEMM_A_UINT8 ? (int32_t)(gc_rand(r) % 256)
-						       : (int32_t)(gc_rand(r) % 256) - 128;
-	p->b_zero_point = flags & QACCEL_GEMM_B_UINT8 ? (int32_t)(gc_rand(r) % 256)
-						       : (int32_t)(gc_rand(r) % 256) - 128;
+	p->lda = p->k + prng_next(r) % (MAX_GAP + 1);
+	p->ldb = p->k + prng_next(r) % (MAX_GAP + 1);
+	p->ldc = p->n * gc_out_size(flags) + prng_next(r) % (MAX_GAP + 1);
+	p->a_zero_point = flags & QACCEL_GEMM_A_UINT8 ? (int32_t)(prng_next(r) % 256)
+						       : (int32_t)(prng_next(r) % 256) - 128;
+	p->b_zero_point = flags & QACCEL_GEMM_B_UINT8 ? (int32_t)(prng_next(r) % 256)
+						       : (int32_t)(prng_next(r) % 256) - 128;
 	lo = c_u8 ? 0 : -128;
 	hi = c_u8 ? 255 : 127;
-	p->c_zero_point = lo + (int32_t)(gc_rand(r) % 256);
-	p->clamp_min = lo + (int32_t)(gc_rand(r) % 64);
-	p->clamp_max = hi - (int32_t)(gc_rand(r) % 64);
-	p->out_multiplier = (int32_t)(0x40000000 + gc_rand(r) % 0x3fffffff);
-	p->out_shift = -(int32_t)(5 + gc_rand(r) % 8);
+	p->c_zero_point = lo + (int32_t)(prng_next(r) % 256);
+	p->clamp_min = lo + (int32_t)(prng_next(r) % 64);
+	p->clamp_max = hi - (int32_t)(prng_next(r) % 64);
+	p->out_multiplier = (int32_t)(0x40000000 + prng_next(r) % 0x3fffffff);
+	p->out_shift = -(int32_t)(5 + prng_next(r) % 8);
 
 	for (size_t i = 0; i < A_BYTES; i++) {
-		s->pa[i] = (uint8_t)(gc_rand(r) >> 56);
-		s->pb[i] = (uint8_t)(gc_rand(r) >> 48);
+		s->pa[i] = (uint8_t)(prng_next(r) >> 56);
+		s->pb[i] = (uint8_t)(prng_next(r) >> 48);
 	}
 	for (uint32_t j = 0; j < MAX_DIM; j++) {
-		s->pbias[j] = (int32_t)(gc_rand(r) % 60001) - 30000;
-		s->pquant[j].multiplier = (int32_t)(0x40000000 + gc_rand(r) % 0x3fffffff);
-		s->pquant[j].shift = -(int32_t)(5 + gc_rand(r) % 8);
+		s->pbias[j] = (int32_t)(prng_next(r) % 60001) - 30000;
+		s->pquant[j].multiplier = (int32_t)(0x40000000 + prng_next(r) % 0x3fffffff);
+		s->pquant[j].shift = -(int32_t)(5 + prng_next(r) % 8);
 	}
 	memset(s->pc, 0x5a, C_BYTES);
 	s->g.a = (struct qaccel_operand){ s->a, 0 };
@@ -171,14 +172,14 @@ static void *worker_main(void *arg)
 	while (now_s() < w->deadline || inflight) {
 		bool more = now_s() < w->deadline;
 
-		if (more && !inflight && gc_rand(&r) % 64 == 0)
+		if (more && !inflight && prng_next(&r) % 64 == 0)
 			qaccel_set_path(dev, qaccel_get_path(dev) == QACCEL_PATH_URING ?
 					QACCEL_PATH_IOCTL : QACCEL_PATH_URING);
 		/* Refill a random number of free slots. */
 		for (int i = 0; more && i < SLOTS; i++) {
 			struct slot *s = &slots[i];
 
-			if (s->busy || gc_rand(&r) % 4 == 0)
+			if (s->busy || prng_next(&r) % 4 == 0)
 				continue;
 			slot_fill(s, &r);
 			s->tag = (uint64_t)w->proc << 56 | (uint64_t)w->thread << 48 |
@@ -196,7 +197,7 @@ static void *worker_main(void *arg)
 		}
 		if (!inflight)
 			continue;
-		ret = qaccel_wait(dev, comp, SLOTS, 1 + gc_rand(&r) % inflight, 30000);
+		ret = qaccel_wait(dev, comp, SLOTS, 1 + prng_next(&r) % inflight, 30000);
 		if (ret <= 0) {
 			fprintf(stderr, "soak %u.%u: wait: %d, %u in flight: lost\n",
 				w->proc, w->thread, ret, inflight);

@@ -4,8 +4,6 @@ LIB_VERSION	:= 0.1.0
 LIB_SONAME	:= libqaccel.so.0
 LIB_DIR		:= $(BUILD)/lib
 LIB_SRCS	:= $(wildcard $(TOP)/lib/*.c)
-LIB_HDRS	:= $(wildcard $(TOP)/lib/*.h) \
-		   $(TOP)/include/uapi/drm/qaccel_drm.h
 LIB_PKG_CFLAGS	:= $(shell pkg-config --cflags libdrm liburing)
 LIB_PKG_LIBS	:= $(shell pkg-config --libs libdrm liburing)
 LIB_CFLAGS	:= $(CFLAGS_COMMON) $(LIB_PKG_CFLAGS)
@@ -23,13 +21,16 @@ LIB_LINK	:= $(LIB_A) $(LIB_PKG_LIBS)
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 all: lib
 
-$(LIB_DIR)/pic/%.o: $(TOP)/lib/%.c $(LIB_HDRS)
+$(LIB_DIR)/pic/%.o: $(TOP)/lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -fPIC -c $< -o $@
 
-$(LIB_DIR)/obj/%.o: $(TOP)/lib/%.c $(LIB_HDRS)
+$(LIB_DIR)/obj/%.o: $(TOP)/lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+-include $(wildcard $(LIB_PIC_OBJS:=.d) $(LIB_OBJS:=.d))
+$(call without_deps,$(LIB_PIC_OBJS) $(LIB_OBJS)): FORCE
 
 $(LIB_SO): $(LIB_PIC_OBJS) $(TOP)/lib/libqaccel.map
 	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=$(TOP)/lib/libqaccel.map \
@@ -48,26 +49,6 @@ $(LIB_PC): $(TOP)/lib/qaccel.pc.in $(TOP)/lib/lib.mk
 	sed -e 's|@PREFIX@|$(TOP)|' -e 's|@LIBDIR@|$(LIB_DIR)|' \
 	    -e 's|@INCLUDEDIR@|$(TOP)/lib|' \
 	    -e 's|@VERSION@|$(LIB_VERSION)|' $< > $@
-
-# --- examples ---------------------------------------------------------------
-EXAMPLES	:= $(BUILD)/examples/qaccel-demo $(BUILD)/examples/qaccel-batch
-
-$(BUILD)/examples/%: $(TOP)/examples/%.c $(LIB_A) $(LIB_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) -o $@ $< $(LIB_LINK)
-
-all: $(EXAMPLES)
-
-# --- tools: qaccel-info, qaccel-bench (linked statically like the tests) ----
-TOOLS		:= $(BUILD)/tools/qaccel-info $(BUILD)/tools/qaccel-bench
-
-$(BUILD)/tools/%: $(TOP)/tools/%.c $(LIB_A) $(LIB_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) -o $@ $< $(LIB_LINK) -lm
-
-.PHONY: tools
-tools: $(TOOLS)
-all: tools
 
 # --- install -----------------------------------------------------------------
 # make install [PREFIX=/usr/local] [LIBDIR=$(PREFIX)/lib] [DESTDIR=staging]
@@ -104,7 +85,7 @@ MAN_LINKS	:= qaccel_open_index:qaccel_open qaccel_close:qaccel_open \
 		   qaccel_quantize_bias:qaccel_quant qaccel_gemm_requant:qaccel_quant
 
 .PHONY: install
-install: $(LIB_SO) $(LIB_A) $(TOOLS)
+install: $(LIB_SO) $(LIB_A) tools
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
 	install -m 0755 $(LIB_SO).$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/

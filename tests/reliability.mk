@@ -20,12 +20,16 @@ SOAK_PROCS	?= 3
 SOAK_THREADS	?= 2
 FUZZ_VM_TIMEOUT	?= 3600
 
-$(FUZZ_DIR)/qaccel-%: $(TOP)/fuzz/qaccel-%.c $(wildcard $(TOP)/tests/guest/*.h) $(LIB_A) $(LIB_HDRS)
+$(FUZZ_BIN) $(SOAK_BIN): $(FUZZ_DIR)/qaccel-%: $(TOP)/fuzz/qaccel-%.c $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) -o $@ $< $(LIB_LINK) -lpthread
+	$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB_LINK) -lpthread
 
-# The slice in make check is the fuzzer itself, compiled into a KTAP program.
-$(GUEST_TEST_DIR)/fuzz_slice: $(TOP)/fuzz/qaccel-fuzz.c
+-include $(wildcard $(FUZZ_BIN).d $(SOAK_BIN).d)
+$(call without_deps,$(FUZZ_BIN) $(SOAK_BIN)): FORCE
+
+# The slices in make check (tests/guest/fuzz_slice.c, rel_soak_slice.c) are
+# the fuzzer and the soak themselves, compiled into KTAP programs: their .d
+# files name fuzz/qaccel-*.c.
 
 all: $(FUZZ_BIN) $(SOAK_BIN)
 
@@ -52,12 +56,23 @@ LIBFUZZ_NAMES	:= $(sort $(basename $(notdir $(wildcard $(TOP)/fuzz/lib_*.c))))
 LIBFUZZ_BINS	:= $(addprefix $(FUZZ_DIR)/,$(LIBFUZZ_NAMES))
 LIBFUZZ_TEST	:= $(LIB_TEST_DIR)/test_libfuzz
 
-$(FUZZ_DIR)/lib_%: $(TOP)/fuzz/lib_%.c $(TOP)/fuzz/lib_fuzz_input.h $(LIB_SRCS) $(LIB_HDRS)
+LIBFUZZ_CFLAGS	:= -g -O1 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+		   -I$(TOP)/include -I$(TOP)/lib $(LIB_PKG_CFLAGS) -fno-sanitize-recover=all
+# The library's objects, instrumented for coverage and sanitized like the targets.
+LIBFUZZ_OBJS	:= $(patsubst $(TOP)/lib/%.c,$(LIB_DIR)/fuzz/%.o,$(LIB_SRCS))
+
+$(LIB_DIR)/fuzz/%.o: $(TOP)/lib/%.c
 	@mkdir -p $(@D)
-	$(LIBFUZZ_CC) -g -O1 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
-		-I$(TOP)/include -I$(TOP)/lib $(LIB_PKG_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< $(LIB_SRCS) $(LIB_PKG_LIBS) -lm
+	$(LIBFUZZ_CC) $(LIBFUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+		$(DEPFLAGS) -c $< -o $@
+
+$(LIBFUZZ_BINS): $(FUZZ_DIR)/lib_%: $(TOP)/fuzz/lib_%.c $(LIBFUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(LIBFUZZ_CC) $(LIBFUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(DEPFLAGS) \
+		-o $@ $< $(LIBFUZZ_OBJS) $(LIB_PKG_LIBS) -lm
+
+-include $(wildcard $(LIBFUZZ_OBJS:=.d) $(LIBFUZZ_BINS:=.d))
+$(call without_deps,$(LIBFUZZ_OBJS) $(LIBFUZZ_BINS)): FORCE
 
 $(LIBFUZZ_TEST): $(TOP)/fuzz/test_libfuzz.sh $(LIBFUZZ_BINS)
 	@mkdir -p $(@D)
@@ -71,6 +86,4 @@ check-lib: $(LIBFUZZ_TEST)
 fuzz-lib: $(LIBFUZZ_TEST)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(LIBFUZZ_TEST)
 
-# The soak slice in make check is the soak itself, compiled into a KTAP program.
-$(GUEST_TEST_DIR)/rel_soak_slice: $(TOP)/fuzz/qaccel-soak.c
 $(GUEST_TEST_DIR)/rel_soak_slice: LIB_LINK += -lpthread

@@ -20,6 +20,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "qaccel.h"
 
 #define MAX_DEPTH	QACCEL_MAX_INFLIGHT
@@ -83,6 +85,18 @@ static void usage(FILE *f)
 		"JSON records: {\"path\", \"job\", \"depth\", \"jobs\", \"jobs_per_s\", \"p50_us\",\n"
 		"\"p99_us\", \"syscalls_per_job\", \"cpu_us_per_job\", \"array\"} and {\"job\", \"depth\", \"uring_over_ioctl\"}.\n",
 		MAX_DEPTH);
+}
+
+/* o as one line of f; takes o.  Nonzero when o is NULL (out of memory) or f fails. */
+static int write_json_line(FILE *f, json_t *o)
+{
+	int ret = !o || json_dumpf(o, f, JSON_REAL_PRECISION(17)) || fputc('\n', f) == EOF;
+
+	json_decref(o);
+	fflush(f);
+	if (ret)
+		fprintf(stderr, "qaccel-bench: cannot write a JSON record\n");
+	return ret;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -232,7 +246,7 @@ int main(int argc, char **argv)
 	const char *dev_path = NULL, *json_path = NULL;
 	const char *depth_arg = "1,8,64", *shape_arg = "nop,4x4x4,16x16x16";
 	const char *path_arg = "uring,ioctl";
-	char items[MAX_KINDS][32];
+	char items[MAX_KINDS][32], array[24];
 	struct kind kinds[MAX_KINDS];
 	unsigned int depths[MAX_KINDS], jobs = 2000;
 	enum qaccel_path paths[2];
@@ -320,6 +334,7 @@ int main(int argc, char **argv)
 		cx.pb[i] = (int8_t)(i * 13 + 1);
 	}
 
+	snprintf(array, sizeof(array), "%ux%u", caps.rows, caps.cols);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("# qaccel-bench: %s, %ux%u array, %u jobs per measurement\n",
 	       qaccel_dev_path(cx.dev), caps.rows, caps.cols, jobs);
@@ -352,25 +367,25 @@ int main(int argc, char **argv)
 				       kinds[ki].name, depths[di], pname, r.jobs_per_s,
 				       r.p50_us, r.p99_us, r.syscalls_per_job,
 				       r.cpu_us_per_job);
-				if (json)
-					fprintf(json, "{\"path\": \"%s\", \"job\": \"%s\", \"depth\": %u, "
-						"\"jobs\": %u, \"jobs_per_s\": %.1f, \"p50_us\": %.2f, "
-						"\"p99_us\": %.2f, \"syscalls_per_job\": %.4f, "
-						"\"cpu_us_per_job\": %.2f, \"array\": \"%ux%u\"}\n",
-						pname, kinds[ki].name, depths[di], jobs,
-						r.jobs_per_s, r.p50_us, r.p99_us,
-						r.syscalls_per_job, r.cpu_us_per_job,
-						caps.rows, caps.cols);
+				if (json && write_json_line(json, json_pack(
+						"{s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:s}",
+						"path", pname, "job", kinds[ki].name,
+						"depth", (json_int_t)depths[di], "jobs", (json_int_t)jobs,
+						"jobs_per_s", r.jobs_per_s, "p50_us", r.p50_us,
+						"p99_us", r.p99_us, "syscalls_per_job", r.syscalls_per_job,
+						"cpu_us_per_job", r.cpu_us_per_job, "array", array)))
+					status = 1;
 			}
 			if (jps[QACCEL_PATH_URING] > 0 && jps[QACCEL_PATH_IOCTL] > 0) {
 				double ratio = jps[QACCEL_PATH_URING] / jps[QACCEL_PATH_IOCTL];
 
 				printf("%-10s %5u  ratio uring/ioctl %.2fx\n", kinds[ki].name,
 				       depths[di], ratio);
-				if (json)
-					fprintf(json, "{\"job\": \"%s\", \"depth\": %u, "
-						"\"uring_over_ioctl\": %.3f}\n",
-						kinds[ki].name, depths[di], ratio);
+				if (json && write_json_line(json, json_pack(
+						"{s:s, s:I, s:f}", "job", kinds[ki].name,
+						"depth", (json_int_t)depths[di],
+						"uring_over_ioctl", ratio)))
+					status = 1;
 			}
 		}
 	}

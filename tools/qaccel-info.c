@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "qaccel.h"
 
 static const struct {
@@ -89,39 +91,56 @@ static void print_text(int index, const char *path, const struct qaccel_caps *c,
 	       100.0 * mac_util(c, k->macs, k->cycles));
 }
 
-static void print_json(int index, const char *path, const struct qaccel_caps *c,
-		       const struct qaccel_counters *k, enum qaccel_path p)
+/* o as one line on stdout; takes o.  Returns 1 when o is NULL (out of memory). */
+static int print_json_line(json_t *o)
 {
-	bool first = true;
+	int ret = !o || json_dumpf(o, stdout, JSON_REAL_PRECISION(17)) ? 1 : 0;
 
-	printf("{\"index\": %d, \"path\": \"%s\", ", index, path);
-	printf("\"driver\": {\"name\": \"%s\", \"version\": \"%d.%d.%d\"}, ",
-	       c->driver, c->driver_major, c->driver_minor, c->driver_patch);
-	printf("\"hw_version\": \"%u.%u\", ", c->hw_version >> 16, c->hw_version & 0xffff);
-	printf("\"array\": {\"rows\": %u, \"cols\": %u}, ", c->rows, c->cols);
-	printf("\"caps\": [");
-	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++) {
-		if (!(c->caps & cap_names[i].bit))
-			continue;
-		printf("%s\"%s\"", first ? "" : ", ", cap_names[i].name);
-		first = false;
-	}
-	printf("], \"caps_mask\": %u, ", c->caps);
-	printf("\"limits\": {\"max_dim\": %u, \"max_bo_size\": %llu, \"max_inflight\": %u}, ",
-	       c->max_dim, (unsigned long long)c->max_bo_size, QACCEL_MAX_INFLIGHT);
-	printf("\"queue_depth\": %u, \"submission\": \"%s\", ", c->queue_depth,
-	       p == QACCEL_PATH_URING ? "uring" : "ioctl");
-	printf("\"counters\": {\"cycles\": %llu, \"busy_cycles\": %llu, \"macs\": %llu, "
-	       "\"dma_read_bytes\": %llu, \"dma_write_bytes\": %llu, \"jobs\": %llu}, ",
-	       (unsigned long long)k->cycles, (unsigned long long)k->busy_cycles,
-	       (unsigned long long)k->macs, (unsigned long long)k->dma_read_bytes,
-	       (unsigned long long)k->dma_write_bytes, (unsigned long long)k->jobs);
-	printf("\"utilization\": {\"busy\": %.6f, \"mac\": %.6f}}",
-	       ratio(k->busy_cycles, k->cycles), mac_util(c, k->macs, k->cycles));
+	json_decref(o);
+	putchar('\n');
+	fflush(stdout);
+	return ret;
 }
 
-/* Rates between two samples taken secs apart. */
-static void print_rates(const struct qaccel_caps *c, const struct qaccel_counters *a,
+static json_t *device_json(int index, const char *path, const struct qaccel_caps *c,
+			   const struct qaccel_counters *k, enum qaccel_path p)
+{
+	json_t *caps = json_array();
+	char version[32], hw[16];
+
+	for (size_t i = 0; caps && i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if ((c->caps & cap_names[i].bit) &&
+		    json_array_append_new(caps, json_string(cap_names[i].name))) {
+			json_decref(caps);
+			return NULL;
+		}
+	snprintf(version, sizeof(version), "%d.%d.%d", c->driver_major, c->driver_minor,
+		 c->driver_patch);
+	snprintf(hw, sizeof(hw), "%u.%u", c->hw_version >> 16, c->hw_version & 0xffff);
+	return json_pack("{s:i, s:s, s:{s:s, s:s}, s:s, s:{s:I, s:I}, s:o, s:I,"
+			 " s:{s:I, s:I, s:I}, s:I, s:s,"
+			 " s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:f, s:f}}",
+			 "index", index, "path", path,
+			 "driver", "name", c->driver, "version", version,
+			 "hw_version", hw,
+			 "array", "rows", (json_int_t)c->rows, "cols", (json_int_t)c->cols,
+			 "caps", caps, "caps_mask", (json_int_t)c->caps,
+			 "limits", "max_dim", (json_int_t)c->max_dim,
+			 "max_bo_size", (json_int_t)c->max_bo_size,
+			 "max_inflight", (json_int_t)QACCEL_MAX_INFLIGHT,
+			 "queue_depth", (json_int_t)c->queue_depth,
+			 "submission", p == QACCEL_PATH_URING ? "uring" : "ioctl",
+			 "counters", "cycles", (json_int_t)k->cycles,
+			 "busy_cycles", (json_int_t)k->busy_cycles, "macs", (json_int_t)k->macs,
+			 "dma_read_bytes", (json_int_t)k->dma_read_bytes,
+			 "dma_write_bytes", (json_int_t)k->dma_write_bytes,
+			 "jobs", (json_int_t)k->jobs,
+			 "utilization", "busy", ratio(k->busy_cycles, k->cycles),
+			 "mac", mac_util(c, k->macs, k->cycles));
+}
+
+/* Rates between two samples taken secs apart; nonzero if --json ran out of memory. */
+static int print_rates(const struct qaccel_caps *c, const struct qaccel_counters *a,
 			const struct qaccel_counters *b, double secs, bool json)
 {
 	uint64_t cyc = b->cycles - a->cycles;
@@ -132,13 +151,14 @@ static void print_rates(const struct qaccel_caps *c, const struct qaccel_counter
 			      b->dma_write_bytes - a->dma_write_bytes) / secs / 1e6;
 
 	if (json)
-		printf("{\"interval_s\": %.3f, \"jobs_per_s\": %.1f, \"busy\": %.6f, "
-		       "\"mac\": %.6f, \"dma_mb_per_s\": %.3f, \"cycles\": %llu}\n",
-		       secs, jobs, busy, mac, mbs, (unsigned long long)cyc);
-	else
-		printf("%8.1f jobs/s  busy %5.1f%%  MAC %5.1f%%  DMA %8.3f MB/s  %llu cycles\n",
-		       jobs, 100 * busy, 100 * mac, mbs, (unsigned long long)cyc);
+		return print_json_line(json_pack("{s:f, s:f, s:f, s:f, s:f, s:I}",
+						 "interval_s", secs, "jobs_per_s", jobs,
+						 "busy", busy, "mac", mac, "dma_mb_per_s", mbs,
+						 "cycles", (json_int_t)cyc));
+	printf("%8.1f jobs/s  busy %5.1f%%  MAC %5.1f%%  DMA %8.3f MB/s  %llu cycles\n",
+	       jobs, 100 * busy, 100 * mac, mbs, (unsigned long long)cyc);
 	fflush(stdout);
+	return 0;
 }
 
 static int watch(struct qaccel_dev *dev, const struct qaccel_caps *c,
@@ -154,7 +174,8 @@ static int watch(struct qaccel_dev *dev, const struct qaccel_caps *c,
 		ret = qaccel_get_counters(dev, &now);
 		if (ret)
 			break;
-		print_rates(c, &prev, &now, secs, json);
+		if (print_rates(c, &prev, &now, secs, json))
+			ret = -ENOMEM;
 		prev = now;
 	}
 	if (ret)
@@ -177,6 +198,7 @@ int main(int argc, char **argv)
 	long index = -1, count = -1, secs = 0;
 	bool json = false;
 	int opt, first, last, shown = 0, status = 0;
+	json_t *devices = NULL;
 
 	while ((opt = getopt_long(argc, argv, "d:i:jw:n:h", opts, NULL)) != -1) {
 		char *end = NULL;
@@ -213,8 +235,14 @@ int main(int argc, char **argv)
 			last = 0;
 		}
 	}
-	if (json)
-		printf("{\"devices\": [");
+	/* --json: one object {"devices": [...]} (with --watch, then one line per interval). */
+	if (json) {
+		devices = json_array();
+		if (!devices) {
+			fprintf(stderr, "qaccel-info: out of memory\n");
+			return 1;
+		}
+	}
 	for (int i = first; i <= last; i++) {
 		struct qaccel_dev *dev;
 		struct qaccel_caps caps;
@@ -233,23 +261,24 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (json) {
-			printf("%s", shown ? ", " : "");
-			print_json(i, qaccel_dev_path(dev), &caps, &cnt, qaccel_get_path(dev));
+			if (json_array_append_new(devices, device_json(i, qaccel_dev_path(dev), &caps,
+								       &cnt, qaccel_get_path(dev))))
+				status = 1;
 		} else {
 			print_text(i, qaccel_dev_path(dev), &caps, &cnt, qaccel_get_path(dev));
 		}
 		shown++;
 		/* --watch follows the first device shown (pick it with -d / -i). */
 		if (secs && shown == 1) {
-			if (json)
-				printf("]}\n");
-			status = watch(dev, &caps, (unsigned int)secs, count, json);
+			if (json && print_json_line(json_pack("{s:o}", "devices", devices)))
+				status = 1;
+			status |= watch(dev, &caps, (unsigned int)secs, count, json);
 			qaccel_close(dev);
 			return status;
 		}
 		qaccel_close(dev);
 	}
-	if (json)
-		printf("]}\n");
+	if (json && print_json_line(json_pack("{s:o}", "devices", devices)))
+		status = 1;
 	return shown ? status : 1;
 }

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "qaccel.h"
 #include "fashion_data.h"
 #include "fashion_net.h"
@@ -244,36 +246,37 @@ int main(int argc, char **argv)
 	       net.device_cycles / wall);
 
 	if (strcmp(o.report, "-")) {
-		FILE *f = fopen(o.report, "w");
-		char ref_acc[32] = "null";
+		char array[24];
+		json_t *rep;
 
-		if (o.reference)
-			snprintf(ref_acc, sizeof(ref_acc), "%.2f", 100.0 * rcorrect / o.images);
-
-		if (!f) {
+		snprintf(array, sizeof(array), "%ux%u", caps.rows, caps.cols);
+		/* Without --reference the reference's fields are null. */
+		rep = json_pack("{s:I, s:I, s:s, s:f, s:f, s:o, s:o, s:I, s:I, s:I, s:I, s:I,"
+				" s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+				"images", (json_int_t)o.images, "batch", (json_int_t)o.batch,
+				"array", array, "float_accuracy", fa, "int8_accuracy", qa,
+				"reference_accuracy", o.reference ?
+				json_real(100.0 * rcorrect / o.images) : json_null(),
+				"reference_match", o.reference ? json_boolean(!mismatches) :
+				json_null(),
+				"fp32_model_bytes", (json_int_t)fashion_fp32_bytes(),
+				"int8_model_bytes", (json_int_t)fashion_int8_bytes(&m),
+				"device_cycles", (json_int_t)net.device_cycles,
+				"jobs", (json_int_t)net.jobs, "macs", (json_int_t)net.macs,
+				"utilization",
+				net.macs / ((double)net.device_cycles * caps.rows * caps.cols),
+				"clock_mhz", o.clock_mhz, "modeled_seconds", sim_s,
+				"modeled_images_per_second", o.images / sim_s,
+				"modeled_gops", 2.0 * net.macs / sim_s * 1e-9,
+				"wall_seconds", wall,
+				"simulated_cycles_per_wall_second", net.device_cycles / wall);
+		if (!rep || json_dump_file(rep, o.report, JSON_INDENT(2) | JSON_REAL_PRECISION(17))) {
 			fprintf(stderr, "fashion-infer: cannot write %s: %s\n", o.report,
-				strerror(errno));
+				rep ? strerror(errno) : "out of memory");
+			json_decref(rep);
 			return 1;
 		}
-		fprintf(f, "{\n"
-			"  \"images\": %u,\n  \"batch\": %u,\n  \"array\": \"%ux%u\",\n"
-			"  \"float_accuracy\": %.2f,\n  \"int8_accuracy\": %.2f,\n"
-			"  \"reference_accuracy\": %s,\n  \"reference_match\": %s,\n"
-			"  \"fp32_model_bytes\": %" PRIu64 ",\n  \"int8_model_bytes\": %" PRIu64 ",\n"
-			"  \"device_cycles\": %" PRIu64 ",\n  \"jobs\": %" PRIu64 ",\n"
-			"  \"macs\": %" PRIu64 ",\n  \"utilization\": %.4f,\n"
-			"  \"clock_mhz\": %.0f,\n  \"modeled_seconds\": %.6f,\n"
-			"  \"modeled_images_per_second\": %.0f,\n  \"modeled_gops\": %.3f,\n"
-			"  \"wall_seconds\": %.1f,\n  \"simulated_cycles_per_wall_second\": %.0f\n"
-			"}\n", o.images, o.batch, caps.rows, caps.cols, fa, qa,
-			ref_acc,
-			o.reference ? (mismatches ? "false" : "true") : "null",
-			fashion_fp32_bytes(), fashion_int8_bytes(&m), net.device_cycles, net.jobs,
-			net.macs, net.macs / ((double)net.device_cycles * caps.rows * caps.cols),
-			o.clock_mhz, sim_s, o.images / sim_s, 2.0 * net.macs / sim_s * 1e-9,
-			wall, net.device_cycles / wall);
-		if (fclose(f))
-			return 1;
+		json_decref(rep);
 		printf("\nreport: %s\n", o.report);
 	}
 	fashion_net_fini(&net);

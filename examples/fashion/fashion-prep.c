@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #include "qaccel.h"
+#include "qaccel_prng.h"
 #include "fashion_data.h"
 
 #define TRAIN_USED	58000u	/* images 58000..59999 are the calibration slice */
@@ -138,17 +139,10 @@ static int load_set(const char *dir, const char *prefix, struct fashion_set *s,
 	return ret;
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
+/* Uniform in [0, 1) from 24 bits, the form the saved models were trained with. */
 static float rng_uniform(uint64_t *s)
 {
-	return (float)((rng_next(s) >> 40) / 16777216.0);
+	return (float)((prng_next(s) >> 40) / 16777216.0);
 }
 
 static int fmodel_alloc(struct fmodel *m)
@@ -353,7 +347,7 @@ static int train(const struct opts *o)
 	float *gw[FASHION_LAYERS], *gb[FASHION_LAYERS];
 	struct adam aw[FASHION_LAYERS], ab[FASHION_LAYERS];
 	uint32_t *order;
-	uint64_t rng = o->seed ? o->seed : 1;
+	uint64_t rng = prng_seed(o->seed);
 	char path[4096];
 	double t0 = now();
 	long step = 0;
@@ -398,7 +392,7 @@ static int train(const struct opts *o)
 		uint8_t batch_lab[BATCH];
 
 		for (uint32_t i = TRAIN_USED - 1; i > 0; i--) {
-			uint32_t j = (uint32_t)(rng_next(&rng) % (i + 1)), t = order[i];
+			uint32_t j = (uint32_t)(prng_next(&rng) % (i + 1)), t = order[i];
 
 			order[i] = order[j];
 			order[j] = t;

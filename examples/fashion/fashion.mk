@@ -8,7 +8,6 @@ FASHION_DIR	:= $(BUILD)/fashion
 FASHION_DATA	?= /usr/share/datasets/fashion-mnist
 FASHION_EPOCHS	?= 10
 FASHION_SRC	:= $(TOP)/examples/fashion
-FASHION_HDRS	:= $(FASHION_SRC)/fashion_data.h $(FASHION_SRC)/fashion_net.h
 FASHION_PREP	:= $(FASHION_DIR)/fashion-prep
 FASHION_INFER	:= $(BUILD)/examples/fashion-infer
 FASHION_FP32	:= $(FASHION_DIR)/model-fp32.bin
@@ -17,13 +16,17 @@ FASHION_INT8	:= $(FASHION_DIR)/model-int8.bin
 FASHION_HOST_CFLAGS := $(LIB_CFLAGS) -O3 -fno-math-errno -fassociative-math \
 		   -fno-signed-zeros -fno-trapping-math
 
-$(FASHION_PREP): $(FASHION_SRC)/fashion-prep.c $(FASHION_HDRS) $(LIB_A) $(LIB_HDRS)
+$(FASHION_PREP): $(FASHION_SRC)/fashion-prep.c $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(FASHION_HOST_CFLAGS) -o $@ $< $(LIB_A) -lz -lm
+	$(CC) $(FASHION_HOST_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB_A) -lz -lm
 
-$(FASHION_INFER): $(FASHION_SRC)/fashion-infer.c $(FASHION_HDRS) $(LIB_A) $(LIB_HDRS)
+$(FASHION_INFER): $(FASHION_SRC)/fashion-infer.c $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) -I$(FASHION_SRC) -o $@ $< $(LIB_LINK)
+	$(CC) $(LIB_CFLAGS) $(JSON_CFLAGS) $(DEPFLAGS) -I$(FASHION_SRC) -o $@ $< $(LIB_LINK) \
+		$(JSON_LIBS)
+
+-include $(wildcard $(FASHION_PREP).d $(FASHION_INFER).d)
+$(call without_deps,$(FASHION_PREP) $(FASHION_INFER)): FORCE
 
 $(FASHION_FP32): $(FASHION_SRC)/fashion-prep.c | $(FASHION_PREP)
 	@echo "== training the float MLP 784-256-128-10 on the host ($(FASHION_EPOCHS) epochs, cached in $(FASHION_DIR))"

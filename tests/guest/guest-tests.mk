@@ -7,6 +7,9 @@ GUEST_TEST_NAMES := $(sort $(basename $(notdir $(wildcard $(TOP)/tests/guest/*.c
 GUEST_TEST_DIR	:= $(BUILD)/tests/guest
 GUEST_TEST_PROGS := $(addprefix $(GUEST_TEST_DIR)/,$(GUEST_TEST_NAMES))
 
-$(GUEST_TEST_DIR)/%: $(TOP)/tests/guest/%.c $(wildcard $(TOP)/tests/guest/*.h) $(LIB_A) $(LIB_HDRS)
+$(GUEST_TEST_PROGS): $(GUEST_TEST_DIR)/%: $(TOP)/tests/guest/%.c $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) -isystem $(KSFT) -o $@ $< $(LIB_LINK)
+	$(CC) $(LIB_CFLAGS) -isystem $(KSFT) $(DEPFLAGS) -o $@ $< $(LIB_LINK)
+
+-include $(wildcard $(GUEST_TEST_PROGS:=.d))
+$(call without_deps,$(GUEST_TEST_PROGS)): FORCE

@@ -11,15 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "qaccel_prng.h"
 #include "qaccel_ref.h"
 
-/* xorshift64*: operands reproducible from a test's seed. */
+/* Operands reproducible from a test's seed: the project's one PRNG. */
 static inline uint64_t gc_rand(uint64_t *s)
 {
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
+	return prng_next(s);
 }
 
 static inline uint32_t gc_out_size(uint32_t flags)

@@ -35,6 +35,7 @@
 
 #include "kselftest_harness.h"
 #include "qaccel_hw.h"
+#include "qaccel_prng.h"
 #include "qaccel_ref.h"
 #include "qsim.h"
 #include "qsim_host.h"
@@ -52,13 +53,10 @@
 
 static uint64_t data_state;
 
-/* Operand bytes: xorshift64*, far cheaper than rand_r per byte. */
+/* Operand bytes: the project's PRNG, far cheaper than rand_r per byte. */
 static uint64_t data64(void)
 {
-	data_state ^= data_state >> 12;
-	data_state ^= data_state << 25;
-	data_state ^= data_state >> 27;
-	return data_state * 0x2545f4914f6cdd1dull;
+	return prng_next(&data_state);
 }
 
 static double now_s(void)

@@ -12,13 +12,25 @@ LIB_SAN_FLAGS	:= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 LIB_TEST_PROGS	:= $(addprefix $(LIB_TEST_DIR)/,$(LIB_TEST_NAMES)) \
 		   $(addprefix $(LIB_TEST_DIR)/asan/,$(LIB_TEST_NAMES))
 
-$(LIB_TEST_DIR)/%: $(TOP)/tests/lib/%.c $(LIB_A) $(LIB_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(LIB_TEST_CFLAGS) -o $@ $< $(LIB_LINK)
+# The library's objects for the sanitized programs, built with them.
+LIB_ASAN_OBJS	:= $(patsubst $(TOP)/lib/%.c,$(LIB_DIR)/asan/%.o,$(LIB_SRCS))
 
-$(LIB_TEST_DIR)/asan/%: $(TOP)/tests/lib/%.c $(LIB_SRCS) $(LIB_HDRS)
+$(addprefix $(LIB_TEST_DIR)/,$(LIB_TEST_NAMES)): $(LIB_TEST_DIR)/%: $(TOP)/tests/lib/%.c $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(LIB_TEST_CFLAGS) $(LIB_SAN_FLAGS) -o $@ $< $(LIB_SRCS) $(LIB_PKG_LIBS)
+	$(CC) $(LIB_TEST_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB_LINK)
+
+$(LIB_DIR)/asan/%.o: $(TOP)/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) $(LIB_SAN_FLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(addprefix $(LIB_TEST_DIR)/asan/,$(LIB_TEST_NAMES)): $(LIB_TEST_DIR)/asan/%: $(TOP)/tests/lib/%.c \
+		$(LIB_ASAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_TEST_CFLAGS) $(LIB_SAN_FLAGS) $(DEPFLAGS) -o $@ $< $(LIB_ASAN_OBJS) \
+		$(LIB_PKG_LIBS)
+
+-include $(wildcard $(LIB_TEST_PROGS:=.d) $(LIB_ASAN_OBJS:=.d))
+$(call without_deps,$(LIB_TEST_PROGS) $(LIB_ASAN_OBJS)): FORCE
 
 .PHONY: check-lib
 check-lib: $(LIB_TEST_PROGS)
@@ -30,4 +42,13 @@ LIB_TEST_PROGS	+= $(LIB_TEST_DIR)/test_install
 $(LIB_TEST_DIR)/test_install: $(TOP)/tests/lib/test_install.sh $(LIB_SO) $(LIB_A) $(TOOLS)
 	@mkdir -p $(@D)
 	sed 's|^top=.*|top=$(TOP)|' $< > $@
+	chmod +x $@
+
+# The exported symbols against lib/libqaccel.map and the public headers'
+# declarations (a KTAP shell script, like test_install).
+LIB_TEST_PROGS	+= $(LIB_TEST_DIR)/test_exports
+$(LIB_TEST_DIR)/test_exports: $(TOP)/tests/lib/test_exports.sh $(LIB_SO)
+	@mkdir -p $(@D)
+	sed -e 's|^top=.*|top=$(TOP)|' -e 's|^headers=.*|headers="$(LIB_PUBLIC_HDRS)"|' \
+	    -e 's|^so=.*|so=$(LIB_SO)|' $< > $@
 	chmod +x $@

@@ -14,21 +14,8 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
+#include "qaccel_prng.h"
 #include "qaccel_quant.h"
-
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
-/* Uniform in [0, 1). */
-static double uniform(uint64_t *s)
-{
-	return (double)(rng_next(s) >> 11) / 9007199254740992.0;
-}
 
 /* Irwin-Hall: the sum of 12 uniforms minus 6 is N(0, 1) to within 1%, |x| <= 6. */
 static double gaussian(uint64_t *s)
@@ -36,7 +23,7 @@ static double gaussian(uint64_t *s)
 	double sum = 0;
 
 	for (int i = 0; i < 12; i++)
-		sum += uniform(s);
+		sum += prng_unit(s);
 	return sum - 6.0;
 }
 
@@ -125,8 +112,8 @@ TEST(multiplier_applied_by_requant_scales_accumulators)
 
 	for (int i = 0; i < 2000; i++) {
 		/* Reals from 2^-12 to 2^4, accumulators up to 2^20. */
-		double real = 1.0 / 4096.0 * (1 + uniform(&rng) * 65535.0);
-		int32_t acc = (int32_t)(rng_next(&rng) % 2000001) - 1000000;
+		double real = 1.0 / 4096.0 * (1 + prng_unit(&rng) * 65535.0);
+		int32_t acc = (int32_t)(prng_next(&rng) % 2000001) - 1000000;
 		int32_t m, s, got;
 		double want;
 
@@ -184,7 +171,7 @@ TEST(range_params_zero_is_exact_for_random_ranges)
 	uint64_t rng = 3;
 
 	for (int i = 0; i < 1000; i++) {
-		float lo = (float)(-uniform(&rng) * 10), hi = (float)(uniform(&rng) * 10);
+		float lo = (float)(-prng_unit(&rng) * 10), hi = (float)(prng_unit(&rng) * 10);
 		enum qaccel_qtype t = i & 1 ? QACCEL_QTYPE_INT8 : QACCEL_QTYPE_UINT8;
 		struct qaccel_qparams qp;
 		float zero = 0, back;
@@ -276,7 +263,7 @@ TEST(quantize_dequantize_round_trip_within_half_a_step)
 	uint8_t q[N];
 
 	for (int i = 0; i < N; i++)
-		x[i] = (float)(uniform(&rng) * 7.0 - 2.0);
+		x[i] = (float)(prng_unit(&rng) * 7.0 - 2.0);
 	ASSERT_EQ(0, qaccel_qparams_from_range(-2, 5, QACCEL_QTYPE_UINT8,
 					       QACCEL_QSCHEME_ASYMMETRIC, &qp));
 	ASSERT_EQ(0, qaccel_quantize(x, N, &qp, q));
@@ -324,7 +311,7 @@ TEST(calibration_minmax_on_uniform_data)
 	float lo, hi;
 
 	for (int i = 0; i < N; i++)
-		x[i] = (float)(uniform(&rng) * 4.0 - 1.0);
+		x[i] = (float)(prng_unit(&rng) * 4.0 - 1.0);
 	ASSERT_EQ(0, qaccel_calib_minmax(x, N, &lo, &hi));
 	ASSERT_GE(lo, -1.0f);
 	ASSERT_LT(lo, -0.999f);
@@ -458,7 +445,7 @@ TEST(quantized_layer_on_reference_tracks_float_layer)
 
 	for (int i = 0; i < M; i++)
 		for (int k = 0; k < K; k++)
-			x[i][k] = (float)(uniform(&rng) * 2.0);
+			x[i][k] = (float)(prng_unit(&rng) * 2.0);
 	for (int j = 0; j < N; j++) {
 		for (int k = 0; k < K; k++)
 			w[j][k] = (float)(gaussian(&rng) * 0.1 * (1 + j % 4));
