@@ -14,12 +14,15 @@
 #     $(CC) ... $(call qsim_lib,4x4) $(QSIM_LDLIBS)
 # Include sim/qsim.h, sim/qsim_host.h (-I$(TOP)/sim).
 #
+# These models check the RTL's assertions (verilator --assert, QSIM_ASSERT):
+# a failed one stops the simulation (abort), so the test or guest run fails.
+#
 # Tracing variant (not part of `all`): `make sim-trace` builds
 # $(BUILD)/sim/RxC-trace/libqsim.a with FST tracing (qsim_config.trace_path);
 # link it with $(QSIM_TRACE_LDLIBS).  Name it with $(call qsim_trace_lib,RxC).
 #
-# Benchmark variant: $(BUILD)/sim/RxC-bench/libqsim.a, the model bench_hw
-# measures, named $(call qsim_bench_lib,RxC); bench/bench.mk
+# Benchmark variant: $(BUILD)/sim/RxC-bench/libqsim.a, the same model
+# without the assertions, named $(call qsim_bench_lib,RxC); bench/bench.mk
 # makes its rules and links bench_hw with it.
 
 VERILATOR	?= verilator
@@ -30,7 +33,7 @@ QSIM_RTL	= $(QSIM_RTL_DIR)/qaccel_pkg.sv \
 		  $(sort $(filter-out %/qaccel_pkg.sv,$(wildcard $(QSIM_RTL_DIR)/*.sv)))
 QSIM_VFLAGS	:= --cc -O3 --x-assign fast --x-initial fast --top-module qaccel_top \
 		   --prefix Vqaccel_top
-QSIM_ASSERT	:=
+QSIM_ASSERT	:= --assert
 # C++ optimisation of the generated model; see sim/README.md for the
 # measurements behind the choice (compile time against simulation speed).
 QSIM_OPT	?= -O3

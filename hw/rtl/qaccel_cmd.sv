@@ -29,8 +29,8 @@ module qaccel_cmd
   import qaccel_pkg::*;
 #(
   parameter int unsigned Cols      = 4,
-  parameter int unsigned Rows      = 4,
   parameter int unsigned GemvLanes = 0,
+  parameter int unsigned GemvBank  = 1024,  // bytes of a bank GEMV slots share
   parameter int unsigned WrBytes   = 64,
   parameter int unsigned TagW      = 24
 ) (
@@ -98,9 +98,7 @@ module qaccel_cmd
   input  logic [6:0]           wr_bytes_i
 );
 
-  localparam int unsigned WrBits   = WrBytes * 8;
-  // Bytes of a bank that GEMV slots share: its A and B areas (qaccel_spad).
-  localparam int unsigned GemvBank = (Rows + Cols) * KChunk;
+  localparam int unsigned WrBits = WrBytes * 8;
 
   typedef enum logic [3:0] {
     CIdle,      // wait for a descriptor (zero: the reset state)

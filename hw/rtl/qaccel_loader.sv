@@ -114,7 +114,9 @@ module qaccel_loader
   assign claim_valid_o = q.st == LWait;
   assign claim_bank_o  = q.bank;
   assign claim_chunk_o = '{m0: q.m0, n0: q.n0, mv: mv, nv: nv, kl: kl, last: last_k};
-  assign req_valid_o   = q.st inside {LBias, LQuant, LLoadA, LLoadB};
+  // Requests only while the job runs: a request taken in the cycle a failed
+  // job leaves CRun would land in the scratchpad during the next job.
+  assign req_valid_o   = run_i && q.st inside {LBias, LQuant, LLoadA, LLoadB};
   assign grant         = req_valid_o && req_ready_i;
   assign done_o        = q.st == LDone;
 

@@ -113,7 +113,8 @@ module qaccel_post_eng
   );
 
   logic grant;
-  assign req_valid_o = q.st == PWrite && wr_room_i;
+  // Writes only while the job runs (the sequencer then waits for them).
+  assign req_valid_o = run_i && q.st == PWrite && wr_room_i;
   assign grant       = req_valid_o && req_ready_i;
 
   always_comb begin

@@ -3,13 +3,13 @@
 // Scratchpad: two banks of operand lines and their hand-over between the
 // loader and the compute engine.
 //
-// 64-byte lines.  A bank holds the A area (Rows x KChunk bytes), the B area
-// (Cols x KChunk), the bias line(s) and the per-channel record line(s) of
-// one chunk; bank 1 follows bank 0, and four spare lines at the end take
-// the second line of a write that straddles a line and the fixed-width
-// bias and quant reads.  This block is the one place that knows the layout:
-// it tells the loader (write destinations) and the compute engine (read
-// addresses) where each area of each bank starts.
+// 64-byte lines.  A bank holds the A area (ALines), the B area (BLines),
+// the bias line(s) and the per-channel record line(s) of one chunk (sizes
+// from qaccel_top); bank 1 follows bank 0, and four spare lines at the end
+// take the second line of a write that straddles a line and the
+// fixed-width bias and quant reads.  This block places the areas and tells
+// the loader (write destinations) and the compute engine (read addresses)
+// where each area of each bank starts.
 //
 // Writes: every DMA read beat of an operand lands here, its bytes
 // [dest + pos, dest + pos + cnt) merged into at most two lines.  Reads:
@@ -27,19 +27,16 @@
 module qaccel_spad
   import qaccel_pkg::*;
 #(
-  parameter int unsigned Rows      = 4,
   parameter int unsigned Cols      = 4,
   parameter int unsigned DestW     = 21,
   parameter int unsigned BytePorts = 8,
   parameter int unsigned LinePorts = 1,
-  // Layout, derived; not to be overridden.
-  parameter int unsigned ALines     = Rows * KChunk / 64,
-  parameter int unsigned BLines     = Cols * KChunk / 64,
-  parameter int unsigned BiasLines  = (Cols * 4 + 63) / 64,
-  parameter int unsigned QuantLines = (Cols * 8 + 63) / 64,
-  parameter int unsigned BankLines  = ALines + BLines + BiasLines + QuantLines,
-  parameter int unsigned SpadLines  = 2 * BankLines + 4,
-  parameter int unsigned LineW      = $clog2(SpadLines + 1)
+  // Layout (qaccel_top derives it): lines of each area of a bank.
+  parameter int unsigned ALines     = 1,
+  parameter int unsigned BLines     = 1,
+  parameter int unsigned BiasLines  = 1,
+  parameter int unsigned QuantLines = 1,
+  parameter int unsigned LineW      = 4
 ) (
   input  logic                                clk_i,
   input  logic                                rst_ni,
@@ -86,8 +83,14 @@ module qaccel_spad
   output logic [Cols-1:0][63:0]               quant_o
 );
 
-  localparam int unsigned BiasW  = Cols * 32;  // at most two lines
-  localparam int unsigned QuantW = Cols * 64;  // at most four lines
+  localparam int unsigned BiasW     = Cols * 32;  // at most two lines
+  localparam int unsigned QuantW    = Cols * 64;  // at most four lines
+  localparam int unsigned BankLines = ALines + BLines + BiasLines + QuantLines;
+  localparam int unsigned SpadLines = 2 * BankLines + 4;
+
+  if (LineW != $clog2(SpadLines + 1) || BiasLines * 16 < Cols || QuantLines * 8 < Cols) begin : g_bad
+    $error("qaccel_spad: layout parameters do not fit Cols");
+  end
 
   for (genvar b = 0; b < 2; b++) begin : g_layout
     assign a_base_o[b]     = DestW'((b * BankLines) * 64);

@@ -2,12 +2,17 @@
 //
 // qaccel: an int8 GEMM accelerator with an NVMe-like host interface.
 //
-//   AXI4-Lite --> qaccel_regs --(queue state, events)--> qaccel_core
-//                                                        |  sequencer, scratchpads,
-//                                                        |  qaccel_array, qaccel_post
-//                                                        v
-//   AXI4 master <------------------------------------ qaccel_dma
+//   AXI4-Lite --> qaccel_regs --(queue state, events)--> qaccel_cmd
+//                                                          | job, run
+//                    qaccel_loader --claim--> qaccel_spad <--> qaccel_compute
+//                         |                                     | capture
+//                         |                               qaccel_post_eng
+//                         v                                     v
+//                    qaccel_req_arb <----- (cmd's own requests, C writes)
+//                         v
+//   AXI4 master <--> qaccel_dma (read beats back into qaccel_spad / qaccel_cmd)
 //
+// This file only wires the blocks and derives their shared parameters.
 // See docs/hw-architecture.md.
 
 module qaccel_top
@@ -84,10 +89,16 @@ module qaccel_top
                                       Rows * Cols >= GemvMaxLanes * 64 ? GemvMaxLanes :
                                       Rows * Cols / 64;
   localparam int unsigned LinePorts = 1 + (GemvLanes != 0 ? GemvLanes : 1);
-  // Scratchpad geometry (qaccel_spad owns the layout).
-  localparam int unsigned BankLines = (Rows + Cols) * KChunk / 64 + (Cols * 4 + 63) / 64 +
-                                      (Cols * 8 + 63) / 64;
-  localparam int unsigned LineW     = $clog2(2 * BankLines + 4 + 1);
+  // Scratchpad: two banks of 64-byte lines, each A (Rows x KChunk bytes), B
+  // (Cols x KChunk), bias (Cols x 4) and quant (Cols x 8), and 4 spare lines
+  // (qaccel_spad places them; GEMV slots share a bank's A and B areas).
+  localparam int unsigned ALines     = Rows * KChunk / 64;
+  localparam int unsigned BLines     = Cols * KChunk / 64;
+  localparam int unsigned BiasLines  = (Cols * 4 + 63) / 64;
+  localparam int unsigned QuantLines = (Cols * 8 + 63) / 64;
+  localparam int unsigned BankLines  = ALines + BLines + BiasLines + QuantLines;
+  localparam int unsigned LineW      = $clog2(2 * BankLines + 4 + 1);
+  localparam int unsigned GemvBank   = (ALines + BLines) * 64;
 
   localparam logic [31:0] Caps = (32'd1 << CapGemmI32) | (32'd1 << CapRequant) |
                                  (32'd1 << CapPerChannel) | (32'd1 << CapBias) |
@@ -199,7 +210,7 @@ module qaccel_top
   assign {rd_desc, rd_bank_last, rd_bank, rd_dest} = rd_tag;
 
   qaccel_cmd #(
-    .Rows(Rows), .Cols(Cols), .GemvLanes(GemvLanes), .WrBytes(WrBytes), .TagW(TagW)
+    .Cols(Cols), .GemvLanes(GemvLanes), .GemvBank(GemvBank), .WrBytes(WrBytes), .TagW(TagW)
   ) u_cmd (
     .clk_i,
     .rst_ni,
@@ -260,7 +271,9 @@ module qaccel_top
   );
 
   qaccel_spad #(
-    .Rows(Rows), .Cols(Cols), .DestW(DestW), .BytePorts(Rows + Cols), .LinePorts(LinePorts)
+    .Cols(Cols), .DestW(DestW), .BytePorts(Rows + Cols), .LinePorts(LinePorts),
+    .ALines(ALines), .BLines(BLines), .BiasLines(BiasLines), .QuantLines(QuantLines),
+    .LineW(LineW)
   ) u_spad (
     .clk_i,
     .rst_ni,
