@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../tests/guest/guest_common.h"
+#include "../tests/guest/lib_common.h"
 #include "../tests/guest/drv_common.h"
 
 /* Output lines start with this (the KTAP slice makes them comments). */
