@@ -2,8 +2,10 @@
 # program is built twice: against the static library as shipped, and with
 # AddressSanitizer + UndefinedBehaviorSanitizer over the library sources.
 
-# Every tests/lib/*.c is one program.
-LIB_TEST_NAMES	:= $(sort $(basename $(notdir $(wildcard $(TOP)/tests/lib/*.c))))
+# Every tests/lib/*.c is one program; test_requant_oracles has its own
+# rules below.
+LIB_TEST_NAMES	:= $(filter-out test_requant_oracles, \
+		     $(sort $(basename $(notdir $(wildcard $(TOP)/tests/lib/*.c)))))
 LIB_TEST_DIR	:= $(BUILD)/tests/lib
 LIB_TEST_CFLAGS	:= $(LIB_CFLAGS) -isystem $(KSFT)
 LIB_SAN_FLAGS	:= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -31,3 +33,30 @@ $(LIB_TEST_DIR)/test_install: $(TOP)/tests/lib/test_install.sh $(LIB_SO) $(LIB_A
 	@mkdir -p $(@D)
 	sed 's|^top=.*|top=$(TOP)|' $< > $@
 	chmod +x $@
+
+# The requantization families against outside implementations: gemmlowp
+# (one C++ file, built with -fwrapv like gemmlowp's SIMD paths wrap),
+# XNNPACK (Debian's libXNNPACK.so) and ONNX Runtime (npm onnxruntime-node in
+# $(BUILD)/onnxruntime-node, run by node; scripts/setup.sh installs it).
+ORT_DIR		:= $(BUILD)/onnxruntime-node
+RQO_DEFS	:= -DORT_DIR='"$(ORT_DIR)"' \
+		   -DORT_SCRIPT='"$(TOP)/tests/lib/requant_oracle_ort.js"'
+RQO_GEMMLOWP_O	:= $(LIB_TEST_DIR)/requant_oracle_gemmlowp.o
+RQO_DEPS	:= $(TOP)/tests/lib/test_requant_oracles.c $(TOP)/tests/lib/requant_oracles.h \
+		   $(RQO_GEMMLOWP_O) $(LIB_HDRS)
+LIB_TEST_PROGS	+= $(LIB_TEST_DIR)/test_requant_oracles \
+		   $(LIB_TEST_DIR)/asan/test_requant_oracles
+
+$(RQO_GEMMLOWP_O): $(TOP)/tests/lib/requant_oracle_gemmlowp.cpp $(TOP)/tests/lib/requant_oracles.h
+	@mkdir -p $(@D)
+	$(CXX) -O2 -g -Wall -Wextra -Werror -fwrapv -I$(TOP)/tests/lib -c -o $@ $<
+
+$(LIB_TEST_DIR)/test_requant_oracles: $(RQO_DEPS) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_TEST_CFLAGS) $(RQO_DEFS) -o $@ $< $(RQO_GEMMLOWP_O) $(LIB_LINK) \
+		-lXNNPACK -lstdc++ -lm
+
+$(LIB_TEST_DIR)/asan/test_requant_oracles: $(RQO_DEPS) $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_TEST_CFLAGS) $(LIB_SAN_FLAGS) $(RQO_DEFS) -o $@ $< $(LIB_SRCS) \
+		$(RQO_GEMMLOWP_O) $(LIB_PKG_LIBS) -lXNNPACK -lstdc++ -lm
