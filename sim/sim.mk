@@ -55,8 +55,9 @@ qsim_cols = $(word 2,$(subst x, ,$(1)))
 
 # $(1) array size RxC, $(2) output directory name, $(3) extra Verilator
 # flags (--trace-fst adds the tracing runtime), $(4) extra C/C++ flags.
+# A model depends on this file too: its Verilator flags live here.
 define qsim_model_rules
-$(BUILD)/sim/$(2)/obj/Vqaccel_top.mk: $$(QSIM_RTL)
+$(BUILD)/sim/$(2)/obj/Vqaccel_top.mk: $$(QSIM_RTL) $(TOP)/sim/sim.mk
 	@rm -rf $$(@D)
 	@mkdir -p $$(@D)
 	$$(VERILATOR) $$(QSIM_VFLAGS) $(3) -GRows=$(call qsim_rows,$(1)) \
@@ -107,7 +108,7 @@ endef
 
 $(foreach a,$(ARRAYS),$(eval QSIM_LIB_$(a) := $(call qsim_lib,$(a))))
 $(foreach a,$(ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a),$(QSIM_ASSERT),)))
-$(foreach a,$(ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a)-trace,$(QSIM_ASSERT) --trace-fst,-DQSIM_TRACE)))
+$(foreach a,$(ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a)-trace,$(QSIM_ASSERT) --trace-fst --trace-structs,-DQSIM_TRACE)))
 
 .PHONY: sim-models sim-trace
 sim-models: $(foreach a,$(ARRAYS),$(call qsim_lib,$(a)))

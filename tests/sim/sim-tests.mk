@@ -10,11 +10,12 @@ SIM_TEST_PROGS	:= $(TOP)/tests/sim/test_qaccel_vm.sh
 # The trace model is built per size in ARRAYS; the test wants 4x4's.
 ifneq ($(filter 4x4,$(ARRAYS)),)
 
-$(SIM_TEST_DIR)/test_trace_window: $(TOP)/tests/sim/test_trace_window.c \
+$(SIM_TEST_DIR)/test_trace_window: $(TOP)/tests/sim/test_trace_window.c $(TOP)/hw/gtkwave/qaccel.gtkw \
 		$(TOP)/sim/qsim.h $(TOP)/sim/qsim_host.h $(TOP)/include/qaccel_hw.h \
 		$(call qsim_trace_lib,4x4)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -isystem $(KSFT) -I$(TOP)/sim -o $@ $< \
+	$(CC) $(CFLAGS_COMMON) -isystem $(KSFT) -I$(TOP)/sim \
+		-DQACCEL_GTKW='"$(TOP)/hw/gtkwave/qaccel.gtkw"' -o $@ $< \
 		$(call qsim_trace_lib,4x4) $(QSIM_TRACE_LDLIBS)
 
 SIM_TEST_PROGS	+= $(SIM_TEST_DIR)/test_trace_window

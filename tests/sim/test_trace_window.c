@@ -2,9 +2,11 @@
 /*
  * Waveform trace windows (qsim_config.trace_start/trace_cycles/trace_job):
  * a windowed FST holds exactly the window's time stamps, and a job window
- * is far smaller than the whole run's trace.  Runs NOP jobs on the 4x4
- * RTL built with tracing (build/sim/4x4-trace/libqsim.a) and reads the FST
- * back with GTKWave's fst2vcd.
+ * is far smaller than the whole run's trace; and every signal of the
+ * GTKWave save file hw/gtkwave/qaccel.gtkw exists in the model's trace.
+ * Runs NOP jobs on the 4x4 RTL built with tracing
+ * (build/sim/4x4-trace/libqsim.a), reads the FST back with GTKWave's
+ * fst2vcd, and loads the save file in GTKWave itself (under xvfb-run).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +147,51 @@ TEST_F(trace, job_window_holds_only_that_job_and_is_small)
 	EXPECT_LE(job.last, 2 * (long long)(self->done_at[1] + tail + 1));
 	EXPECT_LT(job.stamps, whole.stamps / 2);
 	EXPECT_LT(job.bytes, whole.bytes);
+}
+
+/* Signal lines of a save file: everything that is not a directive. */
+static int gtkw_signals(const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += line[0] != '[' && line[0] != '@' && line[0] != '-' &&
+		     line[0] != '*' && line[0] != '\n';
+	fclose(f);
+	return n;
+}
+
+TEST_F(trace, gtkwave_save_file_signals_all_exist_in_the_trace)
+{
+	char cmd[1024], line[512], tcl[160];
+	int want, shown = -1;
+	FILE *p;
+
+	want = gtkw_signals(QACCEL_GTKW);
+	ASSERT_LT(10, want) TH_LOG("cannot read %s", QACCEL_GTKW);
+	self->cfg.trace_job = 1;
+	ASSERT_EQ(0, run_nops(&self->cfg, self->start_at, self->done_at));
+	snprintf(tcl, sizeof(tcl), "%s/list.tcl", self->dir);
+	p = fopen(tcl, "w");
+	ASSERT_NE(NULL, p);
+	fputs("puts \"SHOWN [llength [gtkwave::getDisplayedSignals]]\"\n"
+	      "gtkwave::/File/Quit\n", p);
+	fclose(p);
+	snprintf(cmd, sizeof(cmd), "timeout 120 xvfb-run -a gtkwave -S '%s' '%s' '%s' 2>&1",
+		 tcl, self->path, QACCEL_GTKW);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	while (fgets(line, sizeof(line), p))
+		sscanf(line, "SHOWN %d", &shown);
+	pclose(p);
+	unlink(tcl);
+	/* GTKWave drops a signal the trace does not have. */
+	EXPECT_EQ(want, shown) TH_LOG("%s names %d signals, GTKWave found %d",
+				      QACCEL_GTKW, want, shown);
 }
 
 TEST_HARNESS_MAIN
