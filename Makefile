@@ -5,6 +5,7 @@
 #   make check      set up, build and run every test; ends with "N passed, N failed"
 #   make setup      install what is missing (Debian packages, guest kernel)
 #   make lint       verilator lint, checkpatch and sparse
+#   make debug-kernel  build the KASAN/lockdep/kmemleak guest kernel (once, cached)
 #
 # Everything generated goes under build/.  Each layer's rules live next to it:
 # hw/hw.mk, sim/sim.mk and sim/server.mk, driver/driver.mk, lib/lib.mk,
@@ -48,6 +49,12 @@ all:
 
 setup:
 	$(SUDO) $(TOP)/scripts/setup.sh
+
+# The debug guest kernel (KASAN, KFENCE, lockdep, kmemleak, UBSAN, fault
+# injection), built once into build/guest-debug: scripts/debug-kernel.sh.
+.PHONY: debug-kernel
+debug-kernel: setup
+	$(SUDO) $(TOP)/scripts/debug-kernel.sh
 
 include hw/hw.mk
 include sim/sim.mk
