@@ -33,8 +33,8 @@ without_deps = $(filter-out $(patsubst %.d,%,$(wildcard $(addsuffix .d,$(1)))),$
 .PHONY: FORCE
 FORCE:
 # JSON in the programs that read or write it (bench, tools, examples).
-JSON_CFLAGS := $(shell pkg-config --cflags jansson)
-JSON_LIBS := $(shell pkg-config --libs jansson)
+JSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 # Guest kernel release, resolved by scripts/setup.sh from linux-headers-amd64.
 KREL_FILE := $(BUILD)/guest/kernel-release
 KREL	?= $(shell cat $(KREL_FILE) 2>/dev/null)

@@ -4,8 +4,8 @@ LIB_VERSION	:= 0.1.0
 LIB_SONAME	:= libqaccel.so.0
 LIB_DIR		:= $(BUILD)/lib
 LIB_SRCS	:= $(wildcard $(TOP)/lib/*.c)
-LIB_PKG_CFLAGS	:= $(shell pkg-config --cflags libdrm liburing)
-LIB_PKG_LIBS	:= $(shell pkg-config --libs libdrm liburing)
+LIB_PKG_CFLAGS	:= $(shell pkg-config --cflags libdrm liburing 2>/dev/null)
+LIB_PKG_LIBS	:= $(shell pkg-config --libs libdrm liburing 2>/dev/null)
 LIB_CFLAGS	:= $(CFLAGS_COMMON) $(LIB_PKG_CFLAGS)
 
 LIB_SO		:= $(LIB_DIR)/libqaccel.so
