@@ -7,6 +7,9 @@ LIB_SRCS	:= $(wildcard $(TOP)/lib/*.c)
 LIB_PKG_CFLAGS	:= $(shell pkg-config --cflags libdrm liburing 2>/dev/null)
 LIB_PKG_LIBS	:= $(shell pkg-config --libs libdrm liburing 2>/dev/null)
 LIB_CFLAGS	:= $(CFLAGS_COMMON) $(LIB_PKG_CFLAGS)
+# The library's private header (lib/internal/) is on the include path of
+# the library's own sources and of its unit tests, never of programs.
+LIB_PRIV_CFLAGS	:= -I$(TOP)/lib/internal
 
 LIB_SO		:= $(LIB_DIR)/libqaccel.so
 LIB_A		:= $(LIB_DIR)/libqaccel.a
@@ -23,11 +26,11 @@ all: lib
 
 $(LIB_DIR)/pic/%.o: $(TOP)/lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -fPIC -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(LIB_PRIV_CFLAGS) $(DEPFLAGS) -fPIC -c $< -o $@
 
 $(LIB_DIR)/obj/%.o: $(TOP)/lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(LIB_PRIV_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 -include $(wildcard $(LIB_PIC_OBJS:=.d) $(LIB_OBJS:=.d))
 $(call without_deps,$(LIB_PIC_OBJS) $(LIB_OBJS)): FORCE

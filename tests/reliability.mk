@@ -59,7 +59,7 @@ LIBFUZZ_BINS	:= $(addprefix $(FUZZ_DIR)/,$(LIBFUZZ_NAMES))
 LIBFUZZ_TEST	:= $(LIB_TEST_DIR)/test_libfuzz
 
 LIBFUZZ_CFLAGS	:= -g -O1 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
-		   -I$(TOP)/include -I$(TOP)/lib $(LIB_PKG_CFLAGS) -fno-sanitize-recover=all
+		   -I$(TOP)/include -I$(TOP)/lib $(LIB_PRIV_CFLAGS) $(LIB_PKG_CFLAGS) -fno-sanitize-recover=all
 # The library's objects, instrumented for coverage and sanitized like the targets.
 LIBFUZZ_OBJS	:= $(patsubst $(TOP)/lib/%.c,$(LIB_DIR)/fuzz/%.o,$(LIB_SRCS))
 

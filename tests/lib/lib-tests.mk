@@ -7,7 +7,7 @@
 LIB_TEST_NAMES	:= $(filter-out test_requant_oracles, \
 		     $(sort $(basename $(notdir $(wildcard $(TOP)/tests/lib/*.c)))))
 LIB_TEST_DIR	:= $(BUILD)/tests/lib
-LIB_TEST_CFLAGS	:= $(LIB_CFLAGS) -isystem $(KSFT)
+LIB_TEST_CFLAGS	:= $(LIB_CFLAGS) $(LIB_PRIV_CFLAGS) -isystem $(KSFT)
 LIB_SAN_FLAGS	:= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 
@@ -23,7 +23,7 @@ $(addprefix $(LIB_TEST_DIR)/,$(LIB_TEST_NAMES)): $(LIB_TEST_DIR)/%: $(TOP)/tests
 
 $(LIB_DIR)/asan/%.o: $(TOP)/lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) $(LIB_SAN_FLAGS) $(DEPFLAGS) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(LIB_PRIV_CFLAGS) $(LIB_SAN_FLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(addprefix $(LIB_TEST_DIR)/asan/,$(LIB_TEST_NAMES)): $(LIB_TEST_DIR)/asan/%: $(TOP)/tests/lib/%.c \
 		$(LIB_ASAN_OBJS)

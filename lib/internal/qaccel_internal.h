@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libqaccel internals shared by its .c files (and by the host tests, which
- * link the static library).  Names here start with qa_ so that the version
+ * libqaccel internals shared by its .c files (and by its unit tests in
+ * tests/lib and its libFuzzer targets: only those have lib/internal on their
+ * include path).  Names here start with qa_ so that the version
  * script, which exports qaccel_*, keeps them out of the shared library.
  */
 #ifndef QACCEL_INTERNAL_H
