@@ -32,7 +32,7 @@ define kmod_build
 	@ln -sfn $(TOP)/include $(1)/include
 	@ln -sf $(TOP)/Kbuild $(1)/Kbuild
 	@for f in $(DRIVER_SRCS); do ln -sf $$f $(1)/driver/; done
-	$(MAKE) -C $(2) M=$(1) modules
+	+$(MAKE) -C $(2) M=$(1) modules
 endef
 
 $(KMOD_DIR)/driver/qaccel.ko: $(DRIVER_SRCS) $(TOP)/Kbuild $(DRIVER_SHARED_HDRS)

@@ -12,6 +12,9 @@
 #define QACCEL_COMPAT_H
 
 #include <linux/version.h>
+#include <drm/drm_device.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_prime.h>
 
@@ -28,6 +31,23 @@
 #else
 #define QACCEL_DRIVER_NODE	DRIVER_RENDER
 #define QACCEL_FOPS		DRM_GEM_FOPS
+#endif
+
+/*
+ * The core calls &drm_driver.debugfs_init for primary and render minors
+ * only.  An accel minor gets its directory (/sys/kernel/debug/accel/<PCI
+ * name>/, minor->debugfs_root) but no callback, so the driver makes that
+ * call itself once the device is registered.
+ */
+#if IS_ENABLED(CONFIG_DRM_ACCEL) && IS_ENABLED(CONFIG_DEBUG_FS)
+static inline void qaccel_debugfs_register(struct drm_device *drm)
+{
+	drm->driver->debugfs_init(drm->accel);
+}
+#else
+static inline void qaccel_debugfs_register(struct drm_device *drm)
+{
+}
 #endif
 
 /*

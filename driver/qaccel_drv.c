@@ -187,6 +187,7 @@ static int qaccel_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = drm_dev_register(&qdev->drm, 0);
 	if (ret)
 		goto err_stop;
+	qaccel_debugfs_register(&qdev->drm);
 
 	drm_info(&qdev->drm, "qaccel %u.%u, %ux%u array, caps 0x%x\n",
 		 qdev->hw.version >> 16, qdev->hw.version & 0xffff,
