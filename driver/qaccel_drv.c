@@ -4,8 +4,10 @@
  *
  * qaccel is an int8 GEMM accelerator simulated by qaccel-sim behind QEMU's
  * ivshmem-doorbell PCI function (1af4:1110).  The driver binds only when
- * the shared register window identifies a qaccel device, and offers a DRM
- * render node: GEM shmem buffers, jobs by ioctl or io_uring URING_CMD.
+ * the shared register window identifies a qaccel device, and offers a
+ * compute-accelerator node where the kernel has them (/dev/accel/accelN),
+ * a DRM render node otherwise (qaccel_compat.h): GEM shmem buffers, jobs by
+ * ioctl or io_uring URING_CMD.
  */
 
 #include <linux/module.h>
@@ -20,6 +22,7 @@
 #include <drm/drm_ioctl.h>
 #include <uapi/drm/qaccel_drm.h>
 
+#include "qaccel_compat.h"
 #include "qaccel_drv.h"
 #include "qaccel_gem.h"
 #include "qaccel_hw.h"
@@ -132,12 +135,12 @@ static const struct drm_ioctl_desc qaccel_ioctls[] = {
 
 static const struct file_operations qaccel_fops = {
 	.owner = THIS_MODULE,
-	DRM_GEM_FOPS,
+	QACCEL_FOPS,
 	.uring_cmd = qaccel_uring_cmd,
 };
 
 static const struct drm_driver qaccel_drm_driver = {
-	.driver_features = DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ,
+	.driver_features = DRIVER_GEM | QACCEL_DRIVER_NODE | DRIVER_SYNCOBJ,
 	.open = qaccel_open,
 	.postclose = qaccel_postclose,
 #ifdef CONFIG_DEBUG_FS
@@ -147,10 +150,8 @@ static const struct drm_driver qaccel_drm_driver = {
 	.num_ioctls = ARRAY_SIZE(qaccel_ioctls),
 	.fops = &qaccel_fops,
 	.gem_create_object = qaccel_gem_create_object,
-	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,
-	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,
 	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
-	.gem_prime_mmap = drm_gem_prime_mmap,
+	QACCEL_PRIME_OPS
 	.name = QACCEL_DRIVER_NAME,
 	.desc = "qaccel int8 GEMM accelerator",
 	.date = "20261126",
@@ -186,6 +187,7 @@ static int qaccel_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = drm_dev_register(&qdev->drm, 0);
 	if (ret)
 		goto err_stop;
+	qaccel_debugfs_register(&qdev->drm);
 
 	drm_info(&qdev->drm, "qaccel %u.%u, %ux%u array, caps 0x%x\n",
 		 qdev->hw.version >> 16, qdev->hw.version & 0xffff,

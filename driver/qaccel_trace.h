@@ -11,6 +11,7 @@
 
 #include <linux/tracepoint.h>
 
+#include "qaccel_compat.h"
 #include "qaccel_job.h"
 
 TRACE_EVENT(qaccel_job_submit,
@@ -74,7 +75,7 @@ TRACE_EVENT(qaccel_reset,
 	    TP_ARGS(reason, requeued),
 	    TP_STRUCT__entry(__string(reason, reason)
 			     __field(unsigned int, requeued)),
-	    TP_fast_assign(__assign_str(reason, reason);
+	    TP_fast_assign(qaccel_assign_str(reason, reason);
 			   __entry->requeued = requeued;),
 	    TP_printk("reason=\"%s\" requeued=%u", __get_str(reason), __entry->requeued)
 );

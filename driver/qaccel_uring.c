@@ -9,13 +9,13 @@
  * order.
  */
 
-#include <linux/io_uring.h>
 #include <linux/string.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <uapi/drm/qaccel_drm.h>
 
+#include "qaccel_compat.h"
 #include "qaccel_drv.h"
 #include "qaccel_job.h"
 #include "qaccel_queue.h"
@@ -24,10 +24,8 @@
 /* Jobs the device-wide pending list takes before io_uring gets -EBUSY. */
 #define QACCEL_MAX_PENDING	65536
 
-static_assert(sizeof(struct qaccel_job *) <= sizeof_field(struct io_uring_cmd, pdu));
-
 /*
- * io_uring runs task work newest first (6.1), so queueing every CQE at
+ * io_uring may run task work newest first (6.1 does), so queueing every CQE at
  * once would post a batch of completions in reverse.  Instead a file's
  * finished io_uring jobs wait in order and only the oldest has task work
  * queued; posting its CQE queues the next.  In-flight commands hold the
@@ -35,7 +33,7 @@ static_assert(sizeof(struct qaccel_job *) <= sizeof_field(struct io_uring_cmd, p
  */
 static void qaccel_uring_cmd_done(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
-	struct qaccel_job *job = *(struct qaccel_job **)cmd->pdu;
+	struct qaccel_job *job = *qaccel_uring_cmd_pdu(cmd, struct qaccel_job *);
 	struct qaccel_file *qfile = job->qfile;
 	struct qaccel_job *next;
 
@@ -72,7 +70,7 @@ void qaccel_uring_post(struct qaccel_job *job)
 }
 
 /**
- * qaccel_uring_cmd() - &file_operations.uring_cmd of the render node
+ * qaccel_uring_cmd() - &file_operations.uring_cmd of the device node
  * @cmd: the command; @cmd->cmd holds a struct drm_qaccel_gemm
  * @issue_flags: IO_URING_F_*
  *
@@ -94,7 +92,7 @@ int qaccel_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (!(issue_flags & IO_URING_F_SQE128))
 		return -EINVAL;
 	/* The SQE is shared with user space and reused: validate a copy. */
-	memcpy(&args, cmd->cmd, sizeof(args));
+	memcpy(&args, qaccel_uring_cmd_bytes(cmd), sizeof(args));
 
 	if (READ_ONCE(qdev->queue.nr_pending) >= QACCEL_MAX_PENDING)
 		return -EBUSY;
@@ -112,7 +110,7 @@ int qaccel_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (!ret) {
 		job->cmd = cmd;
 		job->qfile = qfile;
-		*(struct qaccel_job **)cmd->pdu = job;
+		*qaccel_uring_cmd_pdu(cmd, struct qaccel_job *) = job;
 		qaccel_queue_push(qdev, &job, 1, true);
 		ret = -EIOCBQUEUED;
 	}

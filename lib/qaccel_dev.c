@@ -121,8 +121,23 @@ static int open_if_qaccel(const char *path, struct qaccel_caps *caps)
 }
 
 /*
- * Find the index-th render node whose driver is qaccel, in minor order
- * (the order libdrm lists them in, and stable across calls), and return
+ * The nodes a qaccel device may appear as: a DRM render node, or a
+ * compute-accelerator node on kernels that have the accel subsystem (the
+ * driver registers as one where it can).  Both answer DRM_IOCTL_VERSION,
+ * which tells qaccel's from other drivers' nodes; the uapi is the same.
+ */
+static const struct {
+	const char *prefix;
+	int first;
+} node_kinds[] = {
+	{ DRM_DIR_NAME "/renderD", 128 },
+	{ "/dev/accel/accel", 0 },
+};
+
+/*
+ * Find the index-th node whose driver is qaccel, render nodes first, each
+ * kind in minor order (the order libdrm lists them in, and stable across
+ * calls), and return
  * its open fd with its path in path[len].  -ENODEV when there are fewer;
  * -EACCES when a node could not be opened and none qualified, so that a
  * permission problem is not reported as a missing device.  *count, when
@@ -135,11 +150,13 @@ static int scan_nodes(unsigned int index, struct qaccel_caps *caps,
 	unsigned int seen = 0;
 	int denied = 0, found = -ENODEV;
 
-	for (int minor = 128; minor < 128 + QA_MAX_DRM_DEVICES; minor++) {
+	for (int i = 0; i < QA_MAX_DRM_DEVICES * 2; i++) {
+		int kind = i / QA_MAX_DRM_DEVICES;
+		int minor = node_kinds[kind].first + i % QA_MAX_DRM_DEVICES;
 		char node[64];
 		int fd;
 
-		snprintf(node, sizeof(node), "%s/renderD%d", DRM_DIR_NAME, minor);
+		snprintf(node, sizeof(node), "%s%d", node_kinds[kind].prefix, minor);
 		fd = open_if_qaccel(node, caps);
 		if (fd == -EACCES || fd == -EPERM)
 			denied = fd;

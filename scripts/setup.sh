@@ -7,15 +7,24 @@
 #   scripts/setup.sh            (as root, or through sudo: make setup)
 #
 # It installs the missing Debian packages (apt-get update only when something
-# is missing), resolves the guest kernel release from the linux-headers-amd64
-# metapackage, downloads the matching unsigned image and linux-source into
-# build/dl, unpacks the image into build/guest/image (depmod'ed), extracts the
-# uncompressed vmlinux (QEMU boots it through PVH, about 2x faster than the
-# bzImage under TCG), and takes the kselftest harness and checkpatch from
-# linux-source into build/src/linux-source-6.1.  ONNX Runtime, one of the
-# outside oracles of tests/lib/test_requant_oracles.c, is not in Debian: npm
-# installs onnxruntime-node (its CPU library inside) into build/onnxruntime-node
-# once; later runs find it there and do not go to the network.
+# is missing), resolves the guest kernel releases from their linux-headers
+# metapackages (linux-headers-amd64 for 6.1, the default;
+# linux-headers-6.12-amd64 for 6.12), installs each one's headers, downloads
+# the matching unsigned images and linux-source into build/dl, unpacks each
+# image (depmod'ed) and extracts its uncompressed vmlinux (QEMU boots it
+# through PVH, about 2x faster than the bzImage under TCG), and takes the
+# kselftest harness and checkpatch from linux-source into
+# build/src/linux-source-6.1.
+#
+# build/guest/kernel-release names the default release, whose files stay at
+# build/guest/image and build/guest/vmlinux; build/guest/kernel-releases
+# lists every prepared release, the default first; the others' files are in
+# build/guest/RELEASE/{image,vmlinux}.
+#
+# ONNX Runtime, one of the outside oracles of tests/lib/test_requant_oracles.c,
+# is not in Debian: npm installs onnxruntime-node (its CPU library inside)
+# into build/onnxruntime-node once; later runs find it there and do not go to
+# the network.
 #
 # What the commands print goes to build/setup.log; the terminal gets one line
 # per step, and the log's tail when a step fails.
@@ -23,7 +32,11 @@
 # Environment:
 #   QACCEL_BUILD=DIR   build directory (default: <repo>/build)
 #   KDIR=DIR           your own kernel build tree: no linux-headers package,
-#                      the release is read from its include/generated/utsrelease.h
+#                      the release is read from its include/generated/utsrelease.h;
+#                      it is then the only release
+#   QACCEL_KERNELS="META..."  the linux-headers metapackages of the guest
+#                      kernels, default first (default: linux-headers-amd64
+#                      linux-headers-6.12-amd64)
 #   GUEST_KERNEL=FILE  your own guest kernel (vmlinux or bzImage): no image
 #                      package; give sim/qaccel-vm GUEST_MODULES=DIR (its
 #                      lib/modules/REL, depmod'ed) as well
@@ -84,10 +97,13 @@ apt_update() {
 	fi
 }
 
-# The release the linux-headers-amd64 metapackage points at, e.g.
-# 6.1.0-56-amd64: image, headers and modules must all be this one.
+# Kernel lines, by their headers metapackage; the first is the default.
+read -r -a kernel_metas <<<"${QACCEL_KERNELS:-linux-headers-amd64 linux-headers-6.12-amd64}"
+
+# The release a linux-headers metapackage points at, e.g. 6.1.0-56-amd64:
+# image, headers and modules must all be this one.
 resolve_release() {
-	apt-cache depends linux-headers-amd64 2>/dev/null |
+	apt-cache depends "$1" 2>/dev/null |
 		sed -n 's/^ *Depends: linux-headers-\([0-9][^ ]*-amd64\)$/\1/p' | head -n1
 }
 
@@ -124,17 +140,26 @@ if [ -n "${KDIR:-}" ]; then
 		"$KDIR/include/generated/utsrelease.h" 2>/dev/null || true)
 	[ -n "$krel" ] || die "KDIR=$KDIR has no include/generated/utsrelease.h"
 	kver=
+	krels=("$krel")
 else
-	krel=$(cat "$guest/kernel-release" 2>/dev/null || true)
-	if [ -z "$krel" ] || ! installed "linux-headers-$krel"; then
-		krel=$(resolve_release)
-		if [ -z "$krel" ]; then
-			apt_update
-			krel=$(resolve_release)
+	# Releases prepared before, by metapackage, are kept while their
+	# headers are installed: a second run needs no apt-get update.
+	read -r -a old_krels <<<"$(cat "$guest/kernel-releases" 2>/dev/null | tr '\n' ' ')"
+	krels=()
+	for i in "${!kernel_metas[@]}"; do
+		rel=${old_krels[$i]:-}
+		if [ -z "$rel" ] || ! installed "linux-headers-$rel"; then
+			rel=$(resolve_release "${kernel_metas[$i]}")
+			if [ -z "$rel" ]; then
+				apt_update
+				rel=$(resolve_release "${kernel_metas[$i]}")
+			fi
+			[ -n "$rel" ] || die "cannot resolve ${kernel_metas[$i]} to a kernel release"
 		fi
-		[ -n "$krel" ] || die "cannot resolve linux-headers-amd64 to a kernel release"
-	fi
-	installed "linux-headers-$krel" || missing+=("linux-headers-$krel")
+		installed "linux-headers-$rel" || missing+=("linux-headers-$rel")
+		krels+=("$rel")
+	done
+	krel=${krels[0]}
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -146,7 +171,10 @@ fi
 if [ "$(cat "$guest/kernel-release" 2>/dev/null)" != "$krel" ]; then
 	echo "$krel" >"$guest/kernel-release"
 fi
-say "guest kernel release $krel"
+if [ "$(cat "$guest/kernel-releases" 2>/dev/null)" != "$(printf '%s\n' "${krels[@]}")" ]; then
+	printf '%s\n' "${krels[@]}" >"$guest/kernel-releases"
+fi
+say "guest kernel releases ${krels[*]} (default $krel)"
 
 # The exact Debian version of the headers: the image and source must match.
 if [ -z "${KDIR:-}" ]; then
@@ -208,25 +236,38 @@ if [ "$need_src" = 1 ]; then
 	rm -rf "$tmp"
 fi
 
-# --- guest kernel image and modules ----------------------------------------
+# --- guest kernel images and modules ---------------------------------------
+# prepare_image REL DIR: REL's image unpacked into DIR/image (depmod'ed),
+# its vmlinux in DIR/vmlinux.
+prepare_image() {
+	local rel=$1 dir=$2 ver deb
+	local image=$dir/image
+	if [ -f "$image/lib/modules/$rel/modules.dep" ] && [ -f "$dir/vmlinux" ] &&
+	   [ "$(cat "$dir/image.release" 2>/dev/null)" = "$rel" ]; then
+		return
+	fi
+	as_user_mkdir "$dir"
+	ver=$(dpkg-query -W -f='${Version}' "linux-headers-$rel" 2>/dev/null || true)
+	deb=$(download "linux-image-$rel-unsigned" "$ver")
+	rm -rf "$image" "$dir/vmlinux"
+	step "unpacking the guest kernel $(basename "$deb")" dpkg -x "$deb" "$image"
+	step "depmod $rel" depmod -b "$image" "$rel"
+	step "extracting vmlinux from vmlinuz-$rel" \
+		sh -c '"$1" "$2" >"$3"' sh "$ksrc/scripts/extract-vmlinux" \
+		"$image/boot/vmlinuz-$rel" "$dir/vmlinux.tmp"
+	mv "$dir/vmlinux.tmp" "$dir/vmlinux"
+	echo "$rel" >"$dir/image.release"
+}
+
 if [ -n "${GUEST_KERNEL:-}" ]; then
 	[ -r "$GUEST_KERNEL" ] || die "GUEST_KERNEL=$GUEST_KERNEL is not readable"
 	say "guest kernel $GUEST_KERNEL (GUEST_KERNEL)"
 else
-	image=$guest/image
-	mods=$image/lib/modules/$krel
-	if [ ! -f "$mods/modules.dep" ] || [ ! -f "$guest/vmlinux" ] ||
-	   [ "$(cat "$guest/image.release" 2>/dev/null)" != "$krel" ]; then
-		img_deb=$(download "linux-image-$krel-unsigned" "$kver")
-		rm -rf "$image" "$guest/vmlinux"
-		step "unpacking the guest kernel $(basename "$img_deb")" dpkg -x "$img_deb" "$image"
-		step "depmod $krel" depmod -b "$image" "$krel"
-		step "extracting vmlinux from vmlinuz-$krel" \
-			sh -c '"$1" "$2" >"$3"' sh "$ksrc/scripts/extract-vmlinux" \
-			"$image/boot/vmlinuz-$krel" "$guest/vmlinux.tmp"
-		mv "$guest/vmlinux.tmp" "$guest/vmlinux"
-		echo "$krel" >"$guest/image.release"
-	fi
+	# The default release where it always was; the others beside it.
+	prepare_image "$krel" "$guest"
+	for rel in "${krels[@]:1}"; do
+		prepare_image "$rel" "$guest/$rel"
+	done
 fi
 
 # --- ONNX Runtime for node (an oracle of tests/lib) ------------------------
@@ -245,4 +286,4 @@ if [ ! -e "$ort/node_modules/onnxruntime-node/bin/napi-v3/linux/x64/libonnxrunti
 	[ -z "$owner" ] || chown -R "$owner" "$ort"
 fi
 
-say "ready (kernel $krel)"
+say "ready (kernels ${krels[*]})"

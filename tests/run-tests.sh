@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Run qaccel's tests and print one closing line: "N passed, N failed, N skipped".
 #
-#   tests/run-tests.sh [--no-guest] [--array RxC] [--timeout S] [--share DIR]... [HOST_PROGRAM...]
+#   [KERNELS="REL..."] tests/run-tests.sh [--no-guest] [--array RxC] [--timeout S]
+#                       [--share DIR]... [HOST_PROGRAM...]
 #
 # Each HOST_PROGRAM is a kselftest-harness program run on the host; then the
 # guest suite (tests/guest/run.sh) runs in a QEMU guest through
-# sim/qaccel-vm, on the RTL device and again on the functional one.  Every program prints KTAP; its "# Totals: pass:P fail:F
+# sim/qaccel-vm on the RTL device once per guest kernel (KERNELS: release
+# names from build/guest/kernel-releases, e.g. KERNELS=6.1.0-57-amd64;
+# default: all of them, Debian's 6.1 and 6.12), and on the functional
+# device on the default kernel.  Every program prints KTAP; its "# Totals: pass:P fail:F
 # xfail:X xpass:Y skip:S error:E" line is what counts.  A program that ends
 # without that line (crash, hang, timeout) counts as one failure.  Logs are
 # kept under build/tests/logs/.  --share DIR is passed on to every
@@ -28,7 +32,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--share) vm_opts+=(--share "$2"); shift ;;
 	-h|--help)
-		sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0 ;;
 	*) progs+=("$1") ;;
 	esac
@@ -85,12 +89,17 @@ guest_suite() {
 }
 
 if [ "$guest" = 1 ]; then
-	echo "== guest suite on a $array array (sim/qaccel-vm)"
-	guest_suite "$array"
+	default_kernel=$(cat "$top/build/guest/kernel-release" 2>/dev/null)
+	read -r -a kernels <<<"${KERNELS:-$(cat "$top/build/guest/kernel-releases" 2>/dev/null | tr '\n' ' ')}"
+	[ ${#kernels[@]} -gt 0 ] || kernels=("$default_kernel")
+	for k in "${kernels[@]}"; do
+		echo "== guest suite on a $array array, kernel $k (sim/qaccel-vm)"
+		guest_suite "$array-$k" --kernel-release "$k"
+	done
 	# The same suite against qaccel-sim's functional model (about 30 s):
 	# the device of the submission benchmark must behave like the RTL for
 	# the driver and the library too.
-	echo "== guest suite on the functional $array device (sim/qaccel-vm --functional)"
+	echo "== guest suite on the functional $array device, kernel $default_kernel (sim/qaccel-vm --functional)"
 	guest_suite "$array-functional" --functional
 fi
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
+#include <linux/udmabuf.h>
 #include <linux/sync_file.h>
 
 #include "kselftest_harness.h"
@@ -341,6 +342,106 @@ TEST(job_fence_in_dmabuf_reservation_write_on_c_read_on_a)
 	close(fc);
 	uj_case_free(&t);
 	close(fd);
+}
+
+/*
+ * udmabuf as the foreign exporter, where the kernel has it (Debian's 6.12
+ * builds it in; 6.1 does not, and vgem above stands in there): pages of a
+ * sealed memfd exported as a dma-buf by /dev/udmabuf, which is no DRM
+ * driver at all, imported into qaccel and used as a GEMM's A and C.
+ */
+struct udmabuf_mem {
+	int memfd, dmabuf;
+	void *map;
+	size_t len;
+};
+
+/* @len bytes (page multiple) of memfd, mapped and exported; 0, or -errno. */
+static int udmabuf_mem_create(int udev, size_t len, struct udmabuf_mem *u)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = len };
+
+	u->len = len;
+	u->dmabuf = -1;
+	u->map = MAP_FAILED;
+	u->memfd = memfd_create("qaccel-udmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (u->memfd < 0)
+		return -errno;
+	/* udmabuf takes only memfds that cannot shrink under it. */
+	if (ftruncate(u->memfd, len) || fcntl(u->memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+		return -errno;
+	u->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, u->memfd, 0);
+	if (u->map == MAP_FAILED)
+		return -errno;
+	c.memfd = u->memfd;
+	u->dmabuf = ioctl(udev, UDMABUF_CREATE, &c);
+	return u->dmabuf < 0 ? -errno : 0;
+}
+
+static void udmabuf_mem_free(struct udmabuf_mem *u)
+{
+	if (u->dmabuf >= 0)
+		close(u->dmabuf);
+	if (u->map != MAP_FAILED)
+		munmap(u->map, u->len);
+	if (u->memfd >= 0)
+		close(u->memfd);
+}
+
+TEST(udmabuf_dmabuf_imported_and_used_as_gemm_operands)
+{
+	const uint32_t m = 40, n = 24, k = 70;
+	struct udmabuf_mem ua, uc;
+	struct drm_qaccel_bo_info info;
+	uint32_t ia = 0, ic = 0;
+	struct drm_qaccel_gemm job;
+	struct uj_case t;
+	int fd, udev;
+
+	udev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (udev < 0)
+		SKIP(return, "no udmabuf in this kernel (CONFIG_UDMABUF)");
+	fd = uj_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, uj_case_init(fd, &t, m, n, k,
+				    QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS, 37));
+	/* 3 pages and 2 pages: the device walks more than one page of each. */
+	ASSERT_EQ(0, udmabuf_mem_create(udev, 3 * 4096, &ua));
+	ASSERT_EQ(0, udmabuf_mem_create(udev, 2 * 4096, &uc));
+	ASSERT_EQ(0, uj_bo_import(fd, ua.dmabuf, &ia));
+	ASSERT_EQ(0, uj_bo_import(fd, uc.dmabuf, &ic));
+
+	ASSERT_EQ(0, bo_info(fd, ia, &info));
+	EXPECT_EQ(DRM_QACCEL_BO_INFO_IMPORTED, info.flags);
+	EXPECT_EQ(ua.len, info.size);
+
+	/* A at the end of the memfd (spans a page boundary), C at 4000. */
+	t.p.lda = k;
+	memcpy((char *)ua.map + ua.len - m * k, t.pa, m * k);
+	memset(uc.map, 0x5a, uc.len);
+	uj_case_job(&t, &job);
+	job.a_handle = ia;
+	job.a_offset = ua.len - m * k;
+	job.c_handle = ic;
+	job.c_offset = 4000;
+	ASSERT_EQ(0, raw_run(fd, &job, NULL));
+
+	/* The device wrote the memfd's own pages: compare through its mapping. */
+	memcpy(t.pc, (char *)uc.map + 4000, (size_t)m * t.p.ldc);
+	EXPECT_EQ(-1, uj_case_mismatch(&t));
+	EXPECT_EQ(0x5a, ((unsigned char *)uc.map)[3999]);
+	EXPECT_EQ(0x5a, ((unsigned char *)uc.map)[4000 + m * t.p.ldc]);
+
+	ASSERT_EQ(0, bo_info(fd, ic, &info));
+	EXPECT_EQ(DRM_QACCEL_BO_INFO_IMPORTED | DRM_QACCEL_BO_INFO_DEVICE_MAPPED, info.flags);
+
+	EXPECT_EQ(0, uj_bo_close(fd, ia));
+	EXPECT_EQ(0, uj_bo_close(fd, ic));
+	udmabuf_mem_free(&ua);
+	udmabuf_mem_free(&uc);
+	uj_case_free(&t);
+	close(fd);
+	close(udev);
 }
 
 TEST_HARNESS_MAIN

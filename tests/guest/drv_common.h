@@ -30,12 +30,27 @@ static inline int drv_glob(const char *pattern, char *out, size_t len)
 	return ret;
 }
 
-/* The driver's sysfs group, e.g. /sys/class/drm/renderD128/device/qaccel. */
+/*
+ * The driver's sysfs group on its PCI device, e.g.
+ * /sys/class/drm/renderD128/device/qaccel, or through the accel class
+ * (/sys/class/accel/accel0/device/qaccel) where the driver registers there.
+ */
+static inline int drv_dev_glob(const char *tail, char *out, size_t len)
+{
+	char pattern[256];
+
+	snprintf(pattern, sizeof(pattern), "/sys/class/drm/renderD*/device/%s", tail);
+	if (!drv_glob(pattern, out, len))
+		return 0;
+	snprintf(pattern, sizeof(pattern), "/sys/class/accel/accel*/device/%s", tail);
+	return drv_glob(pattern, out, len);
+}
+
 static inline int drv_sysfs_dir(char *out, size_t len)
 {
 	char p[512];
 
-	if (drv_glob("/sys/class/drm/renderD*/device/qaccel/submitted", p, sizeof(p)))
+	if (drv_dev_glob("qaccel/submitted", p, sizeof(p)))
 		return -1;
 	*strrchr(p, '/') = 0;
 	snprintf(out, len, "%s", p);
@@ -51,7 +66,7 @@ static inline int drv_pci_name(char *out, size_t len)
 	char link[512], dev[256], *slash;
 	ssize_t n;
 
-	if (drv_glob("/sys/class/drm/renderD*/device/qaccel", link, sizeof(link)))
+	if (drv_dev_glob("qaccel", link, sizeof(link)))
 		return -1;
 	*strrchr(link, '/') = 0;
 	n = readlink(link, dev, sizeof(dev) - 1);
@@ -106,12 +121,27 @@ static inline long long drv_stat(const char *name)
 	return strtoll(buf, NULL, 0);
 }
 
+/*
+ * A file of the driver's debugfs directory: under dri/ for a render node,
+ * accel/ for a compute-accelerator node.
+ */
+static inline int drv_debugfs_file(const char *name, char *out, size_t len)
+{
+	char pattern[256];
+
+	if (access("/sys/kernel/debug/dri", F_OK) && access("/sys/kernel/debug/accel", F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	snprintf(pattern, sizeof(pattern), "/sys/kernel/debug/dri/*/%s", name);
+	if (!drv_glob(pattern, out, len))
+		return 0;
+	snprintf(pattern, sizeof(pattern), "/sys/kernel/debug/accel/*/%s", name);
+	return drv_glob(pattern, out, len);
+}
+
 /* The debugfs fault knob, present when qaccel-sim takes fault injection. */
 static inline int drv_fault_knob(char *out, size_t len)
 {
-	if (access("/sys/kernel/debug/dri", F_OK))
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	return drv_glob("/sys/kernel/debug/dri/*/fault_hang_after", out, len);
+	return drv_debugfs_file("fault_hang_after", out, len);
 }
 
 #define DRV_TIMEOUT_PARAM "/sys/module/qaccel/parameters/job_timeout_ms"

@@ -12,9 +12,7 @@
 
 static inline int rel_fault_knob(char *out, size_t len)
 {
-	if (access("/sys/kernel/debug/dri", F_OK))
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	return drv_glob("/sys/kernel/debug/dri/*/fault_inject", out, len);
+	return drv_debugfs_file("fault_inject", out, len);
 }
 
 static inline int rel_inject(const char *knob, unsigned int code)

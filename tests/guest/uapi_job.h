@@ -31,16 +31,24 @@
 #include "uapi/drm/qaccel_drm.h"
 #include "guest_util.h"
 
-/* Device: the first render node whose driver is "qaccel". */
+/*
+ * Device: the first render or compute-accelerator node whose driver is
+ * "qaccel" (the driver registers as an accel node where the kernel has
+ * the subsystem, 6.2 on; DRM_IOCTL_VERSION answers on both kinds).
+ */
 
-/* An open fd of the qaccel render node, or -errno (-ENODEV: none). */
+/* An open fd of the qaccel node, or -errno (-ENODEV: none). */
 static inline int uj_open(void)
 {
-	glob_t g;
+	glob_t g = { 0 };
 	int fd = -ENODEV;
+	int dri = glob("/dev/dri/renderD*", 0, NULL, &g);
+	int accel = glob("/dev/accel/accel*", GLOB_APPEND, NULL, &g);
 
-	if (glob("/dev/dri/renderD*", 0, NULL, &g))
+	if (dri && accel) {
+		globfree(&g);
 		return -ENODEV;
+	}
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		int f = open(g.gl_pathv[i], O_RDWR | O_CLOEXEC);
 		drmVersionPtr v;
