@@ -55,6 +55,7 @@ include sim/server.mk
 include driver/driver.mk
 include lib/lib.mk
 include tools/tools.mk
+include onnx/onnx.mk
 include examples/examples.mk
 include examples/fashion/fashion.mk
 include tests/tests.mk

@@ -36,7 +36,8 @@ ksrc=$build/src/linux-source-6.1
 packages=(build-essential pkg-config verilator liburing-dev libdrm-dev
 	qemu-system-x86 busybox-static cpio sparse gnuplot-nox libgemmlowp-dev
 	dataset-fashion-mnist xz-utils kmod clang libdnnl-dev zlib1g-dev
-	groff-base libclang-rt-14-dev libjansson-dev tmux gtkwave)
+	groff-base libclang-rt-14-dev libjansson-dev tmux gtkwave
+	protobuf-c-compiler libprotobuf-c-dev libonnx-dev python3-onnx nodejs npm)
 # Files taken from linux-source, relative to its top directory.
 ksrc_files=(tools/testing/selftests/kselftest_harness.h
 	tools/testing/selftests/kselftest.h

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ONNX models on the device, byte for byte against ONNX Runtime
+ * (docs/models.md).  Every case under build/onnx/cases/ (ONNX's
+ * conformance cases and random ones, tests/onnx/gen_cases.py, with ONNX
+ * Runtime's outputs in CASE/ort/, tests/onnx/ort_run.js) is run through
+ * build/onnx/qaccel-run --compare CASE/ort.  On the RTL device only the
+ * first RTL_CASES of each group run, to keep make check short; the
+ * functional device runs them all.  Per-op counts are printed as
+ * comments.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "lib_common.h"
+
+#define RTL_CASES	3
+#define MAX_CASES	512
+
+/* snprintf into an array; false when the path did not fit. */
+#define PATHF(buf, ...) (snprintf(buf, sizeof(buf), __VA_ARGS__) < (int)sizeof(buf))
+
+struct case_run {
+	int status;		/* qaccel-run's exit status, -1 if it died */
+	char err[2048];		/* its stderr */
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The case directories' names, sorted; returns how many. */
+static int list_cases(const char *dir, char **names)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) && n < MAX_CASES)
+		if (e->d_name[0] != '.')
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, (size_t)n, sizeof(*names), cmp_str);
+	return n;
+}
+
+static void read_small(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t got = 0;
+
+	if (f) {
+		got = fread(out, 1, len - 1, f);
+		fclose(f);
+	}
+	out[got] = 0;
+	if (got && out[got - 1] == '\n')
+		out[got - 1] = 0;
+}
+
+static void run_case(const char *build, const char *cdir, struct case_run *r)
+{
+	char qrun[PATH_MAX], model[PATH_MAX], ort[PATH_MAX];
+	char inputs[8][PATH_MAX + 8];
+	char *argv[24];
+	int argc = 0, pipefd[2], st;
+	size_t got = 0;
+	pid_t pid;
+
+	r->status = -1;
+	r->err[0] = 0;
+	if (!PATHF(qrun, "%s/onnx/qaccel-run", build) || !PATHF(model, "%s/model.onnx", cdir) ||
+	    !PATHF(ort, "%s/ort", cdir))
+		return;
+	argv[argc++] = "qaccel-run";
+	argv[argc++] = model;
+	for (int i = 0; i < 8; i++) {
+		if (!PATHF(inputs[i], "%s/test_data_set_0/input_%d.pb", cdir, i) ||
+		    access(inputs[i], R_OK))
+			break;
+		argv[argc++] = "--input";
+		argv[argc++] = inputs[i];
+	}
+	argv[argc++] = "--compare";
+	argv[argc++] = ort;
+	argv[argc] = NULL;
+	if (pipe(pipefd))
+		return;
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(qrun, argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		ssize_t n = read(pipefd[0], r->err + got, sizeof(r->err) - 1 - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == sizeof(r->err) - 1)
+			break;
+	}
+	r->err[got] = 0;
+	close(pipefd[0]);
+	if (waitpid(pid, &st, 0) == pid && WIFEXITED(st))
+		r->status = WEXITSTATUS(st);
+}
+
+/* Per-op tallies of one test. */
+struct tally {
+	char op[64];
+	int compared, mismatched, rejected, failed;
+};
+
+static struct tally *tally_of(struct tally *t, int *n, const char *op)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(t[i].op, op))
+			return &t[i];
+	memset(&t[*n], 0, sizeof(t[*n]));
+	snprintf(t[*n].op, sizeof(t[*n].op), "%s", op);
+	return &t[(*n)++];
+}
+
+/*
+ * Run the cases whose ops file satisfies want(); returns the number of
+ * failures: a difference, a crash, or (when must_run) a rejection; with
+ * must_reject, anything but a rejection naming the node's op.
+ */
+static int run_group(struct __test_metadata *_metadata, bool (*want)(const char *ops),
+		     bool must_run, bool must_reject)
+{
+	char build[PATH_MAX - 64] = "", dir[PATH_MAX], cdir[PATH_MAX], ops[256];
+	char *names[MAX_CASES];
+	struct tally tallies[32];
+	struct qaccel_dev *dev;
+	struct qaccel_caps caps;
+	int n, ran = 0, fails = 0, nt = 0;
+	bool rtl;
+
+	ASSERT_EQ(0, gc_build_dir(build, sizeof(build)));
+	ASSERT_EQ(0, qaccel_open(NULL, 0, &dev));
+	ASSERT_EQ(0, qaccel_get_caps(dev, &caps));
+	qaccel_close(dev);
+	rtl = !(caps.caps & QACCEL_CAP_FUNCTIONAL);
+	ASSERT_TRUE(PATHF(dir, "%s/onnx/cases", build));
+	n = list_cases(dir, names);
+	ASSERT_GT(n, 0) TH_LOG("no cases in %s (make onnx-cases)", dir);
+	for (int i = 0; i < n; i++) {
+		struct case_run r;
+		struct tally *t;
+		char ort_err[PATH_MAX + 8], opsf[PATH_MAX + 8];
+
+		if (!PATHF(cdir, "%s/%s", dir, names[i]) || !PATHF(ort_err, "%s/ort/ERROR", cdir) ||
+		    !PATHF(opsf, "%s/ops", cdir)) {
+			free(names[i]);
+			fails++;
+			continue;
+		}
+		read_small(opsf, ops, sizeof(ops));
+		if (!want(ops) || !access(ort_err, F_OK) || (rtl && ran >= RTL_CASES)) {
+			free(names[i]);
+			continue;
+		}
+		ran++;
+		run_case(build, cdir, &r);
+		t = tally_of(tallies, &nt, ops);
+		if (r.status == 0 && !must_reject) {
+			t->compared++;
+		} else if (r.status == 1) {
+			t->compared++;
+			t->mismatched++;
+			fails++;
+			TH_LOG("%s: differs from ONNX Runtime: %s", names[i], r.err);
+		} else if (r.status == 3 && !must_run &&
+			   (!must_reject || strstr(r.err, ops))) {
+			t->rejected++;
+			ksft_print_msg("%s rejected: %s", names[i], r.err);
+		} else {
+			t->failed++;
+			fails++;
+			TH_LOG("%s: qaccel-run exit %d: %s", names[i], r.status, r.err);
+		}
+		free(names[i]);
+	}
+	for (int i = 0; i < nt; i++)
+		ksft_print_msg("op %s: %d compared, %d mismatches, %d rejected, %d failed\n",
+			       tallies[i].op, tallies[i].compared, tallies[i].mismatched,
+			       tallies[i].rejected, tallies[i].failed);
+	EXPECT_GT(ran, 0);
+	return fails;
+}
+
+static bool integer_gemm(const char *ops)
+{
+	return strstr(ops, "Integer") != NULL;
+}
+
+static bool qlinear(const char *ops)
+{
+	return !strncmp(ops, "QLinear", 7);
+}
+
+static bool data_movement(const char *ops)
+{
+	return !integer_gemm(ops) && !qlinear(ops);
+}
+
+/* MatMulInteger / ConvInteger cases (and chains through them) all run and match. */
+TEST(integer_gemm_cases_match_onnxruntime)
+{
+	EXPECT_EQ(0, run_group(_metadata, integer_gemm, true, false));
+}
+
+/* Data-movement cases match, or are rejected at load with a reason. */
+TEST(data_movement_cases_match_or_are_rejected)
+{
+	EXPECT_EQ(0, run_group(_metadata, data_movement, false, false));
+}
+
+/* QLinear* are rejected before anything runs, naming the node and the op. */
+TEST(qlinear_cases_are_rejected_with_a_reason)
+{
+	EXPECT_EQ(0, run_group(_metadata, qlinear, false, true));
+}
+
+TEST_HARNESS_MAIN
