@@ -33,16 +33,18 @@ BENCH_SUBMIT_ARGS ?= $(if $(BENCH_QUICK),--quick)
 BENCH_SUBMIT_ARRAY ?= 4x4
 BENCH_CMD	= make bench$(if $(BENCH_QUICK), BENCH_QUICK=1)$(if $(BENCH_BIG), BENCH_BIG=1)
 
-# Models sim/sim.mk does not already build for ARRAYS.
-$(foreach a,$(filter-out $(ARRAYS),$(BENCH_ARRAYS)),$(eval $(call qsim_model_rules,$(a),$(a),,)))
+# Models sim/sim.mk does not already build for ARRAYS (with assertions, for
+# the tests), and the models bench_hw runs: without them (sim/sim.mk).
+$(foreach a,$(filter-out $(ARRAYS),$(BENCH_ARRAYS)),$(eval $(call qsim_model_rules,$(a),$(a),$(QSIM_ASSERT),)))
+$(foreach a,$(BENCH_ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a)-bench,,)))
 
 # bench_hw.c's object comes before jansson on the link line, then the model.
 define bench_hw_rules
-$(BENCH_DIR)/$(1)/bench_hw: $(TOP)/bench/bench_hw.c $(call qsim_lib,$(1))
+$(BENCH_DIR)/$(1)/bench_hw: $(TOP)/bench/bench_hw.c $(call qsim_bench_lib,$(1))
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS_COMMON) $$(JSON_CFLAGS) $$(DEPFLAGS) -I$(TOP)/sim \
 		$(TOP)/bench/bench_hw.c $$(JSON_LIBS) \
-		$(call qsim_lib,$(1)) $$(QSIM_LDLIBS) -o $$@
+		$(call qsim_bench_lib,$(1)) $$(QSIM_LDLIBS) -o $$@
 endef
 $(foreach a,$(BENCH_ARRAYS),$(eval $(call bench_hw_rules,$(a))))
 

@@ -90,6 +90,12 @@ static void check_ref(const struct qaccel_gemm_params *p, struct fz_in *in)
 		q[j].multiplier = (int32_t)fz_u32(in);
 		/* The documented range of a record's shift. */
 		q[j].shift = (int32_t)(fz_u8(in) % 62) - 31;
+		/* FP32 records: a positive, normal, finite binary32 and shift 0. */
+		if ((p->flags & QACCEL_GEMM_RQ_MASK) == QACCEL_GEMM_RQ_FP32) {
+			q[j].multiplier = 0x00800000 +
+					  (int32_t)((uint32_t)q[j].multiplier % 0x7f000000u);
+			q[j].shift = 0;
+		}
 	}
 	memset(c, 0x77, nc);
 	CHECK(qaccel_ref_gemm(p, a, b, bias, q, c) == 0);

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "qaccel_prng.h"
-#include "../tests/guest/guest_common.h"
+#include "../tests/guest/lib_common.h"
 #include "../tests/guest/drv_common.h"
 
 /* Output lines start with this (the KTAP slice makes them comments). */

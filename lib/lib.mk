@@ -78,11 +78,14 @@ MAN_LINKS	:= qaccel_open_index:qaccel_open qaccel_close:qaccel_open \
 		   qaccel_inflight:qaccel_submit qaccel_gemm_run:qaccel_submit \
 		   qaccel_gemm_params_check:qaccel_ref_gemm qaccel_requant:qaccel_ref_gemm \
 		   qaccel_srdhm:qaccel_ref_gemm qaccel_rdbypot:qaccel_ref_gemm \
+		   qaccel_requant_single:qaccel_ref_gemm qaccel_requant_fp32:qaccel_ref_gemm \
 		   qaccel_qparams_from_range:qaccel_quant \
 		   qaccel_quantize_multiplier:qaccel_quant qaccel_quantize:qaccel_quant \
 		   qaccel_dequantize:qaccel_quant qaccel_quantize_per_channel:qaccel_quant \
 		   qaccel_calib_minmax:qaccel_quant qaccel_calib_percentile:qaccel_quant \
-		   qaccel_quantize_bias:qaccel_quant qaccel_gemm_requant:qaccel_quant
+		   qaccel_quantize_bias:qaccel_quant qaccel_gemm_requant:qaccel_quant \
+		   qaccel_scale_onnxruntime:qaccel_quant qaccel_scale_xnnpack:qaccel_quant \
+		   qaccel_scale_pytorch_qnnpack:qaccel_quant qaccel_fp32_multiplier:qaccel_quant
 
 .PHONY: install
 install: $(LIB_SO) $(LIB_A) tools

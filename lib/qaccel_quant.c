@@ -168,6 +168,69 @@ int qaccel_quantize_multiplier(double real, int32_t *multiplier,
 	return 0;
 }
 
+/* Positive, normal and finite: what an FP32 job accepts as a scale. */
+static int scale_ok(float x)
+{
+	uint32_t bits;
+
+	memcpy(&bits, &x, sizeof(bits));
+	return bits >= 0x00800000u && bits < 0x7f800000u;
+}
+
+/*
+ * The framework formulas below are written one rounding per statement with
+ * float variables: C evaluates float operations in float on the targets
+ * libqaccel builds for (FLT_EVAL_METHOD 0), and nothing here can be
+ * contracted into a fused multiply-add.
+ */
+int qaccel_scale_onnxruntime(float a_scale, float b_scale, float y_scale,
+			     float *scale)
+{
+	float ab;
+
+	if (!scale || !scale_ok(a_scale) || !scale_ok(b_scale) ||
+	    !scale_ok(y_scale))
+		return -EINVAL;
+	ab = a_scale * b_scale;
+	*scale = ab / y_scale;
+	return scale_ok(*scale) ? 0 : -ERANGE;
+}
+
+int qaccel_scale_xnnpack(float input_scale, float kernel_scale,
+			 float output_scale, float *scale)
+{
+	float ik;
+
+	if (!scale || !scale_ok(input_scale) || !scale_ok(kernel_scale) ||
+	    !scale_ok(output_scale))
+		return -EINVAL;
+	ik = input_scale * kernel_scale;
+	*scale = ik / output_scale;
+	return scale_ok(*scale) && *scale < 256.0f ? 0 : -ERANGE;
+}
+
+int qaccel_scale_pytorch_qnnpack(float input_scale, float weight_scale,
+				 float output_scale, float *scale)
+{
+	float wi, inv;
+
+	if (!scale || !scale_ok(input_scale) || !scale_ok(weight_scale) ||
+	    !scale_ok(output_scale))
+		return -EINVAL;
+	wi = weight_scale * input_scale;
+	inv = 1.0f / output_scale;
+	*scale = wi * inv;
+	return scale_ok(*scale) ? 0 : -ERANGE;
+}
+
+int qaccel_fp32_multiplier(float scale, int32_t *multiplier)
+{
+	if (!multiplier || !scale_ok(scale))
+		return -EINVAL;
+	memcpy(multiplier, &scale, sizeof(*multiplier));
+	return 0;
+}
+
 static int qparams_ok(const struct qaccel_qparams *qp)
 {
 	int32_t lo, hi;

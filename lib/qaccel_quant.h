@@ -81,6 +81,36 @@ int qaccel_quantize_multiplier(double real, int32_t *multiplier,
 			       int32_t *shift);
 
 /*
+ * The fp32 requantization scale (a QACCEL_GEMM_RQ_FP32 job's multiplier)
+ * as each framework computes it from its tensors' scales: the same binary32
+ * operations in the same order, each rounded to nearest even, so that the
+ * job reproduces the framework's output bytes.
+ *   ONNX Runtime QLinearMatMul:      fl(fl(a_scale * b_scale) / y_scale)
+ *   XNNPACK qs8/qu8 fully connected: fl(fl(input_scale * kernel_scale) /
+ *                                       output_scale)
+ *   PyTorch (QNNPACK backend):       fl(fl(weight_scale * input_scale) *
+ *                                       fl(1 / output_scale))
+ * The two forms differ in the last bit for some scales (about one triple
+ * in four), and then in output bytes at ties.  -EINVAL: an argument that
+ * is not positive, normal and finite, or a NULL scale.  -ERANGE: the result
+ * is not positive, normal and finite (no job can use it), or for XNNPACK
+ * is 256 or more (XNNPACK refuses such an operator).
+ */
+int qaccel_scale_onnxruntime(float a_scale, float b_scale, float y_scale,
+			     float *scale);
+int qaccel_scale_xnnpack(float input_scale, float kernel_scale,
+			 float output_scale, float *scale);
+int qaccel_scale_pytorch_qnnpack(float input_scale, float weight_scale,
+				 float output_scale, float *scale);
+/*
+ * The int32 an FP32 job carries for scale (its IEEE-754 binary32 bits), for
+ * out_multiplier or a per-channel record's multiplier (with shift 0).
+ * -EINVAL: scale not positive, normal and finite (the job would be
+ * rejected), or multiplier NULL.
+ */
+int qaccel_fp32_multiplier(float scale, int32_t *multiplier);
+
+/*
  * Quantize n floats to qp->type (int8_t or uint8_t elements of out):
  * q = clamp(round(x / scale) + zero_point, qmin, qmax), rounding half away
  * from zero; NaN quantizes to the zero point.

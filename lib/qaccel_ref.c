@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The CPU reference GEMM: the definition of what the device computes.
- * See qaccel_ref.h.  Integer arithmetic only; wrapping is done on unsigned
- * types so that it is defined behaviour (and UBSan-clean).
+ * See qaccel_ref.h.  Integer arithmetic except the FP32 family's two
+ * float roundings; wrapping is done on unsigned types so that it is defined
+ * behaviour (and UBSan-clean).  No libm: the round to an integer is done by
+ * hand so that it does not depend on what the C library links.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -40,6 +42,42 @@ int32_t qaccel_requant(int32_t acc, int32_t multiplier, int32_t shift)
 	return qaccel_rdbypot(qaccel_srdhm(shifted, multiplier), right);
 }
 
+int32_t qaccel_requant_single(int32_t acc, int32_t multiplier, int32_t shift)
+{
+	int total = 31 - shift;
+	/* |acc * multiplier| <= 2^62 and the nudge <= 2^61: no int64 overflow. */
+	int64_t r = ((int64_t)acc * multiplier + (1ll << (total - 1))) >> total;
+
+	if (r > INT32_MAX)
+		return INT32_MAX;
+	if (r < INT32_MIN)
+		return INT32_MIN;
+	return (int32_t)r;
+}
+
+int32_t qaccel_requant_fp32(int32_t acc, float scale)
+{
+	float v = (float)acc * scale;
+	int32_t i;
+	float frac;
+
+	if (!(v < 2147483648.0f))
+		return INT32_MAX;
+	if (v < -2147483648.0f)
+		return INT32_MIN;
+	/* Every float of magnitude >= 2^23 is already an integer. */
+	if (v >= 8388608.0f || v <= -8388608.0f)
+		return (int32_t)v;
+	/* Truncate, then round the exact fraction half to even. */
+	i = (int32_t)v;
+	frac = v - (float)i;
+	if (frac > 0.5f || (frac == 0.5f && (i & 1)))
+		i++;
+	else if (frac < -0.5f || (frac == -0.5f && (i & 1)))
+		i--;
+	return i;
+}
+
 static bool in_type_range(int32_t v, bool is_uint8)
 {
 	return is_uint8 ? (v >= 0 && v <= 255) : (v >= -128 && v <= 127);
@@ -50,12 +88,27 @@ static bool shift_ok(int32_t shift)
 	return shift >= QACCEL_GEMM_SHIFT_MIN && shift <= QACCEL_GEMM_SHIFT_MAX;
 }
 
+/* A positive, normal, finite binary32: sign 0, exponent 1..254. */
+static bool fp32_scale_ok(int32_t bits)
+{
+	return bits >= 0x00800000 && bits < 0x7f800000;
+}
+
+/* A (multiplier, shift) pair the family rq can use. */
+static bool requant_ok(uint32_t rq, int32_t multiplier, int32_t shift)
+{
+	if (rq == QACCEL_GEMM_RQ_FP32)
+		return fp32_scale_ok(multiplier) && shift == 0;
+	return shift_ok(shift);
+}
+
 int qaccel_gemm_params_check(const struct qaccel_gemm_params *p)
 {
 	uint32_t out = p->flags & QACCEL_GEMM_OUT_MASK;
 	uint64_t c_row;
 
-	if (p->flags & ~QACCEL_GEMM_FLAGS_ALL || out == QACCEL_GEMM_OUT_MASK)
+	if (p->flags & ~QACCEL_GEMM_FLAGS_ALL || out == QACCEL_GEMM_OUT_MASK ||
+	    (p->flags & QACCEL_GEMM_RQ_MASK) == QACCEL_GEMM_RQ_MASK)
 		return -EINVAL;
 	if (p->m < 1 || p->m > QACCEL_GEMM_MAX_DIM || p->n < 1 ||
 	    p->n > QACCEL_GEMM_MAX_DIM || p->k < 1 || p->k > QACCEL_GEMM_MAX_DIM)
@@ -75,7 +128,8 @@ int qaccel_gemm_params_check(const struct qaccel_gemm_params *p)
 		    p->clamp_min > p->clamp_max)
 			return -EINVAL;
 		if (!(p->flags & QACCEL_GEMM_PER_CHANNEL) &&
-		    !shift_ok(p->out_shift))
+		    !requant_ok(p->flags & QACCEL_GEMM_RQ_MASK, p->out_multiplier,
+				p->out_shift))
 			return -EINVAL;
 	}
 	return 0;
@@ -121,6 +175,7 @@ int qaccel_ref_gemm(const struct qaccel_gemm_params *p, const void *a,
 	bool a_u8 = p->flags & QACCEL_GEMM_A_UINT8;
 	bool b_u8 = p->flags & QACCEL_GEMM_B_UINT8;
 	uint32_t out = p->flags & QACCEL_GEMM_OUT_MASK;
+	uint32_t rq = p->flags & QACCEL_GEMM_RQ_MASK;
 	int ret = qaccel_gemm_params_check(p);
 
 	if (ret)
@@ -131,7 +186,7 @@ int qaccel_ref_gemm(const struct qaccel_gemm_params *p, const void *a,
 		if (!quant)
 			return -EINVAL;
 		for (uint32_t j = 0; j < p->n; j++)
-			if (!shift_ok(quant[j].shift))
+			if (!requant_ok(rq, quant[j].multiplier, quant[j].shift))
 				return -EINVAL;
 	}
 
@@ -161,7 +216,16 @@ int qaccel_ref_gemm(const struct qaccel_gemm_params *p, const void *a,
 				mult = p->out_multiplier;
 				shift = p->out_shift;
 			}
-			v = qaccel_requant((int32_t)acc, mult, shift);
+			if (rq == QACCEL_GEMM_RQ_SINGLE) {
+				v = qaccel_requant_single((int32_t)acc, mult, shift);
+			} else if (rq == QACCEL_GEMM_RQ_FP32) {
+				float scale;
+
+				memcpy(&scale, &mult, sizeof(scale));
+				v = qaccel_requant_fp32((int32_t)acc, scale);
+			} else {
+				v = qaccel_requant((int32_t)acc, mult, shift);
+			}
 			/* c_zero_point is at most 255 in magnitude: saturate first. */
 			if (v > INT32_MAX - 255)
 				v = INT32_MAX - 255;

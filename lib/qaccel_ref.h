@@ -31,17 +31,30 @@ extern "C" {
 #define QACCEL_GEMM_OUT_MASK	(3u << 2)
 #define QACCEL_GEMM_BIAS	(1u << 4)
 #define QACCEL_GEMM_PER_CHANNEL	(1u << 5)
-#define QACCEL_GEMM_FLAGS_ALL	0x3fu
+/*
+ * Requantization family (int8/uint8 output only; see qaccel_requant*()
+ * below and docs/quantization.md).  Value 3 is not a family: -EINVAL.
+ */
+#define QACCEL_GEMM_RQ_GEMMLOWP	(0u << 6)
+#define QACCEL_GEMM_RQ_SINGLE	(1u << 6)
+#define QACCEL_GEMM_RQ_FP32	(2u << 6)
+#define QACCEL_GEMM_RQ_MASK	(3u << 6)
+#define QACCEL_GEMM_FLAGS_ALL	0xffu
 
 /* Limits of a valid job: M, N and K, and a requantization shift. */
 #define QACCEL_GEMM_MAX_DIM	65535u
 #define QACCEL_GEMM_SHIFT_MIN	(-31)
 #define QACCEL_GEMM_SHIFT_MAX	30
 
-/* Per-output-channel requantization record, as the device reads it. */
+/*
+ * Per-output-channel requantization record, as the device reads it.
+ * GEMMLOWP and SINGLE: a Q31 multiplier and a shift.  FP32: multiplier
+ * holds the IEEE-754 binary32 bits of the scale (positive, normal,
+ * finite) and shift is 0.
+ */
 struct qaccel_quant {
 	int32_t multiplier;
-	int32_t shift;		/* > 0 shifts left; QACCEL_GEMM_SHIFT_MIN..MAX */
+	int32_t shift;		/* > 0 shifts left; QACCEL_GEMM_SHIFT_MIN..MAX; 0 for FP32 */
 };
 
 /*
@@ -74,6 +87,21 @@ int32_t qaccel_rdbypot(int32_t x, int exponent);
  * modulo 2^32), srdhm by multiplier, then a rounding right shift (shift < 0).
  */
 int32_t qaccel_requant(int32_t acc, int32_t multiplier, int32_t shift);
+/*
+ * Single rounding (TFLite with TFLITE_SINGLE_ROUNDING, ruy, XNNPACK rndnu):
+ * the exact 64-bit acc * multiplier, + 2^(30 - shift), arithmetically
+ * shifted right by 31 - shift (1..62), i.e. rounded to nearest with ties
+ * toward +infinity, saturated to int32.  shift -31..30.
+ */
+int32_t qaccel_requant_single(int32_t acc, int32_t multiplier, int32_t shift);
+/*
+ * fp32 scale (ONNX Runtime, XNNPACK fp32, PyTorch): float(acc) rounded to
+ * nearest even, times scale rounded to nearest even, rounded to an integer
+ * with ties to even, saturated to int32 (+-infinity saturate; -0.0 is 0).
+ * scale must be positive, normal and finite (as the job check enforces).
+ * Assumes the default floating-point environment (round to nearest even).
+ */
+int32_t qaccel_requant_fp32(int32_t acc, float scale);
 
 /*
  * Compute C on the CPU exactly as the device does.  bias (n int32) is read

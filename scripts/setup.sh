@@ -12,7 +12,10 @@
 # build/dl, unpacks the image into build/guest/image (depmod'ed), extracts the
 # uncompressed vmlinux (QEMU boots it through PVH, about 2x faster than the
 # bzImage under TCG), and takes the kselftest harness and checkpatch from
-# linux-source into build/src/linux-source-6.1.
+# linux-source into build/src/linux-source-6.1.  ONNX Runtime, one of the
+# outside oracles of tests/lib/test_requant_oracles.c, is not in Debian: npm
+# installs onnxruntime-node (its CPU library inside) into build/onnxruntime-node
+# once; later runs find it there and do not go to the network.
 #
 # What the commands print goes to build/setup.log; the terminal gets one line
 # per step, and the log's tail when a step fails.
@@ -36,8 +39,11 @@ ksrc=$build/src/linux-source-6.1
 packages=(build-essential pkg-config verilator liburing-dev libdrm-dev
 	qemu-system-x86 busybox-static cpio sparse gnuplot-nox libgemmlowp-dev
 	dataset-fashion-mnist xz-utils kmod clang libdnnl-dev zlib1g-dev
-	groff-base libclang-rt-14-dev libjansson-dev tmux gtkwave
-	protobuf-c-compiler libprotobuf-c-dev libonnx-dev python3-onnx nodejs npm)
+	groff-base libclang-rt-14-dev libjansson-dev tmux gtkwave libxnnpack-dev
+	libpthreadpool-dev nodejs npm protobuf-c-compiler libprotobuf-c-dev libonnx-dev
+	python3-onnx)
+# The npm package of ONNX Runtime's CPU library (oracle of the FP32 family).
+ort_version=1.20.1
 # Files taken from linux-source, relative to its top directory.
 ksrc_files=(tools/testing/selftests/kselftest_harness.h
 	tools/testing/selftests/kselftest.h
@@ -222,6 +228,22 @@ else
 		mv "$guest/vmlinux.tmp" "$guest/vmlinux"
 		echo "$krel" >"$guest/image.release"
 	fi
+fi
+
+# --- ONNX Runtime for node (an oracle of tests/lib) ------------------------
+ort=$build/onnxruntime-node
+if [ ! -e "$ort/node_modules/onnxruntime-node/bin/napi-v3/linux/x64/libonnxruntime.so.$ort_version" ]; then
+	if ! command -v npm >/dev/null; then
+		apt_update
+		step "installing npm" env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends npm
+	fi
+	as_user_mkdir "$ort"
+	# The CPU library ships in the package; CUDA's would be a download.
+	step "npm install onnxruntime-node@$ort_version into $ort" \
+		sh -c 'cd "$1" && ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install --no-audit --no-fund "onnxruntime-node@$2"' \
+		sh "$ort" "$ort_version"
+	[ -z "$owner" ] || chown -R "$owner" "$ort"
 fi
 
 say "ready (kernel $krel)"

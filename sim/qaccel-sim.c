@@ -32,11 +32,18 @@
 #include "server_ivshmem.h"
 
 /*
- * Cycles per qsim_run call while busy: long enough that the epoll check in
- * between costs nothing, short enough that a doorbell waits well under a
- * millisecond even for the largest array.
+ * A busy slice runs the model for at most SLICE_CYCLES and at most
+ * SLICE_SECONDS of wall time, in steps of SLICE_STEP cycles, then looks for
+ * doorbells and applies the mailbox.  The cycle bound keeps the epoll check
+ * cheap on fast models; the time bound keeps the guest's register writes
+ * waiting milliseconds, not seconds, on slow ones (50,000 cycles are
+ * about 2 s at 32x32, and longer on a loaded host, where the driver gives a
+ * write a bounded time before it declares the device gone).  Splitting a
+ * run into steps does not change what the model does.
  */
 #define SLICE_CYCLES	50000u
+#define SLICE_STEP	2000u
+#define SLICE_SECONDS	0.005
 /*
  * While a hang is armed the model runs in steps this short, so that the
  * device stops right after the completion record that used up the count.
@@ -316,6 +323,18 @@ static void run_bad_cqe(struct device *d, unsigned int cycles)
 	}
 }
 
+static void run_bounded(struct qsim *q, unsigned int cycles)
+{
+	double start = now_s();
+
+	for (unsigned int done = 0; done < cycles; done += SLICE_STEP) {
+		unsigned int step = cycles - done < SLICE_STEP ? cycles - done : SLICE_STEP;
+
+		if (qsim_run(q, step) != QSIM_STOP_LIMIT || now_s() - start >= SLICE_SECONDS)
+			return;
+	}
+}
+
 static void run_slice(struct device *d)
 {
 	struct qsim_stats before, after;
@@ -326,7 +345,7 @@ static void run_slice(struct device *d)
 	else if (d->fault == QACCEL_SIM_FAULT_BAD_CQE)
 		run_bad_cqe(d, SLICE_CYCLES);
 	else
-		qsim_run(d->q, SLICE_CYCLES);
+		run_bounded(d->q, SLICE_CYCLES);
 	if (d->fault == QACCEL_SIM_FAULT_DMA_ERROR && !qsim_read_error_pending(d->q)) {
 		fprintf(stderr, "qaccel-sim: fault injected: read answered with SLVERR\n");
 		d->fault = QACCEL_SIM_FAULT_NONE;

@@ -14,9 +14,16 @@
 #     $(CC) ... $(call qsim_lib,4x4) $(QSIM_LDLIBS)
 # Include sim/qsim.h, sim/qsim_host.h (-I$(TOP)/sim).
 #
+# These models check the RTL's assertions (verilator --assert, QSIM_ASSERT):
+# a failed one stops the simulation (abort), so the test or guest run fails.
+#
 # Tracing variant (not part of `all`): `make sim-trace` builds
 # $(BUILD)/sim/RxC-trace/libqsim.a with FST tracing (qsim_config.trace_path);
 # link it with $(QSIM_TRACE_LDLIBS).  Name it with $(call qsim_trace_lib,RxC).
+#
+# Benchmark variant: $(BUILD)/sim/RxC-bench/libqsim.a, the same model
+# without the assertions, named $(call qsim_bench_lib,RxC); bench/bench.mk
+# makes its rules and links bench_hw with it.
 
 VERILATOR	?= verilator
 QSIM_VROOT	:= $(shell $(VERILATOR) --getenv VERILATOR_ROOT 2>/dev/null)
@@ -26,6 +33,7 @@ QSIM_RTL	= $(QSIM_RTL_DIR)/qaccel_pkg.sv \
 		  $(sort $(filter-out %/qaccel_pkg.sv,$(wildcard $(QSIM_RTL_DIR)/*.sv)))
 QSIM_VFLAGS	:= --cc -O3 --x-assign fast --x-initial fast --top-module qaccel_top \
 		   --prefix Vqaccel_top
+QSIM_ASSERT	:= --assert
 # C++ optimisation of the generated model; see sim/README.md for the
 # measurements behind the choice (compile time against simulation speed).
 QSIM_OPT	?= -O3
@@ -41,11 +49,12 @@ qsim_func_objs = $(patsubst $(TOP)/sim/%.c,$(BUILD)/sim/$(1)/%.o,$(QSIM_FUNC_SRC
 
 qsim_lib = $(BUILD)/sim/$(1)/libqsim.a
 qsim_trace_lib = $(BUILD)/sim/$(1)-trace/libqsim.a
+qsim_bench_lib = $(BUILD)/sim/$(1)-bench/libqsim.a
 qsim_rows = $(word 1,$(subst x, ,$(1)))
 qsim_cols = $(word 2,$(subst x, ,$(1)))
 
 # $(1) array size RxC, $(2) output directory name, $(3) extra Verilator
-# flags, $(4) extra C/C++ flags.
+# flags (--trace-fst adds the tracing runtime), $(4) extra C/C++ flags.
 define qsim_model_rules
 $(BUILD)/sim/$(2)/obj/Vqaccel_top.mk: $$(QSIM_RTL)
 	@rm -rf $$(@D)
@@ -57,7 +66,7 @@ $(BUILD)/sim/$(2)/obj/Vqaccel_top.mk: $$(QSIM_RTL)
 $(BUILD)/sim/$(2)/obj/Vqaccel_top__ALL.a: $(BUILD)/sim/$(2)/obj/Vqaccel_top.mk
 	$$(MAKE) -C $$(@D) -f Vqaccel_top.mk OPT_FAST="$$(QSIM_OPT)" \
 		OPT_SLOW=-O1 OPT_GLOBAL=-O2 VM_PARALLEL_BUILDS=1 \
-		Vqaccel_top__ALL.a verilated.o verilated_threads.o $(if $(3),verilated_fst_c.o)
+		Vqaccel_top__ALL.a verilated.o verilated_threads.o $(if $(findstring --trace-fst,$(3)),verilated_fst_c.o)
 
 $(BUILD)/sim/$(2)/qsim_model.o: $(TOP)/sim/qsim_model.cpp $(TOP)/sim/qsim_model.h \
 		$(BUILD)/sim/$(2)/obj/Vqaccel_top__ALL.a
@@ -93,12 +102,12 @@ $(BUILD)/sim/$(2)/libqsim.a: $(BUILD)/sim/$(2)/obj/Vqaccel_top__ALL.a \
 		$(notdir $(call qsim_func_objs,$(2))) qaccel_ref.o \
 		qsim_host.o qsim_model.o \
 		$$$$($$(AR) t obj/Vqaccel_top__ALL.a | sed 's|^|obj/|') \
-		obj/verilated.o obj/verilated_threads.o $(if $(3),obj/verilated_fst_c.o)
+		obj/verilated.o obj/verilated_threads.o $(if $(findstring --trace-fst,$(3)),obj/verilated_fst_c.o)
 endef
 
 $(foreach a,$(ARRAYS),$(eval QSIM_LIB_$(a) := $(call qsim_lib,$(a))))
-$(foreach a,$(ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a),,)))
-$(foreach a,$(ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a)-trace,--trace-fst,-DQSIM_TRACE)))
+$(foreach a,$(ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a),$(QSIM_ASSERT),)))
+$(foreach a,$(ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a)-trace,$(QSIM_ASSERT) --trace-fst,-DQSIM_TRACE)))
 
 .PHONY: sim-models sim-trace
 sim-models: $(foreach a,$(ARRAYS),$(call qsim_lib,$(a)))

@@ -1,4 +1,4 @@
-# Reliability and security (issue 8): the guest fuzzer, libFuzzer targets of
+# Reliability and security: the guest fuzzer, libFuzzer targets of
 # the library, the soak test.  See docs/reliability.md.
 #
 #   make fuzz FUZZ_CALLS=1000000     qaccel-fuzz in the VM
@@ -9,6 +9,8 @@
 # test programs (tests/guest/guest-tests.mk), as is rel_soak_slice (the soak
 # for 10 s); the libFuzzer runs
 # (build/tests/lib/test_libfuzz) are added to LIB_TEST_PROGS, the host tests.
+# qaccel-fuzz builds its jobs from the uapi (tests/guest/uapi_job.h);
+# qaccel-soak is a library user (tests/guest/lib_common.h, public API only).
 
 FUZZ_DIR	:= $(BUILD)/fuzz
 FUZZ_BIN	:= $(FUZZ_DIR)/qaccel-fuzz

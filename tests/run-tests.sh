@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Run qaccel's tests and print one closing line: "N passed, N failed, N skipped".
 #
-#   tests/run-tests.sh [--no-guest] [--array RxC] [--timeout S] [HOST_PROGRAM...]
+#   tests/run-tests.sh [--no-guest] [--array RxC] [--timeout S] [--share DIR]... [HOST_PROGRAM...]
 #
 # Each HOST_PROGRAM is a kselftest-harness program run on the host; then the
 # guest suite (tests/guest/run.sh) runs in a QEMU guest through
 # sim/qaccel-vm, on the RTL device and again on the functional one.  Every program prints KTAP; its "# Totals: pass:P fail:F
 # xfail:X xpass:Y skip:S error:E" line is what counts.  A program that ends
 # without that line (crash, hang, timeout) counts as one failure.  Logs are
-# kept under build/tests/logs/.
+# kept under build/tests/logs/.  --share DIR is passed on to every
+# sim/qaccel-vm run (e.g. the target of a build/guest symlink, so that the
+# vgem tests can load vgem.ko from it).
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,14 +19,16 @@ guest=1
 array=4x4
 timeout=900
 progs=()
+vm_opts=()
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-guest) guest=0 ;;
 	--array) array=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
+	--share) vm_opts+=(--share "$2"); shift ;;
 	-h|--help)
-		sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0 ;;
 	*) progs+=("$1") ;;
 	esac
@@ -74,7 +78,7 @@ done
 guest_suite() {
 	local name=$1 log=$logs/guest-$1.log
 	shift
-	"$top/sim/qaccel-vm" --array "$array" --timeout "$timeout" "$@" \
+	"$top/sim/qaccel-vm" --array "$array" --timeout "$timeout" "${vm_opts[@]}" "$@" \
 		--dmesg-file "$logs/guest-$name.dmesg" \
 		-- "$top/tests/guest/run.sh" 2>&1 | tee "$log"
 	count "guest suite ($name)" "$log" "${PIPESTATUS[0]}"

@@ -9,7 +9,8 @@
 // stop at each 4 KiB page end (one translation per burst); writes are at most
 // WrBytes long and go out one beat per burst.
 // Translation keeps, per operand stream, the last level-0 table pointer and
-// the last Ways 64-byte lines of level-0 entries (8 pages, 32 KiB each), so sequential
+// the last DmaWays 64-byte lines of level-0 entries (8 pages, 32 KiB each), so
+// sequential
 // access walks the tables once per 32 KiB (two PTE reads at most, both
 // through the same read port), and a tile's rows that alternate between
 // neighbouring pages do not walk at all.
@@ -23,7 +24,7 @@
 // One prefetch is in flight at a time; a flush while it is in flight marks
 // it dead and its line is dropped.
 //
-// Reads: up to Depth bursts in flight; the memory answers in order, so the
+// Reads: up to DmaDepth bursts in flight; the memory answers in order, so the
 // tag of each burst is queued when it is issued and popped by its last beat.
 // Each data beat is handed to the consumer as the bytes [rd_pos_o,
 // rd_pos_o + rd_cnt_o) of the range, starting at rd_data_o[7:0];
@@ -41,13 +42,10 @@ module qaccel_dma
 #(
   parameter int unsigned WrBytes    = 64,  // widest write range
   parameter int unsigned TagW       = 8,
-  parameter int unsigned Depth      = 16,  // bursts in flight per direction (a power of 2)
   // Writes in flight before wr_room_o drops.  Fewer than the memory's
   // request slots, so that the stores of a C tile (one burst per row, each
   // holding a slot for a whole memory latency) cannot starve operand reads.
-  parameter int unsigned WrRoom     = 14,
-  parameter int unsigned NumStreams = 5,
-  parameter int unsigned Ways       = 8   // lines of level-0 entries per stream (a power of 2)
+  parameter int unsigned WrRoom     = 14
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
@@ -168,18 +166,18 @@ module qaccel_dma
   logic                 gen_q;
 
   // Translation cache, one entry per stream.
-  // Ways lines of level-0 entries per stream, replaced round robin except
+  // DmaWays lines of level-0 entries per stream, replaced round robin except
   // that the way just used is skipped: a tile's rows that span several
   // lines (B rows of 4 KiB: 16 pages, two lines; GEMV rows of 11 KiB: three
   // lines per 7 rows) walk once per line instead of once per row and chunk.
-  localparam int unsigned WayW = Ways > 1 ? $clog2(Ways) : 1;
-  logic [NumStreams-1:0]                  l1_vld_q;
-  logic [NumStreams-1:0][WayW-1:0]        pg_vic_q;   // next way to replace
-  logic [NumStreams-1:0][Ways-1:0]        pg_vld_q;
-  logic [NumStreams-1:0][8:0]             l1_tag_q;
-  logic [NumStreams-1:0][Ways-1:0][14:0]  pg_tag_q;   // x[29:15]
-  logic [NumStreams-1:0][51:0]            l1_ptr_q;
-  logic [NumStreams-1:0][Ways-1:0][511:0] pg_line_q;  // level-0 entries of x[29:15]
+  localparam int unsigned WayW = DmaWays > 1 ? $clog2(DmaWays) : 1;
+  logic [DmaStreams-1:0]                     l1_vld_q;
+  logic [DmaStreams-1:0][WayW-1:0]           pg_vic_q;   // next way to replace
+  logic [DmaStreams-1:0][DmaWays-1:0]        pg_vld_q;
+  logic [DmaStreams-1:0][8:0]                l1_tag_q;
+  logic [DmaStreams-1:0][DmaWays-1:0][14:0]  pg_tag_q;   // x[29:15]
+  logic [DmaStreams-1:0][51:0]               l1_ptr_q;
+  logic [DmaStreams-1:0][DmaWays-1:0][511:0] pg_line_q;  // level-0 entries of x[29:15]
   // The stream buffer: valid, read in flight, flushed while in flight.
   logic         sb_vld_q, sb_pend_q, sb_dead_q;
   logic [2:0]   sb_stream_q;
@@ -204,17 +202,17 @@ module qaccel_dma
   logic     rq_push, rq_empty, rq_full;
   logic     wq_push, wq_empty, wq_full;
 
-  logic [$clog2(Depth):0]   rq_count;
-  logic [$clog2(Depth):0]   wq_count;
+  logic [$clog2(DmaDepth):0]   rq_count;
+  logic [$clog2(DmaDepth):0]   wq_count;
 
-  qaccel_fifo #(.Width($bits(rd_meta_t)), .Depth(Depth)) u_rd_tags (
+  qaccel_fifo #(.Width($bits(rd_meta_t)), .Depth(DmaDepth)) u_rd_tags (
     .clk_i, .rst_ni,
     .push_i (rq_push), .data_i (rq_in),
     .pop_i  (m_rvalid_i && m_rlast_i), .data_o (rq_out),
     .empty_o (rq_empty), .full_o (rq_full), .count_o (rq_count)
   );
 
-  qaccel_fifo #(.Width($bits(wr_meta_t)), .Depth(Depth)) u_wr_tags (
+  qaccel_fifo #(.Width($bits(wr_meta_t)), .Depth(DmaDepth)) u_wr_tags (
     .clk_i, .rst_ni,
     .push_i (wq_push), .data_i (wq_in),
     .pop_i  (m_bvalid_i), .data_o (wq_out),
@@ -237,11 +235,11 @@ module qaccel_dma
   assign s         = stream_q;
   logic [63:0] pg_pte;
   logic        pg_bad;
-  logic [Ways-1:0] pg_way_hit;
+  logic [DmaWays-1:0] pg_way_hit;
   logic [WayW-1:0] pg_way;      // the way that hits
   always_comb begin
     pg_way = '0;
-    for (int w = 0; w < Ways; w++) begin
+    for (int w = 0; w < DmaWays; w++) begin
       pg_way_hit[w] = pg_vld_q[s][w] && pg_tag_q[s][w] == blk_q[29:15];
       if (pg_way_hit[w]) pg_way = WayW'(w);
     end
@@ -279,7 +277,7 @@ module qaccel_dma
   assign sb_hit  = sb_vld_q && sb_stream_q == s && sb_tag_q == blk_q[29:15];
   always_comb begin
     pf_cached = sb_vld_q && sb_stream_q == s && sb_tag_q == pf_next;
-    for (int w = 0; w < Ways; w++) begin
+    for (int w = 0; w < DmaWays; w++) begin
       if (pg_vld_q[s][w] && pg_tag_q[s][w] == pf_next) pf_cached = 1'b1;
     end
   end
@@ -604,6 +602,51 @@ module qaccel_dma
   assign m_wstrb_o   = wstrb_q;
   assign m_wlast_o   = 1'b1;
   assign m_bready_o  = 1'b1;
+
+  // ---------------------------------------------------------------------
+  // Assertions on the AXI4 master port (compiled in with verilator --assert)
+  // ---------------------------------------------------------------------
+`ifndef SYNTHESIS
+  // A raised valid stays up, its payload unchanged, until ready.
+  ar_held: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                            m_arvalid_o && !m_arready_i |=>
+                            m_arvalid_o && $stable({m_araddr_o, m_arlen_o}))
+    else $error("qaccel_dma: AR dropped or changed before ready");
+  aw_held: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                            m_awvalid_o && !m_awready_i |=>
+                            m_awvalid_o && $stable({m_awaddr_o, m_awlen_o}))
+    else $error("qaccel_dma: AW dropped or changed before ready");
+  w_held: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                           m_wvalid_o && !m_wready_i |=>
+                           m_wvalid_o && $stable({m_wdata_o, m_wstrb_o}))
+    else $error("qaccel_dma: W dropped or changed before ready");
+
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      // Bursts of whole 64-byte beats, at most AxiMaxBurst of them, that
+      // stay inside one 4 KiB page.
+      if (m_arvalid_o) begin
+        assert (m_araddr_o[5:0] == '0 && 32'(m_arlen_o) < AxiMaxBurst &&
+                32'(m_araddr_o[11:0]) + (32'(m_arlen_o) + 1) * 64 <= 4096)
+          else $error("qaccel_dma: AR burst at %h, %0d beats", m_araddr_o, m_arlen_o + 1);
+      end
+      if (m_awvalid_o) begin
+        assert (m_awaddr_o[5:0] == '0 && m_awlen_o == '0)
+          else $error("qaccel_dma: AW burst at %h, %0d beats", m_awaddr_o, m_awlen_o + 1);
+      end
+      // No more than DmaDepth bursts in flight per direction: a burst is
+      // issued only with a free tag, and every response has its tag.
+      assert (!(rq_push && rq_full)) else $error("qaccel_dma: read tag queue overflow");
+      assert (!(wq_push && wq_full)) else $error("qaccel_dma: write tag queue overflow");
+      assert (!(m_rvalid_i && rq_empty)) else $error("qaccel_dma: R beat with no burst");
+      assert (!(m_bvalid_i && wq_empty)) else $error("qaccel_dma: B with no burst");
+      // Requests arrive only when ready; write ranges fit one write.
+      assert (!(req_valid_i && req_ready_o && req_write_i) ||
+              (req_len_i != '0 && 32'(req_len_i) <= WrBytes))
+        else $error("qaccel_dma: write of %0d bytes", req_len_i);
+    end
+  end
+`endif
 
   // One ID, in-order memory: IDs carry no information.
   logic unused_axi;

@@ -3,6 +3,8 @@
 // Small synchronous FIFO with packed storage (flops); Depth is a power of 2.
 // Used for the DMA's in-flight request tags: the memory answers in request
 // order, so a tag pushed when a request is issued is popped by its response.
+// What must stay true (asserted): no push into a full FIFO, no pop of an
+// empty one.
 
 module qaccel_fifo #(
   parameter int unsigned Width = 8,
@@ -45,5 +47,16 @@ module qaccel_fifo #(
   assign empty_o = count_q == '0;
   assign full_o  = count_q == Depth[PtrW:0];
   assign count_o = count_q;
+
+`ifndef SYNTHESIS
+  // The users never push into a full FIFO without popping, nor pop an
+  // empty one (compiled in with verilator --assert).
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      assert (!(push_i && full_o && !pop_i)) else $error("qaccel_fifo: overflow");
+      assert (!(pop_i && empty_o)) else $error("qaccel_fifo: underflow");
+    end
+  end
+`endif
 
 endmodule

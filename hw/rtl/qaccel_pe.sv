@@ -10,7 +10,7 @@
 // In GEMV mode (gemv_i) the multiplier takes its operands straight from the
 // core (a_dir_i, b_dir_i) instead of the neighbours and the accumulator
 // register holds the product alone, for the core's adder trees on acc_o:
-// the array lends its multipliers to the small-M datapath (qaccel_core).
+// the array lends its multipliers to the small-M datapath (qaccel_compute).
 
 module qaccel_pe (
   input  logic               clk_i,

@@ -203,4 +203,56 @@ package qaccel_pkg;
   localparam int unsigned DmaWays      = 8;     // lines of level-0 entries per stream
   localparam int unsigned DmaStreams   = 5;     // A, B, C, bias, per-channel records
 
+  // ---------------------------------------------------------------------
+  // Types between the blocks of the core (qaccel_top wires them)
+  // ---------------------------------------------------------------------
+  // A buffer reference of a descriptor.
+  typedef struct packed {
+    logic [63:0] ptable;  // level-1 page table
+    logic [31:0] offset;
+    logic [31:0] size;
+  } buf_ref_t;
+
+  // A decoded descriptor: what the engines need of the running job
+  // (qaccel_cmd decodes it, the engines only read it).
+  typedef struct packed {
+    logic [31:0]        m, n, k, lda, ldb, ldc;
+    logic               a_u8, b_u8, bias_en, per_channel;
+    out_type_e          out_type;
+    logic [31:0]        out_mult;
+    logic signed [7:0]  out_shift;
+    logic signed [15:0] a_zp, b_zp, c_zp, clamp_min, clamp_max;
+    buf_ref_t           a, b, c, bias, quant;
+    logic               gemv;  // GEMV mode (qaccel_cmd says when)
+    logic [3:0]         g_sh;  // GEMV slot: 2^g_sh bytes of K
+    logic [5:0]         g_ch;  // GEMV channels per bank
+  } job_t;
+
+  // One chunk of a tile, as loaded into a scratchpad bank: what the
+  // compute and post engines need to know of it.  kl holds up to GemvK.
+  typedef struct packed {
+    logic [16:0] m0;
+    logic [16:0] n0;
+    logic [5:0]  mv;    // valid rows, columns
+    logic [5:0]  nv;
+    logic [11:0] kl;    // K bytes
+    logic        last;  // last chunk of its tile
+  } chunk_t;
+
+  // A DMA request as an engine raises it (qaccel_req_arb adds row * stride
+  // to x with its one multiplier and hands it to qaccel_dma).
+  typedef struct packed {
+    logic        write;
+    logic        phys;    // x is a device address
+    logic        cqe;     // a completion record's write
+    logic [2:0]  stream;  // translation cache slot, err_detail - 1
+    logic        seq;     // the stream walks pages in order
+    logic [63:0] ptable;
+    logic [31:0] size;
+    logic [63:0] x;
+    logic [16:0] row;
+    logic [31:0] stride;
+    logic [15:0] len;
+  } dma_req_t;
+
 endpackage

@@ -4,7 +4,7 @@
 //
 // Owns the host-visible state: control, queue configuration and indices,
 // interrupt status and enable, the fatal error latch and the free-running
-// performance counters.  The command processor (qaccel_core) reads the queue
+// performance counters.  The command processor (qaccel_cmd) reads the queue
 // state and reports progress through pulses.
 //
 // Writes: the slave waits for AWVALID and WVALID together (allowed by AXI),

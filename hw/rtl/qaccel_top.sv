@@ -2,12 +2,17 @@
 //
 // qaccel: an int8 GEMM accelerator with an NVMe-like host interface.
 //
-//   AXI4-Lite --> qaccel_regs --(queue state, events)--> qaccel_core
-//                                                        |  sequencer, scratchpads,
-//                                                        |  qaccel_array, qaccel_post
-//                                                        v
-//   AXI4 master <------------------------------------ qaccel_dma
+//   AXI4-Lite --> qaccel_regs --(queue state, events)--> qaccel_cmd
+//                                                          | job, run
+//                    qaccel_loader --claim--> qaccel_spad <--> qaccel_compute
+//                         |                                     | capture
+//                         |                               qaccel_post_eng
+//                         v                                     v
+//                    qaccel_req_arb <----- (cmd's own requests, C writes)
+//                         v
+//   AXI4 master <--> qaccel_dma (read beats back into qaccel_spad / qaccel_cmd)
 //
+// This file only wires the blocks and derives their shared parameters.
 // See docs/hw-architecture.md.
 
 module qaccel_top
@@ -75,14 +80,30 @@ module qaccel_top
 
   // A C row of int32 is the widest write, the 64-byte record the narrowest.
   localparam int unsigned WrBytes = Cols * 4 > CqeBytes ? Cols * 4 : CqeBytes;
-  // Read tags carry a scratchpad byte address (see qaccel_core).
+  // Read tags carry {descriptor, bank's last range, bank, scratchpad byte}.
   localparam int unsigned TagW    = 24;
+  localparam int unsigned DestW   = TagW - 3;
+  // GEMV lanes of 64 multipliers (one line of A and up to GemvMaxLanes of
+  // B per cycle); arrays with fewer than GemvMinPes PEs have none.
+  localparam int unsigned GemvLanes = Rows * Cols < GemvMinPes ? 0 :
+                                      Rows * Cols >= GemvMaxLanes * 64 ? GemvMaxLanes :
+                                      Rows * Cols / 64;
+  localparam int unsigned LinePorts = 1 + (GemvLanes != 0 ? GemvLanes : 1);
+  // Scratchpad: two banks of 64-byte lines, each A (Rows x KChunk bytes), B
+  // (Cols x KChunk), bias (Cols x 4) and quant (Cols x 8), and 4 spare lines
+  // (qaccel_spad places them; GEMV slots share a bank's A and B areas).
+  localparam int unsigned ALines     = Rows * KChunk / 64;
+  localparam int unsigned BLines     = Cols * KChunk / 64;
+  localparam int unsigned BiasLines  = (Cols * 4 + 63) / 64;
+  localparam int unsigned QuantLines = (Cols * 8 + 63) / 64;
+  localparam int unsigned BankLines  = ALines + BLines + BiasLines + QuantLines;
+  localparam int unsigned LineW      = $clog2(2 * BankLines + 4 + 1);
+  localparam int unsigned GemvBank   = (ALines + BLines) * 64;
 
   localparam logic [31:0] Caps = (32'd1 << CapGemmI32) | (32'd1 << CapRequant) |
                                  (32'd1 << CapPerChannel) | (32'd1 << CapBias) |
                                  (32'd1 << CapUint8In) |
-                                 // qaccel_core's GEMV lanes need 64 PEs
-                                 (32'(Rows * Cols >= 64) << CapGemv);
+                                 (32'(GemvLanes != 0) << CapGemv);
 
   // The tag carries a 5-bit row index and the array edges are sized for it.
   if (Rows < 2 || Rows > 32 || Cols < 2 || Cols > 32) begin : g_bad_size
@@ -100,12 +121,7 @@ module qaccel_top
   logic        dma_stall, compute_stall;
 
   logic                 tlb_flush;
-  logic                 req_valid, req_ready, req_write, req_phys;
-  logic [2:0]           req_stream;
-  logic                 req_seq;
-  logic [63:0]          req_table, req_x;
-  logic [31:0]          req_size;
-  logic [15:0]          req_len;
+  logic                 req_valid, req_ready;
   logic [TagW-1:0]      req_tag;
   logic [WrBytes*8-1:0] req_wdata;
   logic                 rd_valid;
@@ -115,7 +131,7 @@ module qaccel_top
   logic [6:0]           rd_cnt;
   logic                 rd_last;
   logic                 err_valid, err_bounds, err_phys, err_cqe;
-  logic                 req_cqe, cqe_ack;
+  logic                 cqe_ack;
   logic [2:0]           err_stream;
   logic                 dma_idle, dma_rd_idle, dma_wr_room, rd_beat;
   logic [6:0]           wr_bytes;
@@ -158,10 +174,47 @@ module qaccel_top
     .irq_o
   );
 
-  qaccel_core #(.Rows(Rows), .Cols(Cols), .WrBytes(WrBytes), .TagW(TagW)) u_core (
+  // ---------------------------------------------------------------------
+  // The core: command processor, loader, compute and post engines around
+  // the scratchpad, sharing the DMA's request port.
+  // ---------------------------------------------------------------------
+  job_t     job;
+  logic     start, run, acc_clear;
+  logic     cmd_req_valid, cmd_req_ready, ld_req_valid, ld_req_ready;
+  logic     post_req_valid, post_req_ready;
+  dma_req_t cmd_req, ld_req, post_req, arb_req;
+  logic [TagW-1:0]      cmd_tag, ld_tag;
+  logic [WrBytes*8-1:0] cmd_wdata, post_wdata;
+
+  logic [1:0][DestW-1:0] a_base, b_base, bias_base, quant_base;
+  logic                  claim_valid, claim_ready, claim_bank;
+  chunk_t                claim_chunk;
+  logic [1:0]            bank_busy, bank_full;
+  chunk_t [1:0]          bank_chunk;
+  logic                  release_bank, release_valid;
+  logic [Rows+Cols-1:0][DestW-1:0]  byte_addr;
+  logic [Rows+Cols-1:0][7:0]        spad_byte;
+  logic [LinePorts-1:0][LineW-1:0]  line_addr;
+  logic [LinePorts-1:0][511:0]      spad_line;
+  logic                             ld_done, comp_idle, comp_busy, comp_starved;
+  logic                             cap_valid, cap_ready, cap_bank;
+  logic [Rows-1:0][Cols-1:0][31:0]  cap_acc;
+  chunk_t                           cap_chunk;
+  logic [Cols-1:0][31:0]            cap_bias;
+  logic [Cols-1:0][63:0]            cap_quant;
+  logic                             post_busy, post_bad;
+
+  // Read tag: {descriptor, last range of a bank, bank, scratchpad byte}.
+  logic             rd_desc, rd_bank_last, rd_bank;
+  logic [DestW-1:0] rd_dest;
+  assign {rd_desc, rd_bank_last, rd_bank, rd_dest} = rd_tag;
+
+  qaccel_cmd #(
+    .Cols(Cols), .GemvLanes(GemvLanes), .GemvBank(GemvBank), .WrBytes(WrBytes), .TagW(TagW)
+  ) u_cmd (
     .clk_i,
     .rst_ni,
-    .soft_rst_i      (soft_rst),
+    .clear_i         (soft_rst),
     .enable_i        (enable),
     .fatal_i         (fatal),
     .sq_base_i       (sq_base),
@@ -183,38 +236,176 @@ module qaccel_top
     .macs_o          (macs),
     .dma_stall_o     (dma_stall),
     .compute_stall_o (compute_stall),
+    .job_o           (job),
+    .start_o         (start),
+    .run_o           (run),
+    .acc_clear_o     (acc_clear),
+    .ld_done_i       (ld_done),
+    .ld_blocked_i    (claim_valid && !claim_ready),
+    .comp_idle_i     (comp_idle),
+    .comp_busy_i     (comp_busy),
+    .comp_starved_i  (comp_starved),
+    .comp_cap_wait_i (cap_valid && !cap_ready),
+    .post_busy_i     (post_busy),
+    .post_bad_i      (post_bad),
+    .bank_busy_i     (bank_busy),
     .tlb_flush_o     (tlb_flush),
-    .req_valid_o     (req_valid),
-    .req_ready_i     (req_ready),
-    .req_write_o     (req_write),
-    .req_phys_o      (req_phys),
-    .req_cqe_o       (req_cqe),
-    .req_stream_o    (req_stream),
-    .req_seq_o       (req_seq),
-    .req_table_o     (req_table),
-    .req_size_o      (req_size),
-    .req_x_o         (req_x),
-    .req_len_o       (req_len),
-    .req_tag_o       (req_tag),
-    .req_wdata_o     (req_wdata),
-    .rd_valid_i      (rd_valid),
-    .rd_tag_i        (rd_tag),
+    .req_valid_o     (cmd_req_valid),
+    .req_ready_i     (cmd_req_ready),
+    .req_o           (cmd_req),
+    .req_tag_o       (cmd_tag),
+    .req_wdata_o     (cmd_wdata),
+    .desc_we_i       (rd_valid && rd_desc),
+    .desc_beat_i     (rd_pos[$clog2(DescBuf)+6:6]),
     .rd_data_i       (rd_data),
-    .rd_pos_i        (rd_pos),
-    .rd_cnt_i        (rd_cnt),
-    .rd_last_i       (rd_last),
     .err_valid_i     (err_valid),
     .err_bounds_i    (err_bounds),
     .err_phys_i      (err_phys),
     .err_cqe_i       (err_cqe),
-    .cqe_ack_i       (cqe_ack),
     .err_stream_i    (err_stream),
+    .cqe_ack_i       (cqe_ack),
     .dma_idle_i      (dma_idle),
     .dma_rd_idle_i   (dma_rd_idle),
-    .dma_wr_room_i   (dma_wr_room),
     .rd_beat_i       (rd_beat),
     .wr_bytes_i      (wr_bytes)
   );
+
+  qaccel_spad #(
+    .Cols(Cols), .DestW(DestW), .BytePorts(Rows + Cols), .LinePorts(LinePorts),
+    .ALines(ALines), .BLines(BLines), .BiasLines(BiasLines), .QuantLines(QuantLines),
+    .LineW(LineW)
+  ) u_spad (
+    .clk_i,
+    .rst_ni,
+    .clear_i        (soft_rst || !run),
+    .a_base_o       (a_base),
+    .b_base_o       (b_base),
+    .bias_base_o    (bias_base),
+    .quant_base_o   (quant_base),
+    .wr_valid_i     (rd_valid && !rd_desc),
+    .wr_bank_i      (rd_bank),
+    .wr_bank_last_i (rd_bank_last),
+    .wr_dest_i      (rd_dest),
+    .wr_pos_i       (rd_pos),
+    .wr_cnt_i       (rd_cnt),
+    .wr_last_i      (rd_last),
+    .wr_data_i      (rd_data),
+    .claim_valid_i  (claim_valid),
+    .claim_ready_o  (claim_ready),
+    .claim_bank_i   (claim_bank),
+    .claim_chunk_i  (claim_chunk),
+    .busy_o         (bank_busy),
+    .full_o         (bank_full),
+    .chunk_o        (bank_chunk),
+    .release_i      (release_valid),
+    .release_bank_i (release_bank),
+    .byte_addr_i    (byte_addr),
+    .byte_o         (spad_byte),
+    .line_addr_i    (line_addr),
+    .line_o         (spad_line),
+    .cap_bank_i     (cap_bank),
+    .bias_o         (cap_bias),
+    .quant_o        (cap_quant)
+  );
+
+  qaccel_loader #(.Rows(Rows), .Cols(Cols), .TagW(TagW), .DestW(DestW)) u_loader (
+    .clk_i,
+    .rst_ni,
+    .clear_i       (soft_rst),
+    .run_i         (run),
+    .start_i       (start),
+    .job_i         (job),
+    .a_base_i      (a_base),
+    .b_base_i      (b_base),
+    .bias_base_i   (bias_base),
+    .quant_base_i  (quant_base),
+    .claim_valid_o (claim_valid),
+    .claim_ready_i (claim_ready),
+    .claim_bank_o  (claim_bank),
+    .claim_chunk_o (claim_chunk),
+    .req_valid_o   (ld_req_valid),
+    .req_ready_i   (ld_req_ready),
+    .req_o         (ld_req),
+    .req_tag_o     (ld_tag),
+    .done_o        (ld_done)
+  );
+
+  qaccel_compute #(
+    .Rows(Rows), .Cols(Cols), .GemvLanes(GemvLanes), .DestW(DestW), .LineW(LineW),
+    .BankLines(BankLines), .LinePorts(LinePorts)
+  ) u_compute (
+    .clk_i,
+    .rst_ni,
+    .clear_i        (soft_rst),
+    .run_i          (run),
+    .acc_clear_i    (acc_clear),
+    .job_i          (job),
+    .full_i         (bank_full),
+    .chunk_i        (bank_chunk),
+    .a_base_i       (a_base),
+    .b_base_i       (b_base),
+    .release_o      (release_valid),
+    .release_bank_o (release_bank),
+    .byte_addr_o    (byte_addr),
+    .byte_i         (spad_byte),
+    .line_addr_o    (line_addr),
+    .line_i         (spad_line),
+    .cap_valid_o    (cap_valid),
+    .cap_ready_i    (cap_ready),
+    .cap_acc_o      (cap_acc),
+    .cap_chunk_o    (cap_chunk),
+    .cap_bank_o     (cap_bank),
+    .busy_o         (comp_busy),
+    .idle_o         (comp_idle),
+    .starved_o      (comp_starved)
+  );
+
+  qaccel_post_eng #(.Rows(Rows), .Cols(Cols), .WrBytes(WrBytes)) u_post_eng (
+    .clk_i,
+    .rst_ni,
+    .clear_i     (soft_rst),
+    .run_i       (run),
+    .job_i       (job),
+    .cap_valid_i (cap_valid),
+    .cap_ready_o (cap_ready),
+    .cap_acc_i   (cap_acc),
+    .cap_chunk_i (cap_chunk),
+    .cap_bias_i  (cap_bias),
+    .cap_quant_i (cap_quant),
+    .wr_room_i   (dma_wr_room),
+    .req_valid_o (post_req_valid),
+    .req_ready_i (post_req_ready),
+    .req_o       (post_req),
+    .req_wdata_o (post_wdata),
+    .busy_o      (post_busy),
+    .bad_o       (post_bad)
+  );
+
+  qaccel_req_arb #(.TagW(TagW), .WrBytes(WrBytes)) u_req_arb (
+    .clk_i,
+    .rst_ni,
+    .cmd_valid_i  (cmd_req_valid),
+    .cmd_ready_o  (cmd_req_ready),
+    .cmd_req_i    (cmd_req),
+    .cmd_tag_i    (cmd_tag),
+    .cmd_wdata_i  (cmd_wdata),
+    .ld_valid_i   (ld_req_valid),
+    .ld_ready_o   (ld_req_ready),
+    .ld_req_i     (ld_req),
+    .ld_tag_i     (ld_tag),
+    .post_valid_i (post_req_valid),
+    .post_ready_o (post_req_ready),
+    .post_req_i   (post_req),
+    .post_wdata_i (post_wdata),
+    .req_valid_o  (req_valid),
+    .req_ready_i  (req_ready),
+    .req_o        (arb_req),
+    .req_tag_o    (req_tag),
+    .req_wdata_o  (req_wdata)
+  );
+  // The arbiter has folded row * stride into x.
+  logic unused_arb;
+  assign unused_arb = ^{arb_req.row, arb_req.stride};
 
   qaccel_dma #(.WrBytes(WrBytes), .TagW(TagW)) u_dma (
     .clk_i,
@@ -223,15 +414,15 @@ module qaccel_top
     .tlb_flush_i  (tlb_flush),
     .req_valid_i  (req_valid),
     .req_ready_o  (req_ready),
-    .req_write_i  (req_write),
-    .req_phys_i   (req_phys),
-    .req_cqe_i    (req_cqe),
-    .req_stream_i (req_stream),
-    .req_seq_i    (req_seq),
-    .req_table_i  (req_table),
-    .req_size_i   (req_size),
-    .req_x_i      (req_x),
-    .req_len_i    (req_len),
+    .req_write_i  (arb_req.write),
+    .req_phys_i   (arb_req.phys),
+    .req_cqe_i    (arb_req.cqe),
+    .req_stream_i (arb_req.stream),
+    .req_seq_i    (arb_req.seq),
+    .req_table_i  (arb_req.ptable),
+    .req_size_i   (arb_req.size),
+    .req_x_i      (arb_req.x),
+    .req_len_i    (arb_req.len),
     .req_tag_i    (req_tag),
     .req_wdata_i  (req_wdata),
     .rd_valid_o   (rd_valid),

@@ -12,14 +12,11 @@
  * fence is in its buffers' reservation objects, where a dma-buf user sees
  * it (DMA_BUF_IOCTL_EXPORT_SYNC_FILE).
  */
-#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <time.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/mman.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
@@ -27,6 +24,7 @@
 
 #include "kselftest_harness.h"
 #include "drv_common.h"
+#include "vgem.h"
 
 static int bo_info(int fd, uint32_t handle, struct drm_qaccel_bo_info *info)
 {
@@ -91,93 +89,6 @@ TEST(bo_info_of_handle_from_other_file_is_enoent)
 	close(d1);
 }
 
-/*
- * Load vgem: modprobe when the guest's module tree has it, else insmod it
- * from the image tree the guest was built from (sim/qaccel-vm's initramfs
- * carries only the modules qaccel needs; vgem's dependencies, drm and
- * drm_shmem_helper, are among them).  The tree is the one this program was
- * built in: .../build/tests/guest/drv_buffers -> .../build/guest/image.
- */
-static int vgem_load(void)
-{
-	char build[PATH_MAX - 128], cmd[PATH_MAX + 64];
-	struct utsname u;
-
-	if (!system("modprobe vgem 2>/dev/null"))
-		return 0;
-	if (gc_build_dir(build, sizeof(build)) || uname(&u))
-		return -1;
-	snprintf(cmd, sizeof(cmd),
-		 "insmod %s/guest/image/lib/modules/%s/kernel/drivers/gpu/drm/vgem/vgem.ko 2>/dev/null",
-		 build, u.release);
-	return system(cmd) ? -1 : 0;
-}
-
-/* A vgem node: load vgem, then find the card whose driver is "vgem". */
-static int vgem_open(void)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd = -1;
-
-	if (vgem_load())
-		return -1;
-	d = opendir("/dev/dri");
-	if (!d)
-		return -1;
-	while (fd < 0 && (de = readdir(d))) {
-		char path[300];
-		drmVersionPtr v;
-		int f;
-
-		if (strncmp(de->d_name, "card", 4))
-			continue;
-		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
-		f = open(path, O_RDWR | O_CLOEXEC);
-		if (f < 0)
-			continue;
-		v = drmGetVersion(f);
-		if (v && !strcmp(v->name, "vgem"))
-			fd = f;
-		else
-			close(f);
-		drmFreeVersion(v);
-	}
-	closedir(d);
-	return fd;
-}
-
-/*
- * A vgem dumb buffer of at least @size bytes, mapped, exported; 0 or -1.
- * Its vgem handle goes to @handle, or is closed when @handle is NULL.
- */
-static int vgem_buf(int vfd, size_t size, void **map, size_t *len, int *dmabuf,
-		    uint32_t *handle)
-{
-	struct drm_mode_create_dumb c = {
-		.width = 1024, .height = (size + 1023) / 1024, .bpp = 8,
-	};
-	struct drm_mode_map_dumb m = { 0 };
-
-	if (ioctl(vfd, DRM_IOCTL_MODE_CREATE_DUMB, &c))
-		return -1;
-	m.handle = c.handle;
-	if (ioctl(vfd, DRM_IOCTL_MODE_MAP_DUMB, &m))
-		return -1;
-	*len = c.size;
-	*map = mmap(NULL, c.size, PROT_READ | PROT_WRITE, MAP_SHARED, vfd, m.offset);
-	if (*map == MAP_FAILED)
-		return -1;
-	if (drmPrimeHandleToFD(vfd, c.handle, DRM_CLOEXEC | DRM_RDWR, dmabuf))
-		return -1;
-	/* The dma-buf and the mapping keep the buffer. */
-	if (handle)
-		*handle = c.handle;
-	else
-		drmCloseBufferHandle(vfd, c.handle);
-	return 0;
-}
-
 TEST(vgem_dmabuf_imported_and_used_as_gemm_operands)
 {
 	const uint32_t m = 40, n = 24, k = 70;
@@ -239,25 +150,6 @@ TEST(vgem_dmabuf_imported_and_used_as_gemm_operands)
 	EXPECT_EQ(0, system("rmmod vgem"));
 }
 
-/* vgem's fence uapi (include/uapi/drm/vgem_drm.h; libdrm has no copy). */
-struct vgem_fence_attach {
-	uint32_t handle;
-	uint32_t flags;
-	uint32_t out_fence;
-	uint32_t pad;
-};
-
-struct vgem_fence_signal {
-	uint32_t fence;
-	uint32_t flags;
-};
-
-#define VGEM_FENCE_WRITE	0x1
-#define VGEM_IOCTL_FENCE_ATTACH \
-	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
-#define VGEM_IOCTL_FENCE_SIGNAL \
-	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
-
 /* A GEMM whose A is a vgem buffer carrying an unsignalled vgem write fence. */
 FIXTURE(vgem_fenced) {
 	int vfd, fa;
@@ -272,8 +164,6 @@ FIXTURE(vgem_fenced) {
 
 FIXTURE_SETUP(vgem_fenced)
 {
-	struct vgem_fence_attach at = { 0 };
-
 	self->vfd = vgem_open();
 	if (self->vfd < 0)
 		SKIP(return, "no vgem module for this kernel");
@@ -286,10 +176,7 @@ FIXTURE_SETUP(vgem_fenced)
 	ASSERT_EQ(0, uj_bo_import(self->fd, self->fa, &self->ia));
 	uj_case_job(&self->t, &self->job);
 	self->job.a_handle = self->ia;
-	at.handle = self->vhandle;
-	at.flags = VGEM_FENCE_WRITE;
-	ASSERT_EQ(0, ioctl(self->vfd, VGEM_IOCTL_FENCE_ATTACH, &at));
-	self->fence = at.out_fence;
+	ASSERT_EQ(0, vgem_attach_write_fence(self->vfd, self->vhandle, &self->fence));
 }
 
 FIXTURE_TEARDOWN(vgem_fenced)
@@ -303,13 +190,6 @@ FIXTURE_TEARDOWN(vgem_fenced)
 	close(self->fa);
 	close(self->vfd);
 	EXPECT_EQ(0, system("rmmod vgem"));
-}
-
-static int vgem_signal(int vfd, uint32_t fence)
-{
-	struct vgem_fence_signal sig = { .fence = fence };
-
-	return ioctl(vfd, VGEM_IOCTL_FENCE_SIGNAL, &sig) ? -errno : 0;
 }
 
 struct delayed_signal {

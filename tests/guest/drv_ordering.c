@@ -11,105 +11,19 @@
  * vgem signals its fences itself after 10 s; every wait here is far
  * shorter.
  */
-#include <dirent.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "guest_common.h"
-#include "drv_common.h"
-
-/* vgem's fence uapi (include/uapi/drm/vgem_drm.h; libdrm has no copy). */
-struct vgem_fence_attach {
-	uint32_t handle;
-	uint32_t flags;
-	uint32_t out_fence;
-	uint32_t pad;
-};
-
-struct vgem_fence_signal {
-	uint32_t fence;
-	uint32_t flags;
-};
-
-#define VGEM_FENCE_WRITE	0x1
-#define VGEM_IOCTL_FENCE_ATTACH \
-	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
-#define VGEM_IOCTL_FENCE_SIGNAL \
-	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
+#include "uapi_job.h"
+#include "vgem.h"
 
 /* Jobs of the order tests: one that waits for the fence, then these. */
 #define LATER_JOBS	7
 /* How long a job held back by a fence is given to (wrongly) run. */
 #define HOLD_US		(300 * 1000)
-
-/*
- * Load vgem (modprobe, else insmod from the image tree this program was
- * built with, as tests/guest/drv_buffers.c does) and open its node.
- */
-static int vgem_open(void)
-{
-	char build[PATH_MAX - 128], cmd[PATH_MAX + 64];
-	struct dirent *de;
-	struct utsname u;
-	int fd = -1;
-	DIR *d;
-
-	if (system("modprobe vgem 2>/dev/null")) {
-		if (gc_build_dir(build, sizeof(build)) || uname(&u))
-			return -1;
-		snprintf(cmd, sizeof(cmd),
-			 "insmod %s/guest/image/lib/modules/%s/kernel/drivers/gpu/drm/vgem/vgem.ko 2>/dev/null",
-			 build, u.release);
-		if (system(cmd))
-			return -1;
-	}
-	d = opendir("/dev/dri");
-	if (!d)
-		return -1;
-	while (fd < 0 && (de = readdir(d))) {
-		char path[300];
-		drmVersionPtr v;
-		int f;
-
-		if (strncmp(de->d_name, "card", 4))
-			continue;
-		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
-		f = open(path, O_RDWR | O_CLOEXEC);
-		if (f < 0)
-			continue;
-		v = drmGetVersion(f);
-		if (v && !strcmp(v->name, "vgem"))
-			fd = f;
-		else
-			close(f);
-		drmFreeVersion(v);
-	}
-	closedir(d);
-	return fd;
-}
-
-static int vgem_attach_write_fence(int vfd, uint32_t handle, uint32_t *fence)
-{
-	struct vgem_fence_attach at = { .handle = handle, .flags = VGEM_FENCE_WRITE };
-
-	if (ioctl(vfd, VGEM_IOCTL_FENCE_ATTACH, &at))
-		return -errno;
-	*fence = at.out_fence;
-	return 0;
-}
-
-static int vgem_signal(int vfd, uint32_t fence)
-{
-	struct vgem_fence_signal sig = { .fence = fence };
-
-	return ioctl(vfd, VGEM_IOCTL_FENCE_SIGNAL, &sig) ? -errno : 0;
-}
 
 /*
  * A GEMM whose C is a vgem dumb buffer imported into qaccel: the vgem
@@ -120,39 +34,30 @@ FIXTURE(vgem_c) {
 	uint32_t vhandle;
 	void *vc;
 	size_t clen, cbytes;
-	struct qaccel_dev *dev;
-	struct qaccel_buf *ic;
-	struct gemm_case t;
+	int fd;
+	uint32_t ic;
+	struct uj_case t;
 	struct drm_qaccel_gemm job;
 	struct drm_qaccel_gemm nop;
 };
 
 FIXTURE_SETUP(vgem_c)
 {
-	struct drm_mode_create_dumb c = { .width = 1024, .height = 4, .bpp = 8 };
-	struct drm_mode_map_dumb m = { 0 };
-
 	self->vfd = vgem_open();
 	if (self->vfd < 0)
 		SKIP(return, "no vgem module for this kernel");
-	ASSERT_EQ(0, qaccel_open(NULL, QACCEL_OPEN_IOCTL, &self->dev));
-	ASSERT_EQ(0, gemm_case_init(self->dev, &self->t, 24, 20, 40, QACCEL_GEMM_OUT_INT8, 77));
-	self->cbytes = (size_t)24 * self->t.g.params.ldc;
+	self->fd = uj_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, uj_case_init(self->fd, &self->t, 24, 20, 40, QACCEL_GEMM_OUT_INT8, 77));
+	self->cbytes = (size_t)24 * self->t.p.ldc;
 
-	ASSERT_EQ(0, ioctl(self->vfd, DRM_IOCTL_MODE_CREATE_DUMB, &c));
-	self->vhandle = c.handle;
-	m.handle = c.handle;
-	ASSERT_EQ(0, ioctl(self->vfd, DRM_IOCTL_MODE_MAP_DUMB, &m));
-	self->clen = c.size;
-	self->vc = mmap(NULL, c.size, PROT_READ | PROT_WRITE, MAP_SHARED, self->vfd, m.offset);
-	ASSERT_NE(MAP_FAILED, self->vc);
-	ASSERT_EQ(0, drmPrimeHandleToFD(self->vfd, c.handle, DRM_CLOEXEC | DRM_RDWR,
-					&self->dmabuf));
-	ASSERT_EQ(0, qaccel_buf_import(self->dev, self->dmabuf, &self->ic));
+	ASSERT_EQ(0, vgem_buf(self->vfd, 4 * 1024, &self->vc, &self->clen, &self->dmabuf,
+			      &self->vhandle));
+	ASSERT_EQ(0, uj_bo_import(self->fd, self->dmabuf, &self->ic));
 	memset(self->vc, 0x5a, self->clen);
 
-	self->t.g.c.buf = self->ic;
-	ASSERT_EQ(0, qa_gemm_encode(self->dev, &self->t.g, &self->job));
+	uj_case_job(&self->t, &self->job);
+	self->job.c_handle = self->ic;
 	memset(&self->nop, 0, sizeof(self->nop));
 	self->nop.op = DRM_QACCEL_OP_NOP;
 }
@@ -161,9 +66,9 @@ FIXTURE_TEARDOWN(vgem_c)
 {
 	if (self->vfd < 0)
 		return;
-	qaccel_buf_free(self->ic);
-	gemm_case_free(&self->t);
-	qaccel_close(self->dev);
+	uj_bo_close(self->fd, self->ic);
+	uj_case_free(&self->t);
+	close(self->fd);
 	munmap(self->vc, self->clen);
 	close(self->dmabuf);
 	drmCloseBufferHandle(self->vfd, self->vhandle);
@@ -175,7 +80,7 @@ FIXTURE_TEARDOWN(vgem_c)
 static long c_mismatch(struct _test_data_vgem_c *self)
 {
 	memcpy(self->t.pc, self->vc, self->cbytes);
-	return gemm_case_mismatch(&self->t);
+	return uj_case_mismatch(&self->t);
 }
 
 static bool c_untouched(struct _test_data_vgem_c *self)
@@ -196,7 +101,7 @@ static int poll_job(int fd, uint64_t seqno)
 
 TEST_F(vgem_c, submit_returns_at_once_and_job_runs_only_after_foreign_fence)
 {
-	int fd = qaccel_fd(self->dev);
+	int fd = self->fd;
 	struct drm_qaccel_wait w;
 	uint32_t fence = 0;
 	uint64_t seqno = 0;
@@ -281,25 +186,24 @@ static void *churn_jobs(void *arg)
 
 TEST_F(vgem_c, fence_attached_while_jobs_are_submitted_holds_the_later_ones)
 {
-	struct churn c = { .fd = qaccel_fd(self->dev) };
+	struct churn c = { .fd = self->fd };
 	unsigned int rounds, held = 0;
 	unsigned char *before;
-	struct gemm_case other;
-	struct qaccel_buf *b2;
+	struct uj_case other;
+	struct uj_bo b2;
 	pthread_t th, th2;
-	void *pb2;
 
 	if (self->vfd < 0)
 		SKIP(return, "no vgem module for this kernel");
 	before = malloc(self->cbytes);
 	ASSERT_NE(NULL, before);
-	ASSERT_EQ(0, gc_alloc(self->dev, (size_t)20 * 40, &b2, &pb2));
-	memset(pb2, 3, (size_t)20 * 40);
+	ASSERT_EQ(0, uj_bo_new(self->fd, (size_t)20 * 40, &b2));
+	memset(b2.map, 3, (size_t)20 * 40);
 	c.jobs[0] = self->job;
-	self->t.g.b.buf = b2;
-	ASSERT_EQ(0, qa_gemm_encode(self->dev, &self->t.g, &c.jobs[1]));
-	ASSERT_EQ(0, gemm_case_init(self->dev, &other, 8, 8, 8, QACCEL_GEMM_OUT_INT32, 5));
-	ASSERT_EQ(0, qa_gemm_encode(self->dev, &other.g, &c.other));
+	c.jobs[1] = self->job;
+	c.jobs[1].b_handle = b2.handle;
+	ASSERT_EQ(0, uj_case_init(self->fd, &other, 8, 8, 8, QACCEL_GEMM_OUT_INT32, 5));
+	uj_case_job(&other, &c.other);
 	ASSERT_EQ(0, pthread_create(&th, NULL, churn_jobs, &c));
 	ASSERT_EQ(0, pthread_create(&th2, NULL, contend_jobs, &c));
 
@@ -323,8 +227,8 @@ TEST_F(vgem_c, fence_attached_while_jobs_are_submitted_holds_the_later_ones)
 	EXPECT_EQ(0, c.err);
 	EXPECT_EQ(0, c.other_err);
 	EXPECT_LT(0, held);
-	gemm_case_free(&other);
-	qaccel_buf_free(b2);
+	uj_case_free(&other);
+	uj_bo_free(self->fd, &b2);
 	free(before);
 }
 
@@ -340,10 +244,10 @@ TEST_F(vgem_c, uring_cqes_in_submission_order_when_the_first_job_waits)
 		SKIP(return, "no vgem module for this kernel");
 	ASSERT_EQ(0, raw_ring(&ring, 16, true));
 	ASSERT_EQ(0, vgem_attach_write_fence(self->vfd, self->vhandle, &fence));
-	ASSERT_NE(NULL, raw_prep_cmd(&ring, qaccel_fd(self->dev), DRM_QACCEL_URING_CMD_GEMM,
+	ASSERT_NE(NULL, raw_prep_cmd(&ring, self->fd, DRM_QACCEL_URING_CMD_GEMM,
 				     &self->job, 0));
 	for (i = 1; i <= LATER_JOBS; i++)
-		ASSERT_NE(NULL, raw_prep_cmd(&ring, qaccel_fd(self->dev),
+		ASSERT_NE(NULL, raw_prep_cmd(&ring, self->fd,
 					     DRM_QACCEL_URING_CMD_GEMM, &self->nop, i));
 	ASSERT_EQ(1 + LATER_JOBS, io_uring_submit(&ring));
 
@@ -365,7 +269,7 @@ TEST_F(vgem_c, uring_cqes_in_submission_order_when_the_first_job_waits)
 
 TEST_F(vgem_c, later_submits_complete_after_the_job_that_waits)
 {
-	int fd = qaccel_fd(self->dev);
+	int fd = self->fd;
 	uint64_t seqno[1 + LATER_JOBS] = { 0 };
 	struct drm_qaccel_wait w;
 	uint32_t fence = 0;

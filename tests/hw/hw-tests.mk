@@ -11,7 +11,10 @@
 # HW_TEST_PROGS lists the programs tests/run-tests.sh runs: one test_gemm per
 # array in ARRAYS, and on 32x32.  test_gemm takes QACCEL_TEST_ITERS=N (more random GEMMs),
 # QACCEL_TEST_JOBS=N (jobs of random_jobs_500_*, default 500, 112 on 32x32)
-# and QACCEL_TEST_SEED=S.
+# and QACCEL_TEST_SEED=S.  QACCEL_TEST_CYCLES_OUT=FILE (test_gemm, test_func)
+# appends every completion record's timing fields, for diffing two RTL versions.
+# The models carry the RTL's assertions (sim/sim.mk): a failed one aborts the
+# test program, so its test fails.
 #
 #   make check-hw        build and run the RTL tests (ARRAYS and 32x32)
 #   make check-hw-full   the same on 4x4, 16x16 and 32x32 with 500 random jobs

@@ -94,4 +94,28 @@ static uint32_t __attribute__((unused)) odd_cross_offset(uint32_t span_bytes, ui
 	return (1 + rnd(2)) * QACCEL_PAGE_SIZE - back;
 }
 
+/*
+ * QACCEL_TEST_CYCLES_OUT=FILE appends one line per RTL completion record:
+ * tag, status and every timing field.  Two runs with the same seed must
+ * give the same file when a change to the RTL is meant to keep every
+ * job's cycle count (docs/hw-architecture.md).  Appended and closed per
+ * line: each test runs in its own child process.
+ */
+static void __attribute__((unused)) cycles_out(const struct qaccel_hw_cqe *c)
+{
+	const char *path = getenv("QACCEL_TEST_CYCLES_OUT");
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	fprintf(f, "tag %u status %u cycles %llu busy %llu rd %llu wr %llu dstall %u cstall %u\n",
+		c->tag, c->status, (unsigned long long)c->cycles,
+		(unsigned long long)c->busy_cycles, (unsigned long long)c->dma_rd_bytes,
+		(unsigned long long)c->dma_wr_bytes, c->dma_stall_cycles, c->compute_stall_cycles);
+	fclose(f);
+}
+
 #endif /* HW_TEST_COMMON_H */

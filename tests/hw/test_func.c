@@ -24,7 +24,9 @@
  * exact.  docs/simulation.md ("Functional mode") says why.
  *
  * QACCEL_TEST_JOBS=N sets the length of the job stream (default 600),
- * QACCEL_TEST_SEED=S fixes the seed (default: printed, from the time).
+ * QACCEL_TEST_SEED=S fixes the seed (default: printed, from the time),
+ * QACCEL_TEST_CYCLES_OUT=FILE appends each RTL record's timing fields
+ * (hw_test_common.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -210,6 +212,7 @@ static int compare_registers(struct __test_metadata *_metadata, struct twin *t,
 static int compare_cqe(struct __test_metadata *_metadata, const struct qaccel_hw_cqe *r,
 		       const struct qaccel_hw_cqe *f, const char *what)
 {
+	cycles_out(r);
 	if (r->tag == f->tag && r->status == f->status && r->info == f->info &&
 	    r->sq_head == f->sq_head && r->err_detail == f->err_detail && r->macs == f->macs)
 		return 0;

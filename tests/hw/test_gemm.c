@@ -13,6 +13,8 @@
  * QACCEL_TEST_JOBS=N sets the jobs of random_jobs_500_cover_every_edge_class
  * (default 500; 112 on arrays of 1024 PEs or more, which simulate slowly).
  * QACCEL_TEST_SEED=S fixes the random seed (default: printed, from time).
+ * QACCEL_TEST_CYCLES_OUT=FILE appends every completion record's timing fields
+ * (hw_test_common.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -336,6 +338,7 @@ static int run_gemm(struct __test_metadata *_metadata, struct qsim_host *d, stru
 		TH_LOG("no completion for %s", what);
 		return -1;
 	}
+	cycles_out(&cqe);
 	*status = cqe.status;
 	if (cqe.tag != desc.tag) {
 		TH_LOG("completion tag %u, want %u", cqe.tag, desc.tag);
@@ -561,6 +564,7 @@ TEST_F_TIMEOUT(dev, many_queued_jobs_wrap_the_rings, 300)
 			char why[256];
 
 			ASSERT_EQ(0, qsim_host_cq_wait(d, &cqe, JOB_CYCLE_LIMIT));
+			cycles_out(&cqe);
 			EXPECT_EQ(first_tag + i, cqe.tag);
 			EXPECT_EQ(QACCEL_ERR_OK, cqe.status);
 			if (i % 3) {
@@ -910,6 +914,7 @@ TEST_F_TIMEOUT(dev, random_jobs_500_cover_every_edge_class, 3600)
 		describe(&g[s], what, sizeof(what));
 		ASSERT_EQ(0, qsim_host_cq_wait(d, &cqe, JOB_CYCLE_LIMIT))
 			TH_LOG("job %u (%s): no completion: %s", done, edge_class_name[cls[s]], what);
+		cycles_out(&cqe);
 		ASSERT_EQ(tag[s], cqe.tag) TH_LOG("job %u: completion out of order", done);
 		ASSERT_EQ(QACCEL_ERR_OK, cqe.status)
 			TH_LOG("job %u (%s): status %u detail %u: %s", done, edge_class_name[cls[s]],

@@ -9,6 +9,7 @@
  * like every libqaccel program.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,6 +487,100 @@ TEST(quantized_layer_on_reference_tracks_float_layer)
 	 */
 	TH_LOG("max error %.4f, output step %.4f", err_max, out.scale);
 	ASSERT_LT(err_max, 2.0f * out.scale);
+}
+
+/*
+ * The frameworks' fp32 scale formulas, checked against the same formulas
+ * evaluated in double and rounded once to float: a product of two floats is
+ * exact in double, and a quotient of two floats rounded to double and then
+ * to float equals the quotient rounded to float directly (53 >= 2 x 24 + 2).
+ */
+TEST(fp32_scales_follow_each_frameworks_float_ops)
+{
+	uint64_t seed = 0x8d3f1b2a9c4e6f01ull;
+	int differ = 0;
+
+	for (int i = 0; i < 10000; i++) {
+		float s[3], ort, xnn, pt;
+
+		for (int x = 0; x < 3; x++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			s[x] = (float)(1e-4 + (double)(seed >> 11) * 0x1p-53 * 0.2);
+		}
+		ASSERT_EQ(0, qaccel_scale_onnxruntime(s[0], s[1], s[2], &ort));
+		ASSERT_EQ(0, qaccel_scale_xnnpack(s[0], s[1], s[2], &xnn));
+		ASSERT_EQ(0, qaccel_scale_pytorch_qnnpack(s[0], s[1], s[2], &pt));
+		EXPECT_EQ((float)((double)(float)((double)s[0] * s[1]) / s[2]), ort);
+		EXPECT_EQ(ort, xnn);
+		EXPECT_EQ((float)((double)(float)((double)s[1] * s[0]) *
+				  (float)(1.0 / s[2])), pt);
+		differ += ort != pt;
+	}
+	/* the two forms are not the same function */
+	EXPECT_LT(0, differ);
+}
+
+TEST(fp32_scales_differ_in_the_last_bit_for_some_triples)
+{
+	float ort, pt;
+
+	/* 0.02 x 0.005 / 0.10400001: division 0x1.f81f7ep-11, reciprocal ...8p-11 */
+	ASSERT_EQ(0, qaccel_scale_onnxruntime(0.02f, 0.005f, 0x1.a9fbeap-4f, &ort));
+	ASSERT_EQ(0, qaccel_scale_pytorch_qnnpack(0.02f, 0.005f, 0x1.a9fbeap-4f, &pt));
+	EXPECT_EQ(0x1.f81f7ep-11f, ort);
+	EXPECT_EQ(0x1.f81f80p-11f, pt);
+}
+
+TEST(fp32_scales_reject_what_no_job_can_use)
+{
+	float s;
+	int32_t m;
+
+	EXPECT_EQ(-EINVAL, qaccel_scale_onnxruntime(0.0f, 1.0f, 1.0f, &s));
+	EXPECT_EQ(-EINVAL, qaccel_scale_onnxruntime(1.0f, -1.0f, 1.0f, &s));
+	EXPECT_EQ(-EINVAL, qaccel_scale_xnnpack(1.0f, 1.0f, NAN, &s));
+	EXPECT_EQ(-EINVAL, qaccel_scale_xnnpack(1.0f, INFINITY, 1.0f, &s));
+	EXPECT_EQ(-EINVAL, qaccel_scale_pytorch_qnnpack(0x1p-149f, 1.0f, 1.0f, &s));
+	EXPECT_EQ(-EINVAL, qaccel_scale_pytorch_qnnpack(1.0f, 1.0f, 1.0f, NULL));
+	/* results out of a job's reach */
+	EXPECT_EQ(-ERANGE, qaccel_scale_onnxruntime(0x1p100f, 0x1p100f, 1.0f, &s));
+	EXPECT_EQ(-ERANGE, qaccel_scale_onnxruntime(0x1p-100f, 0x1p-100f, 1.0f, &s));
+	EXPECT_EQ(-ERANGE, qaccel_scale_pytorch_qnnpack(0x1p-70f, 0x1p-70f, 1.0f, &s));
+	/* XNNPACK refuses 256 and more */
+	EXPECT_EQ(0, qaccel_scale_xnnpack(255.0f, 1.0f, 1.0f, &s));
+	EXPECT_EQ(-ERANGE, qaccel_scale_xnnpack(256.0f, 1.0f, 1.0f, &s));
+	EXPECT_EQ(0, qaccel_scale_onnxruntime(256.0f, 1.0f, 1.0f, &s));
+	EXPECT_EQ(256.0f, s);
+
+	EXPECT_EQ(0, qaccel_fp32_multiplier(0.5f, &m));
+	EXPECT_EQ(0x3f000000, m);
+	EXPECT_EQ(0, qaccel_fp32_multiplier(0x1p-126f, &m));
+	EXPECT_EQ(0x00800000, m);
+	EXPECT_EQ(-EINVAL, qaccel_fp32_multiplier(-0.5f, &m));
+	EXPECT_EQ(-EINVAL, qaccel_fp32_multiplier(0.0f, &m));
+	EXPECT_EQ(-EINVAL, qaccel_fp32_multiplier(0x1p-127f, &m));
+	EXPECT_EQ(-EINVAL, qaccel_fp32_multiplier(INFINITY, &m));
+	EXPECT_EQ(-EINVAL, qaccel_fp32_multiplier(0.5f, NULL));
+}
+
+/* A framework's scales through the toolkit give an FP32 job it accepts. */
+TEST(fp32_scale_drives_an_fp32_job)
+{
+	const int8_t a[2] = { 100, -100 }, b[2] = { 1, 0 };
+	struct qaccel_gemm_params p = {
+		.m = 2, .n = 1, .k = 1, .lda = 1, .ldb = 1, .ldc = 1,
+		.flags = QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_RQ_FP32,
+		.clamp_min = -128, .clamp_max = 127,
+	};
+	int8_t c[2];
+	float s;
+
+	/* 0.5 x 0.01 / 0.1 = 0.05 (in float): 100 -> 5, -100 -> -5 */
+	ASSERT_EQ(0, qaccel_scale_onnxruntime(0.5f, 0.01f, 0.1f, &s));
+	ASSERT_EQ(0, qaccel_fp32_multiplier(s, &p.out_multiplier));
+	ASSERT_EQ(0, qaccel_ref_gemm(&p, a, b, NULL, NULL, c));
+	EXPECT_EQ(5, c[0]);
+	EXPECT_EQ(-5, c[1]);
 }
 
 TEST_HARNESS_MAIN

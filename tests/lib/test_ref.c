@@ -4,7 +4,9 @@
  * point helpers against gemmlowp's SaturatingRoundingDoublingHighMul /
  * RoundingDivideByPOT and TFLite's MultiplyByQuantizedMultiplier (values
  * worked out on paper and cross-checked once with libgemmlowp-dev's
- * fixedpoint.h; the test does not depend on it).
+ * fixedpoint.h; the test does not depend on it).  The SINGLE and FP32
+ * families get their ties and corners computed by hand as well; the
+ * outside implementations are compared in test_requant_oracles.c.
  */
 #include <errno.h>
 #include <limits.h>
@@ -303,6 +305,186 @@ TEST(gemm_per_channel_bad_shift_rejected)
 	EXPECT_EQ(-EINVAL, qaccel_ref_gemm(&p, a, a, NULL, NULL, c));
 }
 
+/* The binary32 bits of f, as an FP32 job's multiplier carries them. */
+static int32_t fbits(float f)
+{
+	int32_t b;
+
+	memcpy(&b, &f, sizeof(b));
+	return b;
+}
+
+TEST(requant_single_rounds_once_ties_up)
+{
+	/* x 0.5 (shift 0, right shift 31): ties go toward +infinity */
+	EXPECT_EQ(2, qaccel_requant_single(3, 1 << 30, 0));
+	EXPECT_EQ(-1, qaccel_requant_single(-3, 1 << 30, 0));
+	EXPECT_EQ(-2, qaccel_requant_single(-5, 1 << 30, 0));
+	/* x 0.25: 1001 -> 250.25 -> 250, where double rounding gives 251 */
+	EXPECT_EQ(250, qaccel_requant_single(1001, 1 << 30, -1));
+	EXPECT_EQ(251, qaccel_requant(1001, 1 << 30, -1));
+	/* -1002 -> -250.5: single -250 (up), double -251 (away from zero) */
+	EXPECT_EQ(-250, qaccel_requant_single(-1002, 1 << 30, -1));
+	EXPECT_EQ(-251, qaccel_requant(-1002, 1 << 30, -1));
+	/* shift > 0 only shortens the right shift: 100 x 2.828427 = 282.84 */
+	EXPECT_EQ(283, qaccel_requant_single(100, 1518500250, 2));
+	EXPECT_EQ(-283, qaccel_requant_single(-100, 1518500250, 2));
+}
+
+TEST(requant_single_extremes_saturate)
+{
+	/* shift 30 (right shift 1): products far beyond int32 saturate */
+	EXPECT_EQ(INT32_MAX, qaccel_requant_single(INT32_MAX, INT32_MAX, 30));
+	EXPECT_EQ(INT32_MIN, qaccel_requant_single(INT32_MIN, INT32_MAX, 30));
+	EXPECT_EQ(1 << 29, qaccel_requant_single(1, 1 << 30, 30));
+	/* shift -31 (right shift 62): 2^62 / 2^62 = 1; -2^61 / 2^62 = -0.5 -> 0 */
+	EXPECT_EQ(1, qaccel_requant_single(INT32_MIN, INT32_MIN, -31));
+	EXPECT_EQ(0, qaccel_requant_single(INT32_MIN, 1 << 30, -31));
+	EXPECT_EQ(-1, qaccel_requant_single(INT32_MIN, INT32_MAX, -31));
+	/* a negative multiplier is the same exact formula */
+	EXPECT_EQ(-1, qaccel_requant_single(3, -(1 << 30), 0));
+	EXPECT_EQ(INT32_MAX, qaccel_requant_single(INT32_MIN, INT32_MIN, 0));
+}
+
+TEST(requant_fp32_rounds_half_to_even)
+{
+	EXPECT_EQ(2, qaccel_requant_fp32(3, 0.5f));
+	EXPECT_EQ(2, qaccel_requant_fp32(5, 0.5f));
+	EXPECT_EQ(-2, qaccel_requant_fp32(-3, 0.5f));
+	EXPECT_EQ(-2, qaccel_requant_fp32(-5, 0.5f));
+	EXPECT_EQ(0, qaccel_requant_fp32(-1, 0.5f));	/* -0.5 -> -0.0 -> 0 */
+	EXPECT_EQ(0, qaccel_requant_fp32(-1, 0.25f));
+	EXPECT_EQ(0, qaccel_requant_fp32(0, 1e30f));
+	/* a tie above 2^22 (float spacing 0.5): 8388606.5 -> 8388606 */
+	EXPECT_EQ(8388606, qaccel_requant_fp32(16777213, 0.5f));
+}
+
+TEST(requant_fp32_rounds_the_accumulator_and_the_product)
+{
+	/* float(2^24 + 1) is 2^24 (tie to even); 2^24 + 3 goes up to + 4 */
+	EXPECT_EQ(16777216, qaccel_requant_fp32(16777217, 1.0f));
+	EXPECT_EQ(16777220, qaccel_requant_fp32(16777219, 1.0f));
+	/*
+	 * (2^22 + 1) x (1 - 2^-24) = 4194304.74999994 exactly, but the float
+	 * product is 4194304.5 (spacing 0.5), which then ties to even.
+	 */
+	EXPECT_EQ(4194304, qaccel_requant_fp32(4194305, 0x1.fffffep-1f));
+	/* float(INT32_MAX) is 2^31 */
+	EXPECT_EQ(1, qaccel_requant_fp32(INT32_MAX, 0x1p-31f));
+	EXPECT_EQ(INT32_MAX, qaccel_requant_fp32(INT32_MAX, 1.0f));
+	EXPECT_EQ(INT32_MIN, qaccel_requant_fp32(INT32_MIN, 1.0f));
+	/* overflow to infinity saturates */
+	EXPECT_EQ(INT32_MAX, qaccel_requant_fp32(2, 0x1.fffffep127f));
+	EXPECT_EQ(INT32_MIN, qaccel_requant_fp32(-2, 0x1.fffffep127f));
+	EXPECT_EQ(INT32_MIN, qaccel_requant_fp32(-3, 0x1p30f));
+}
+
+/*
+ * The three families on one GEMM, accumulators {4, 200, -127, -12700},
+ * scale 0.5: -63.5 is -63 for both integer families, -64 for FP32.
+ */
+TEST(gemm_families_differ_on_negative_ties)
+{
+	static const struct {
+		uint32_t rq;
+		int32_t multiplier;
+		int8_t want[4];
+	} fam[] = {
+		{ QACCEL_GEMM_RQ_GEMMLOWP, 1 << 30, { 2, 100, -63, -128 } },
+		{ QACCEL_GEMM_RQ_SINGLE, 1 << 30, { 2, 100, -63, -128 } },
+		{ QACCEL_GEMM_RQ_FP32, 0x3f000000, { 2, 100, -64, -128 } },
+	};
+
+	for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+		struct qaccel_gemm_params p = dense(2, 2, 2, QACCEL_GEMM_OUT_INT8 |
+						    QACCEL_GEMM_A_UINT8 |
+						    QACCEL_GEMM_B_UINT8 | fam[f].rq);
+		int8_t c[4];
+
+		p.a_zero_point = 128;
+		p.b_zero_point = 100;
+		p.out_multiplier = fam[f].multiplier;
+		ASSERT_EQ(0, qaccel_ref_gemm(&p, u8_a, u8_b, NULL, NULL, c));
+		EXPECT_EQ(0, memcmp(fam[f].want, c, sizeof(c)));
+	}
+}
+
+TEST(gemm_fp32_per_channel_zero_point_and_relu)
+{
+	/* column 0 x 0.5, column 1 x 0.125; zero point 10, ReLU [10, 127] */
+	const struct qaccel_quant quant[] = { { fbits(0.5f), 0 }, { fbits(0.125f), 0 } };
+	/* 4 -> 2; 200 -> 25; -127 -> -63.5 -> -64 -> clamp; -12700 -> clamp */
+	const int8_t want[] = { 12, 35, 10, 10 };
+	struct qaccel_gemm_params p = dense(2, 2, 2, QACCEL_GEMM_OUT_INT8 |
+					    QACCEL_GEMM_PER_CHANNEL | QACCEL_GEMM_RQ_FP32 |
+					    QACCEL_GEMM_A_UINT8 | QACCEL_GEMM_B_UINT8);
+	int8_t c[4];
+
+	p.a_zero_point = 128;
+	p.b_zero_point = 100;
+	p.c_zero_point = 10;
+	p.clamp_min = 10;
+	p.out_multiplier = 0;	/* per-tensor fields are ignored */
+	p.out_shift = 99;
+	ASSERT_EQ(0, qaccel_ref_gemm(&p, u8_a, u8_b, NULL, quant, c));
+	EXPECT_EQ(0, memcmp(want, c, sizeof(want)));
+}
+
+TEST(gemm_fp32_bad_scales_rejected)
+{
+	/* NaN, +inf, +0, -0, negative, largest subnormal; and a shift */
+	static const int32_t bad[] = { 0x7fc00000, 0x7f800000, 0, INT32_MIN,
+				       (int32_t)0xbf000000, 0x007fffff };
+	struct qaccel_gemm_params p;
+	struct qaccel_quant quant[2] = { { 0x3f000000, 0 }, { 0x3f000000, 0 } };
+	int8_t a[4] = { 0 }, c[4];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = dense(2, 2, 2, QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_RQ_FP32);
+		p.out_multiplier = bad[i];
+		EXPECT_EQ(-EINVAL, qaccel_gemm_params_check(&p));
+		p.flags |= QACCEL_GEMM_PER_CHANNEL;
+		EXPECT_EQ(0, qaccel_gemm_params_check(&p));
+		quant[1].multiplier = bad[i];
+		EXPECT_EQ(-EINVAL, qaccel_ref_gemm(&p, a, a, NULL, quant, c));
+		quant[1].multiplier = 0x3f000000;
+	}
+	p = dense(2, 2, 2, QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_RQ_FP32);
+	p.out_multiplier = 0x00800000;	/* FLT_MIN is fine */
+	EXPECT_EQ(0, qaccel_gemm_params_check(&p));
+	p.out_multiplier = 0x7f7fffff;	/* FLT_MAX too */
+	EXPECT_EQ(0, qaccel_gemm_params_check(&p));
+	p.out_shift = 1;
+	EXPECT_EQ(-EINVAL, qaccel_gemm_params_check(&p));
+	p.flags |= QACCEL_GEMM_PER_CHANNEL;
+	quant[0].shift = -1;
+	EXPECT_EQ(-EINVAL, qaccel_ref_gemm(&p, a, a, NULL, quant, c));
+	/* int32 output ignores the requant fields */
+	p = dense(2, 2, 2, QACCEL_GEMM_OUT_INT32 | QACCEL_GEMM_RQ_FP32);
+	p.out_multiplier = 0x7fc00000;
+	EXPECT_EQ(0, qaccel_gemm_params_check(&p));
+}
+
+TEST(gemm_single_shift_range_as_gemmlowp)
+{
+	const struct qaccel_quant quant[] = { { 1 << 30, 0 }, { 1 << 30, 31 } };
+	struct qaccel_gemm_params p = dense(2, 2, 2, QACCEL_GEMM_OUT_INT8 |
+					    QACCEL_GEMM_RQ_SINGLE);
+	int8_t a[4] = { 0 }, c[4];
+
+	p.out_shift = 30;
+	EXPECT_EQ(0, qaccel_gemm_params_check(&p));
+	p.out_shift = -31;
+	EXPECT_EQ(0, qaccel_gemm_params_check(&p));
+	p.out_shift = 31;
+	EXPECT_EQ(-EINVAL, qaccel_gemm_params_check(&p));
+	p.out_shift = -32;
+	EXPECT_EQ(-EINVAL, qaccel_gemm_params_check(&p));
+	p.out_shift = 0;
+	p.flags |= QACCEL_GEMM_PER_CHANNEL;
+	EXPECT_EQ(-EINVAL, qaccel_ref_gemm(&p, a, a, NULL, quant, c));
+}
+
 TEST(gemm_null_operands_rejected)
 {
 	struct qaccel_gemm_params p = dense(1, 1, 1, QACCEL_GEMM_OUT_INT32);
@@ -377,7 +559,12 @@ TEST(params_check_rejects_bad_flags)
 {
 	struct qaccel_gemm_params p = dense(1, 1, 1, QACCEL_GEMM_OUT_INT8);
 
-	p.flags |= 1u << 6;
+	p.flags |= 1u << 8;
+	EXPECT_EQ(-EINVAL, qaccel_gemm_params_check(&p));
+	p = dense(1, 1, 1, QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_RQ_MASK);
+	EXPECT_EQ(-EINVAL, qaccel_gemm_params_check(&p));
+	/* the invalid family is rejected even where requant is unused */
+	p = dense(1, 1, 1, QACCEL_GEMM_OUT_INT32 | QACCEL_GEMM_RQ_MASK);
 	EXPECT_EQ(-EINVAL, qaccel_gemm_params_check(&p));
 	p = dense(1, 1, 1, QACCEL_GEMM_OUT_MASK);
 	EXPECT_EQ(-EINVAL, qaccel_gemm_params_check(&p));

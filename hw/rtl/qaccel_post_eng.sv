@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+//
+// Post engine: turns a captured tile of accumulators into C rows and issues
+// their DMA writes.
+//
+// A capture (cap_valid_i && cap_ready_o, from qaccel_compute) copies the
+// accumulators, the tile's bias and per-channel records (from the bank the
+// compute engine just streamed) and the tile's position into shadow
+// registers, so the array goes on with the next tile at once.  Then row by
+// row: qaccel_post computes the row's bytes into crow (PRow), and the row's
+// write is requested (PWrite) until the DMA takes it.  Writes go only while
+// the DMA has room for one (wr_room_i), so that the C stores cannot fill
+// the memory's request slots that the operand reads need.
+//
+// A per-channel shift out of range fails the job (bad_o, in PRow, before
+// any row of the tile is written).  What must stay true: a capture is
+// taken only while idle, and a tile's rows are written in order, each once.
+
+module qaccel_post_eng
+  import qaccel_pkg::*;
+#(
+  parameter int unsigned Rows    = 4,
+  parameter int unsigned Cols    = 4,
+  parameter int unsigned WrBytes = 64
+) (
+  input  logic                            clk_i,
+  input  logic                            rst_ni,
+  input  logic                            clear_i,   // soft reset
+
+  input  logic                            run_i,
+  input  job_t                            job_i,
+
+  // Capture.
+  input  logic                            cap_valid_i,
+  output logic                            cap_ready_o,
+  input  logic [Rows-1:0][Cols-1:0][31:0] cap_acc_i,
+  input  chunk_t                          cap_chunk_i,
+  input  logic [Cols-1:0][31:0]           cap_bias_i,
+  input  logic [Cols-1:0][63:0]           cap_quant_i,
+
+  // DMA writes of C rows.
+  input  logic                            wr_room_i,
+  output logic                            req_valid_o,
+  input  logic                            req_ready_i,
+  output dma_req_t                        req_o,
+  output logic [WrBytes*8-1:0]            req_wdata_o,
+
+  output logic                            busy_o,
+  output logic                            bad_o      // a per-channel shift out of range
+);
+
+  typedef enum logic [1:0] {
+    PIdle,      // zero: the reset state
+    PRow,       // one C row through the output stage
+    PWrite      // its write request
+  } post_state_e;
+
+  // Every field resets to zero, by reset and soft reset alike.
+  typedef struct packed {
+    post_state_e          st;
+    logic [5:0]           idx;   // row of the tile
+    logic [WrBytes*8-1:0] crow;  // its bytes
+  } post_regs_t;
+
+  post_regs_t q, d;
+
+  // The shadow: datapath, written only by a capture (no reset).
+  logic [Rows-1:0][Cols-1:0][31:0] acc_q;
+  logic [Cols-1:0][31:0]           bias_q;
+  logic [Cols-1:0][63:0]           quant_q;
+  chunk_t                          tile_q;
+  logic                            capture;
+
+  assign cap_ready_o = q.st == PIdle;
+  assign capture     = cap_valid_i && cap_ready_o;
+
+  always_ff @(posedge clk_i) begin
+    if (capture) begin
+      acc_q   <= cap_acc_i;
+      bias_q  <= cap_bias_i;
+      quant_q <= cap_quant_i;
+      tile_q  <= cap_chunk_i;
+    end
+  end
+
+  // Every per-channel shift of the tile must be in range.
+  logic quant_ok;
+  always_comb begin
+    quant_ok = 1'b1;
+    for (int c = 0; c < Cols; c++) begin
+      if (6'(c) < tile_q.nv && job_i.per_channel &&
+          ($signed(quant_q[c][63:32]) < ShiftMin || $signed(quant_q[c][63:32]) > ShiftMax)) begin
+        quant_ok = 1'b0;
+      end
+    end
+  end
+
+  logic [WrBytes*8-1:0] row;
+
+  qaccel_post #(.Cols(Cols), .WrBytes(WrBytes)) u_post (
+    .acc_i         (acc_q[q.idx[$clog2(Rows)-1:0]]),
+    .bias_i        (bias_q),
+    .quant_i       (quant_q),
+    .bias_en_i     (job_i.bias_en),
+    .per_channel_i (job_i.per_channel),
+    .out_type_i    (job_i.out_type),
+    .mult_i        (job_i.out_mult),
+    .shift_i       (job_i.out_shift),
+    .zp_i          (job_i.c_zp),
+    .min_i         (job_i.clamp_min),
+    .max_i         (job_i.clamp_max),
+    .row_o         (row)
+  );
+
+  logic grant;
+  // Writes only while the job runs (the sequencer then waits for them).
+  assign req_valid_o = run_i && q.st == PWrite && wr_room_i;
+  assign grant       = req_valid_o && req_ready_i;
+
+  always_comb begin
+    d     = q;
+    bad_o = 1'b0;
+    unique case (q.st)
+      PIdle: begin
+        if (capture) begin
+          d.idx = '0;
+          d.st  = PRow;
+        end
+      end
+      PRow: begin
+        if (!quant_ok) begin
+          bad_o = 1'b1;
+        end else begin
+          d.crow = row;
+          d.st   = PWrite;
+        end
+      end
+      PWrite: begin
+        if (grant) begin
+          d.idx = q.idx + 6'd1;
+          d.st  = q.idx + 6'd1 >= tile_q.mv ? PIdle : PRow;
+        end
+      end
+      default: d.st = PIdle;
+    endcase
+    if (!run_i) d.st = PIdle;
+    if (clear_i) d = '0;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) q <= '0;
+    else         q <= d;
+  end
+
+  logic c_is_i32;
+  assign c_is_i32 = job_i.out_type == OutInt32;
+
+  always_comb begin
+    req_o        = '0;
+    req_o.write  = 1'b1;
+    req_o.stream = 3'(DetailC - 1);
+    req_o.ptable = job_i.c.ptable;
+    req_o.size   = job_i.c.size;
+    req_o.row    = tile_q.m0 + 17'(q.idx);
+    req_o.stride = job_i.ldc;
+    req_o.x      = 64'(job_i.c.offset) +
+                   (c_is_i32 ? {45'd0, tile_q.n0, 2'd0} : 64'(tile_q.n0));
+    req_o.len    = c_is_i32 ? {8'd0, tile_q.nv, 2'd0} : {10'd0, tile_q.nv};
+  end
+  assign req_wdata_o = q.crow;
+  assign busy_o      = q.st != PIdle;
+
+  logic unused_tile;
+  assign unused_tile = ^{tile_q.kl, tile_q.last};
+
+`ifndef SYNTHESIS
+  always_ff @(posedge clk_i) begin
+    if (rst_ni && !clear_i && run_i) begin
+      // A tile's rows are all inside the shadow.
+      assert (q.st == PIdle || (tile_q.mv != 0 && 32'(q.idx) < 32'(tile_q.mv) &&
+                                32'(tile_q.mv) <= Rows))
+        else $error("qaccel_post_eng: row %0d of a %0d-row tile", q.idx, tile_q.mv);
+    end
+  end
+`endif
+
+endmodule
