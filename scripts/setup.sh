@@ -40,7 +40,7 @@ packages=(build-essential pkg-config verilator liburing-dev libdrm-dev
 	qemu-system-x86 busybox-static cpio sparse gnuplot-nox libgemmlowp-dev
 	dataset-fashion-mnist xz-utils kmod clang libdnnl-dev zlib1g-dev
 	groff-base libclang-rt-14-dev libjansson-dev tmux gtkwave libxnnpack-dev
-	libpthreadpool-dev nodejs npm protobuf-c-compiler libprotobuf-c-dev libonnx-dev
+	libpthreadpool-dev nodejs protobuf-c-compiler libprotobuf-c-dev libonnx-dev
 	python3-onnx)
 # The npm package of ONNX Runtime's CPU library (oracle of the FP32 family).
 ort_version=1.20.1
