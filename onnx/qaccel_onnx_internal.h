@@ -57,6 +57,13 @@ struct qo_node {
 	int64_t perm[QACCEL_ONNX_MAX_RANK];
 	int64_t kernel[2], stride[2], dilation[2], pad[4];	/* pad: top, left, bottom, right */
 	struct qo_gemm gemm;
+	const unsigned int *gio;	/* A, B, A zp, B zp among the inputs */
+	/* QLinear*: int32 accumulators, per-channel scales, bias, output zp. */
+	int32_t *acc;
+	float *scale;
+	const int32_t *bias;
+	int32_t y_zp;
+	size_t chan_div;
 	uint64_t runs, host_ns;
 };
 

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <float.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,7 +205,7 @@ static int zero_point(struct qaccel_onnx_model *m, const struct qo_node *n, unsi
 /* The zero points of a GEMM node (inputs 2 and 3) that are graph inputs. */
 static int zp_update(struct qaccel_onnx_model *m, const struct qo_node *n, struct qo_gemm *g)
 {
-	const struct qo_value *a = in_val(m, n, 2), *b = in_val(m, n, 3);
+	const struct qo_value *a = in_val(m, n, n->gio[2]), *b = in_val(m, n, n->gio[3]);
 	int ret = 0;
 
 	if (a && !a->is_const)
@@ -366,13 +367,30 @@ static void transpose_b(const uint8_t *b, uint32_t k, uint32_t n, uint8_t *out)
 
 /* --- MatMulInteger ------------------------------------------------------------ */
 
+/*
+ * Where a GEMM node's A, B, A's and B's zero points are among its inputs:
+ * MatMulInteger / ConvInteger, and QLinearMatMul / QLinearConv.
+ */
+static const unsigned int integer_io[4] = { 0, 1, 2, 3 };
+static const unsigned int qlinear_io[4] = { 0, 3, 2, 5 };
+
+/* Where the int32 result of a GEMM node goes: Y, or the QLinear node's accumulator. */
+static int32_t *acc_out(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	return n->acc ? n->acc : out_val(m, n, 0)->data;
+}
+
 static int matmulinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 {
-	const struct qo_value *a = in_val(m, n, 0), *b = in_val(m, n, 1);
+	const struct qo_value *a, *b;
 	int64_t dims[QACCEL_ONNX_MAX_RANK];
 	uint64_t rows, k, cols;
 	int ret;
 
+	if (!n->gio)
+		n->gio = integer_io;
+	a = in_val(m, n, n->gio[0]);
+	b = in_val(m, n, n->gio[1]);
 	if (!is_q8(a->dtype) || !is_q8(b->dtype))
 		return qo_node_fail(n, -EINVAL, "inputs are %s and %s (uint8 or int8)",
 				    qo_dtype_name(a->dtype), qo_dtype_name(b->dtype));
@@ -392,9 +410,9 @@ static int matmulinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 	dims[a->rank - 1] = (int64_t)cols;
 	ret = set_out(m, n, 0, QACCEL_ONNX_INT32, a->rank, dims);
 	if (!ret)
-		ret = zero_point(m, n, 2, a->dtype, rows, &n->gemm.a_zp);
+		ret = zero_point(m, n, n->gio[2], a->dtype, rows, &n->gemm.a_zp);
 	if (!ret)
-		ret = zero_point(m, n, 3, b->dtype, cols, &n->gemm.b_zp);
+		ret = zero_point(m, n, n->gio[3], b->dtype, cols, &n->gemm.b_zp);
 	if (!ret)
 		ret = gemm_setup(m, n, rows, cols, k, a->dtype, b->dtype);
 	if (ret)
@@ -408,19 +426,19 @@ static int matmulinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 static int matmulinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
 {
 	struct qo_gemm *g = &n->gemm;
-	const struct qo_value *b = in_val(m, n, 1);
+	const struct qo_value *b = in_val(m, n, n->gio[1]);
 	int ret;
 
 	ret = zp_update(m, n, g);
 	if (ret)
 		return ret;
-	memcpy(g->pa, in_val(m, n, 0)->data, (size_t)g->m * g->k);
+	memcpy(g->pa, in_val(m, n, n->gio[0])->data, (size_t)g->m * g->k);
 	if (!g->b_const)
 		transpose_b(b->data, g->k, g->n, g->pb);
 	ret = gemm_run(m, n);
 	if (ret)
 		return ret;
-	memcpy(out_val(m, n, 0)->data, g->pc, (size_t)g->m * g->n * 4);
+	memcpy(acc_out(m, n), g->pc, (size_t)g->m * g->n * 4);
 	return 0;
 }
 
@@ -534,10 +552,14 @@ void qo_im2col(const uint8_t *x, uint32_t batch, uint32_t ch, uint32_t h, uint32
 
 static int convinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 {
-	const struct qo_value *x = in_val(m, n, 0), *w = in_val(m, n, 1);
+	const struct qo_value *x, *w;
 	int64_t group, out_hw[2], dims[4];
 	int ret;
 
+	if (!n->gio)
+		n->gio = integer_io;
+	x = in_val(m, n, n->gio[0]);
+	w = in_val(m, n, n->gio[1]);
 	if (!is_q8(x->dtype) || !is_q8(w->dtype))
 		return qo_node_fail(n, -EINVAL, "inputs are %s and %s (uint8 or int8)",
 				    qo_dtype_name(x->dtype), qo_dtype_name(w->dtype));
@@ -561,8 +583,8 @@ static int convinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 	dims[2] = out_hw[0];
 	dims[3] = out_hw[1];
 	if ((ret = set_out(m, n, 0, QACCEL_ONNX_INT32, 4, dims)) ||
-	    (ret = zero_point(m, n, 2, x->dtype, 1, &n->gemm.a_zp)) ||
-	    (ret = zero_point(m, n, 3, w->dtype, (size_t)w->dims[0], &n->gemm.b_zp)) ||
+	    (ret = zero_point(m, n, n->gio[2], x->dtype, 1, &n->gemm.a_zp)) ||
+	    (ret = zero_point(m, n, n->gio[3], w->dtype, (size_t)w->dims[0], &n->gemm.b_zp)) ||
 	    (ret = gemm_setup(m, n, (uint64_t)dims[0] * dims[2] * dims[3], (uint64_t)dims[1],
 			      (uint64_t)w->dims[1] * w->dims[2] * w->dims[3],
 			      x->dtype, w->dtype)))
@@ -576,11 +598,11 @@ static int convinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 
 static int convinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
 {
-	const struct qo_value *x = in_val(m, n, 0), *w = in_val(m, n, 1);
+	const struct qo_value *x = in_val(m, n, n->gio[0]), *w = in_val(m, n, n->gio[1]);
 	struct qo_value *y = out_val(m, n, 0);
 	struct qo_gemm *g = &n->gemm;
 	uint32_t batch = (uint32_t)x->dims[0], pix = (uint32_t)(y->dims[2] * y->dims[3]);
-	int32_t *out = y->data;
+	int32_t *out = acc_out(m, n);
 	const int32_t *c = g->pc;
 	uint64_t t0;
 	int ret = zp_update(m, n, g);
@@ -605,6 +627,134 @@ static int convinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
 				out[((size_t)b * g->n + ch) * pix + p] =
 					c[((size_t)b * pix + p) * g->n + ch];
 	return 0;
+}
+
+/* --- QLinearMatMul / QLinearConv ---------------------------------------------- */
+
+/* A constant float scale: one value, or per channel (count 1 or channels). */
+static int scale_of(struct qaccel_onnx_model *m, const struct qo_node *n, unsigned int i,
+		    size_t channels, const float **out, size_t *count)
+{
+	const struct qo_value *v = in_val(m, n, i);
+
+	if (v->dtype != QACCEL_ONNX_FLOAT)
+		return qo_node_fail(n, -EINVAL, "scale '%s' is %s, not float", v->name,
+				    qo_dtype_name(v->dtype));
+	if (!v->is_const)
+		return qo_node_fail(n, -EOPNOTSUPP, "scale '%s' must be an initializer", v->name);
+	if (v->rank > 1 || (v->count != 1 && v->count != channels))
+		return qo_node_fail(n, -EOPNOTSUPP, "scale '%s' has %zu elements (1 or %zu)",
+				    v->name, v->count, channels);
+	*out = v->data;
+	*count = v->count;
+	return 0;
+}
+
+/*
+ * The FP32 requantization of a QLinear node: the int32 GEMM (run as
+ * MatMulInteger / ConvInteger would, into n->acc), + bias, then
+ * qaccel_requant_fp32() with ONNX Runtime's scale fl(fl(a_s * b_s[c]) / y_s)
+ * (qaccel_scale_onnxruntime()), + y_zero_point, saturated to Y's type.  On
+ * the host until the device's FP32 mode lands.
+ */
+static int qlinear_prepare(struct qaccel_onnx_model *m, struct qo_node *n, bool conv)
+{
+	const struct qo_value *yzp = in_val(m, n, 7), *bias = conv ? in_val(m, n, 8) : NULL;
+	const float *as, *bs, *ys;
+	size_t na, nb, ny, channels;
+	struct qo_value *y;
+	int ret;
+
+	n->gio = qlinear_io;
+	ret = conv ? convinteger_prepare(m, n) : matmulinteger_prepare(m, n);
+	if (ret)
+		return ret;
+	channels = n->gemm.n;
+	if ((ret = scale_of(m, n, 1, 1, &as, &na)) ||
+	    (ret = scale_of(m, n, 4, channels, &bs, &nb)) ||
+	    (ret = scale_of(m, n, 6, 1, &ys, &ny)))
+		return ret;
+	if (!is_q8(yzp->dtype))
+		return qo_node_fail(n, -EINVAL, "y_zero_point is %s (uint8 or int8)",
+				    qo_dtype_name(yzp->dtype));
+	if (!yzp->is_const || yzp->count != 1)
+		return qo_node_fail(n, -EOPNOTSUPP, "y_zero_point must be a one-element initializer");
+	n->y_zp = yzp->dtype == QACCEL_ONNX_UINT8 ? *(const uint8_t *)yzp->data
+						  : *(const int8_t *)yzp->data;
+	if (bias) {
+		if (bias->dtype != QACCEL_ONNX_INT32 || bias->count != channels || bias->rank != 1)
+			return qo_node_fail(n, -EINVAL, "bias must be int32 of %zu elements", channels);
+		if (!bias->is_const)
+			return qo_node_fail(n, -EOPNOTSUPP, "bias must be an initializer");
+		n->bias = bias->data;
+	}
+	n->scale = calloc(channels, sizeof(*n->scale));
+	if (!n->scale)
+		return qo_node_fail(n, -ENOMEM, "out of memory");
+	for (size_t c = 0; c < channels; c++) {
+		ret = qaccel_scale_onnxruntime(as[0], bs[nb == 1 ? 0 : c], ys[0], &n->scale[c]);
+		if (ret)
+			return qo_node_fail(n, -EOPNOTSUPP,
+					    "requantization scale of channel %zu is not a positive normal float",
+					    c);
+	}
+	y = out_val(m, n, 0);
+	n->acc = calloc(y->count ? y->count : 1, sizeof(int32_t));
+	if (!n->acc)
+		return qo_node_fail(n, -ENOMEM, "out of memory");
+	y->dtype = yzp->dtype;
+	/* Channel of element e: (e / chan_div) % channels. */
+	n->chan_div = conv ? (size_t)(y->dims[2] * y->dims[3]) : 1;
+	return 0;
+}
+
+static int qlinearmatmul_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	return qlinear_prepare(m, n, false);
+}
+
+static int qlinearconv_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	return qlinear_prepare(m, n, true);
+}
+
+static int qlinear_run(struct qaccel_onnx_model *m, struct qo_node *n, bool conv)
+{
+	struct qo_value *y = out_val(m, n, 0);
+	uint32_t channels = n->gemm.n;
+	bool u8 = y->dtype == QACCEL_ONNX_UINT8;
+	int32_t lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+	int ret = conv ? convinteger_run(m, n) : matmulinteger_run(m, n);
+
+	if (ret)
+		return ret;
+	for (size_t e = 0; e < y->count; e++) {
+		uint32_t c = (uint32_t)((e / n->chan_div) % channels);
+		int32_t acc = n->acc[e], v;
+
+		if (n->bias)	/* wraps like the device's accumulator */
+			acc = (int32_t)((uint32_t)acc + (uint32_t)n->bias[c]);
+		v = qaccel_requant_fp32(acc, n->scale[c]);
+		/* |y_zp| <= 255: keep the sum inside int32 before the clamp. */
+		v = v > INT32_MAX - 255 ? INT32_MAX - 255 : v < INT32_MIN + 255 ? INT32_MIN + 255 : v;
+		v += n->y_zp;
+		v = v < lo ? lo : v > hi ? hi : v;
+		if (u8)
+			((uint8_t *)y->data)[e] = (uint8_t)v;
+		else
+			((int8_t *)y->data)[e] = (int8_t)v;
+	}
+	return 0;
+}
+
+static int qlinearmatmul_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	return qlinear_run(m, n, false);
+}
+
+static int qlinearconv_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	return qlinear_run(m, n, true);
 }
 
 /* --- MaxPool ------------------------------------------------------------------ */
@@ -940,6 +1090,8 @@ static const char *const perm_attrs[] = { "perm", NULL };
 static const struct qo_op ops[] = {
 	{ "MatMulInteger", 2, 4, 1, no_attrs, matmulinteger_prepare, matmulinteger_run },
 	{ "ConvInteger", 2, 4, 1, conv_attrs, convinteger_prepare, convinteger_run },
+	{ "QLinearMatMul", 8, 8, 1, no_attrs, qlinearmatmul_prepare, qlinearmatmul_run },
+	{ "QLinearConv", 8, 9, 1, conv_attrs, qlinearconv_prepare, qlinearconv_run },
 	{ "MaxPool", 1, 1, 1, pool_attrs, maxpool_prepare, maxpool_run },
 	{ "Reshape", 2, 2, 1, reshape_attrs, reshape_prepare, copy_run },
 	{ "Flatten", 1, 1, 1, axis_attrs, flatten_prepare, copy_run },
@@ -953,8 +1105,6 @@ static const struct qo_op ops[] = {
 static const struct {
 	const char *name, *why;
 } later[] = {
-	{ "QLinearMatMul", "needs ONNX Runtime's FP32 requantization, which the project's reference does not have yet (docs/models.md)" },
-	{ "QLinearConv", "needs ONNX Runtime's FP32 requantization, which the project's reference does not have yet (docs/models.md)" },
 	{ "QGemm", "not in this version (docs/models.md: next)" },
 	{ "QLinearAdd", "not in this version (docs/models.md: next)" },
 	{ "QuantizeLinear", "not in this version: a QDQ model needs QDQ fusion (docs/models.md: next)" },

@@ -35,7 +35,12 @@ MODULES = ["matmulinteger", "convinteger", "qlinearmatmul", "qlinearconv",
            "reshape", "flatten", "transpose", "squeeze", "unsqueeze", "concat",
            "maxpool"]
 # (op, input index) of inputs that carry a shape or axes, not data.
-FREEZE = {("Reshape", 1), ("Squeeze", 1), ("Unsqueeze", 1)}
+# So are QLinear*'s scales, zero points and bias: a quantized model has
+# them as initializers, and qaccel_onnx computes the requantization scales
+# at load.
+FREEZE = {("Reshape", 1), ("Squeeze", 1), ("Unsqueeze", 1)} | \
+    {("QLinearMatMul", i) for i in (1, 2, 4, 5, 6, 7)} | \
+    {("QLinearConv", i) for i in (1, 2, 4, 5, 6, 7, 8)}
 
 
 def write_case(outdir, name, model, inputs, outputs=None):
@@ -196,6 +201,45 @@ def random_conv(outdir, rng, i, pool=False):
                model, [x])
 
 
+def random_qlinear(outdir, rng, i, conv):
+    """QLinearMatMul / QLinearConv, uint8 activations, int8 or uint8 weights."""
+    tw = [np.uint8, np.int8][rng.integers(2)]
+    f32 = lambda lo, hi: numpy_helper.from_array(
+        np.array(rng.uniform(lo, hi), dtype=np.float32))
+    if conv:
+        nb, c, co = 1, int(rng.integers(1, 5)), int(rng.integers(1, 9))
+        h, w = (int(x) for x in rng.integers(4, 12, 2))
+        x = rand_q(rng, np.uint8, [nb, c, h, w])
+        wt = rand_q(rng, tw, [co, c, 3, 3])
+        ch = co
+    else:
+        m, k, n = (int(x) for x in rng.integers(1, 40, 3))
+        x = rand_q(rng, np.uint8, [m, k])
+        wt = rand_q(rng, tw, [k, n])
+        ch = n
+    inits = []
+    for name, t in (("xs", f32(0.001, 0.1)), ("ws", f32(0.001, 0.1)), ("ys", f32(0.05, 2.0))):
+        t.name = name
+        inits.append(t)
+    inits += [numpy_helper.from_array(wt, "W"), zp_tensor(rng, np.uint8, "xzp"),
+              numpy_helper.from_array(np.array(0, dtype=tw), "wzp"),
+              zp_tensor(rng, np.uint8, "yzp")]
+    ins = ["X", "xs", "xzp", "W", "ws", "wzp", "ys", "yzp"]
+    if conv:
+        inits.append(numpy_helper.from_array(
+            rng.integers(-5000, 5000, [ch], dtype=np.int32), "B"))
+        ins.append("B")
+        node = helper.make_node("QLinearConv", ins, ["Y"], name="qconv",
+                                pads=[1, 1, 1, 1], strides=[1, 1])
+    else:
+        node = helper.make_node("QLinearMatMul", ins, ["Y"], name="qmm")
+    model = mk_model([node], [helper.make_tensor_value_info("X", TensorProto.UINT8, x.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.UINT8, None)],
+                     inits, opset=13)
+    write_case(outdir, "random_%s_%d" % ("qlinearconv" if conv else "qlinearmatmul", i),
+               model, [x])
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_cases.py OUTDIR")
@@ -208,7 +252,10 @@ def main():
         random_conv(outdir, rng, i)
     for i in range(4):
         random_conv(outdir, rng, i, pool=True)
-    print("gen_cases: %d conformance cases, 28 random cases in %s" % (n, outdir))
+    for i in range(6):
+        random_qlinear(outdir, rng, i, conv=False)
+        random_qlinear(outdir, rng, i, conv=True)
+    print("gen_cases: %d conformance cases, 40 random cases in %s" % (n, outdir))
 
 
 if __name__ == "__main__":

@@ -104,6 +104,7 @@ TEST(im2col_gemm_equals_direct_convolution)
 		cases++;
 	}
 	ksft_print_msg("%d convolutions compared\n", cases);
+	fflush(stdout);
 	EXPECT_GT(cases, 100);
 }
 
