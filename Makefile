@@ -8,7 +8,7 @@
 #
 # Everything generated goes under build/.  Each layer's rules live next to it:
 # hw/hw.mk, sim/sim.mk and sim/server.mk, driver/driver.mk, lib/lib.mk,
-# tools/tools.mk, examples/examples.mk and examples/fashion/fashion.mk,
+# tools/tools.mk, onnx/onnx.mk, examples/examples.mk and examples/fashion/fashion.mk,
 # tests/tests.mk (with each test area's .mk), bench/bench.mk.  This file holds
 # what they share (paths, flags) and the commands that span layers (setup,
 # run, clean); it has no build rules of its own.

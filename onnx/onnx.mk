@@ -48,9 +48,23 @@ $(ONNX_A): $(ONNX_OBJS)
 $(QRUN): $(TOP)/onnx/qaccel-run.c $(ONNX_A) $(LIB_A)
 	$(CC) $(ONNX_CFLAGS) $(JSON_CFLAGS) $(DEPFLAGS) -o $@ $< $(ONNX_LINK) $(JSON_LIBS)
 
-# qaccel-run is installed with the other tools (lib/lib.mk's install).
+# qaccel-run is installed with the other tools (lib/lib.mk's install), the
+# static library and header next to libqaccel's, a man link per function.
 TOOLS		+= $(QRUN)
-install: $(QRUN)
+MAN_LINKS	+= $(foreach f,load_file free error input_count output_count node_count \
+			input_info output_info set_input run output node_stats \
+			tensor_parse tensor_serialize tensor_release dtype_size, \
+			qaccel_onnx_$(f):qaccel_onnx) qaccel_onnx_load:qaccel_onnx
+
+.PHONY: install-onnx uninstall-onnx
+install: install-onnx
+install-onnx: $(ONNX_A) $(QRUN)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)
+	install -m 0644 $(ONNX_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(TOP)/onnx/qaccel_onnx.h $(DESTDIR)$(INCLUDEDIR)/
+uninstall: uninstall-onnx
+uninstall-onnx:
+	rm -f $(DESTDIR)$(LIBDIR)/libqaccel_onnx.a $(DESTDIR)$(INCLUDEDIR)/qaccel_onnx.h
 
 # --- host tests (LIB_TEST_PROGS: run by make check-host and make check) -------
 # Each tests/onnx/*.c is one program, built plain and with ASan + UBSan over
