@@ -296,9 +296,11 @@ void qo_gemm_release(struct qo_node *n)
 	g->a = g->b = g->c = NULL;
 }
 
+/* Reap count jobs; every one, even after a failure, so that none is left over for the next run. */
 static int gemm_wait(struct qaccel_onnx_model *m, struct qo_node *n, unsigned int count)
 {
 	struct qaccel_completion done[16];
+	int err = 0;
 
 	while (count) {
 		int got = qaccel_wait(m->dev, done, count < 16 ? count : 16, 1, -1);
@@ -307,14 +309,14 @@ static int gemm_wait(struct qaccel_onnx_model *m, struct qo_node *n, unsigned in
 			return qo_node_fail(n, got, "waiting for the device: %s",
 					    qaccel_strerror(got));
 		for (int i = 0; i < got; i++) {
-			if (done[i].status)
-				return qo_node_fail(n, done[i].status, "device job failed: %s",
-						    qaccel_strerror(done[i].status));
+			if (done[i].status && !err)
+				err = qo_node_fail(n, done[i].status, "device job failed: %s",
+						   qaccel_strerror(done[i].status));
 			n->gemm.cycles += done[i].cycles;
 		}
 		count -= (unsigned int)got;
 	}
-	return 0;
+	return err;
 }
 
 /* Run the GEMM whose A (and B unless constant) are in place. */
@@ -344,13 +346,17 @@ static int gemm_run(struct qaccel_onnx_model *m, struct qo_node *n)
 			ret = qaccel_submit(m->dev, &job, row);
 			if (ret != -EBUSY)
 				break;
-			ret = gemm_wait(m, n, 1);
-			if (ret)
-				return ret;
 			outstanding--;
+			ret = gemm_wait(m, n, 1);
+			if (ret) {
+				gemm_wait(m, n, outstanding);
+				return ret;
+			}
 		}
-		if (ret)
+		if (ret) {
+			gemm_wait(m, n, outstanding);
 			return qo_node_fail(n, ret, "submitting the GEMM: %s", qaccel_strerror(ret));
+		}
 		outstanding++;
 	}
 	g->macs += (uint64_t)g->m * g->n * g->k;

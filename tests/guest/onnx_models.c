@@ -251,4 +251,68 @@ TEST_F_TIMEOUT(onnx, qlinear_cases_match_onnxruntime_or_are_rejected, 600)
 	EXPECT_EQ(0, run_group(_metadata, qlinear, false, true));
 }
 
+/*
+ * The comparison can fail: one byte changed in ONNX Runtime's output makes
+ * qaccel-run exit 1 naming the output and the element.
+ */
+TEST_F_TIMEOUT(onnx, compare_names_the_first_differing_element, 120)
+{
+	char build[PATH_MAX - 64] = "", cdir[PATH_MAX], src[PATH_MAX + 16], dst[PATH_MAX + 16];
+	char tmp[] = "/tmp/onnx_cmp.XXXXXX", qrun[PATH_MAX], model[PATH_MAX + 16];
+	char input[PATH_MAX + 32], err[2048];
+	unsigned char data[1 << 16];
+	int pipefd[2], st, out_fd;
+	size_t len, got = 0;
+	FILE *f;
+	pid_t pid;
+
+	ASSERT_EQ(0, gc_build_dir(build, sizeof(build)));
+	ASSERT_TRUE(PATHF(cdir, "%s/onnx/cases/random_matmulinteger_0", build));
+	ASSERT_TRUE(PATHF(src, "%s/ort/Y.pb", cdir));
+	ASSERT_NE(NULL, mkdtemp(tmp));
+	ASSERT_TRUE(PATHF(dst, "%s/Y.pb", tmp));
+	f = fopen(src, "rb");
+	ASSERT_NE(NULL, f);
+	len = fread(data, 1, sizeof(data), f);
+	fclose(f);
+	ASSERT_GT(len, 8);
+	/* raw_data is the last field: this is the last element's top byte. */
+	data[len - 1] ^= 0x40;
+	out_fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ASSERT_EQ((ssize_t)len, write(out_fd, data, len));
+	close(out_fd);
+
+	ASSERT_TRUE(PATHF(qrun, "%s/onnx/qaccel-run", build));
+	ASSERT_TRUE(PATHF(model, "%s/model.onnx", cdir));
+	ASSERT_TRUE(PATHF(input, "%s/test_data_set_0/input_0.pb", cdir));
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		execl(qrun, "qaccel-run", model, "--input", input, "--compare", tmp, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		ssize_t n = read(pipefd[0], err + got, sizeof(err) - 1 - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == sizeof(err) - 1)
+			break;
+	}
+	err[got] = 0;
+	close(pipefd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	unlink(dst);
+	rmdir(tmp);
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(1, WEXITSTATUS(st)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "output 'Y' differs from")) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "at element ")) TH_LOG("%s", err);
+}
+
 TEST_HARNESS_MAIN
