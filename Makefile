@@ -10,7 +10,7 @@
 # Everything generated goes under build/.  Each layer's rules live next to it:
 # hw/hw.mk, sim/sim.mk and sim/server.mk, driver/driver.mk, lib/lib.mk,
 # tools/tools.mk, examples/examples.mk and examples/fashion/fashion.mk,
-# tests/tests.mk (with each test area's .mk), bench/bench.mk.  This file holds
+# tests/tests.mk (with each test area's .mk), onnx/onnx.mk, bench/bench.mk.  This file holds
 # what they share (paths, flags) and the commands that span layers (setup,
 # run, clean); it has no build rules of its own.
 
@@ -65,6 +65,8 @@ include tools/tools.mk
 include examples/examples.mk
 include examples/fashion/fashion.mk
 include tests/tests.mk
+# After tests/tests.mk: it adds its host tests to LIB_TEST_PROGS.
+include onnx/onnx.mk
 include bench/bench.mk
 
 # --- make run: Fashion-MNIST int8 inference in the simulated machine ------

@@ -1,0 +1,1136 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ops of qaccel_onnx: for each, prepare() (check types, attributes and
+ * shapes exactly as ONNX defines them, set the outputs' static shapes, set
+ * up device buffers) and run().  MatMulInteger and ConvInteger run their
+ * GEMM on the device with int32 output; everything else moves data on the
+ * host.  docs/models.md describes the lowering.
+ */
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qaccel_onnx_internal.h"
+
+/* --- attributes -------------------------------------------------------------- */
+
+static const Onnx__AttributeProto *attr_find(const struct qo_node *n, const char *name)
+{
+	for (size_t i = 0; i < n->proto->n_attribute; i++) {
+		const Onnx__AttributeProto *a = n->proto->attribute[i];
+
+		if (a->name && !strcmp(a->name, name))
+			return a;
+	}
+	return NULL;
+}
+
+int qo_attrs_check(struct qo_node *n)
+{
+	for (size_t i = 0; i < n->proto->n_attribute; i++) {
+		const Onnx__AttributeProto *a = n->proto->attribute[i];
+		const char *name = a->name ? a->name : "";
+		bool known = false;
+
+		for (const char *const *k = n->op->attrs; *k; k++)
+			known |= !strcmp(*k, name);
+		if (!known)
+			return qo_node_fail(n, -EOPNOTSUPP, "attribute '%s' not supported", name);
+		if (a->ref_attr_name)
+			return qo_node_fail(n, -EOPNOTSUPP,
+					    "attribute '%s' refers to a function attribute", name);
+	}
+	if (n->n_in < n->op->min_in || n->n_in > n->op->max_in)
+		return qo_node_fail(n, n->n_in > n->op->max_in ? -EOPNOTSUPP : -EINVAL,
+				    "%u inputs (takes %u to %u)", n->n_in, n->op->min_in,
+				    n->op->max_in);
+	for (unsigned int i = 0; i < n->op->min_in; i++)
+		if (n->in[i] < 0)
+			return qo_node_fail(n, -EINVAL, "required input %u left out", i);
+	if (n->n_out != n->op->n_out)
+		return qo_node_fail(n, n->n_out > n->op->n_out ? -EOPNOTSUPP : -EINVAL,
+				    "%u outputs (supported: %u)", n->n_out, n->op->n_out);
+	return 0;
+}
+
+static int attr_int(const struct qo_node *n, const char *name, int64_t def, int64_t *out)
+{
+	const Onnx__AttributeProto *a = attr_find(n, name);
+
+	*out = def;
+	if (!a)
+		return 0;
+	if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT || !a->has_i)
+		return qo_node_fail(n, -EINVAL, "attribute '%s' is not an int", name);
+	*out = a->i;
+	return 0;
+}
+
+/* An ints attribute of exactly want elements (want 0: any up to max). */
+static int attr_ints(const struct qo_node *n, const char *name, int64_t *out,
+		     size_t want, size_t max, size_t *got)
+{
+	const Onnx__AttributeProto *a = attr_find(n, name);
+
+	*got = 0;
+	if (!a)
+		return 0;
+	if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
+		return qo_node_fail(n, -EINVAL, "attribute '%s' is not a list of ints", name);
+	if ((want && a->n_ints != want) || a->n_ints > max)
+		return qo_node_fail(n, -EINVAL, "attribute '%s' has %zu values, wants %zu",
+				    name, a->n_ints, want ? want : max);
+	memcpy(out, a->ints, a->n_ints * sizeof(*out));
+	*got = a->n_ints;
+	return 0;
+}
+
+/* auto_pad: 0 NOTSET, 1 VALID, 2 SAME_UPPER, 3 SAME_LOWER. */
+static int attr_auto_pad(const struct qo_node *n, int *mode)
+{
+	static const char *const modes[] = { "NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER" };
+	const Onnx__AttributeProto *a = attr_find(n, "auto_pad");
+
+	*mode = 0;
+	if (!a)
+		return 0;
+	if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING || !a->has_s)
+		return qo_node_fail(n, -EINVAL, "attribute 'auto_pad' is not a string");
+	for (int i = 0; i < 4; i++)
+		if (a->s.len == strlen(modes[i]) && !memcmp(a->s.data, modes[i], a->s.len)) {
+			*mode = i;
+			return 0;
+		}
+	return qo_node_fail(n, -EINVAL, "auto_pad '%.*s' is not an ONNX mode",
+			    (int)(a->s.len > 32 ? 32 : a->s.len), (const char *)a->s.data);
+}
+
+/* --- helpers ------------------------------------------------------------------ */
+
+static struct qo_value *in_val(struct qaccel_onnx_model *m, const struct qo_node *n,
+			       unsigned int i)
+{
+	return i < n->n_in && n->in[i] >= 0 ? &m->values[n->in[i]] : NULL;
+}
+
+static struct qo_value *out_val(struct qaccel_onnx_model *m, const struct qo_node *n,
+				unsigned int i)
+{
+	return &m->values[n->out[i]];
+}
+
+static bool is_q8(int32_t t)
+{
+	return t == QACCEL_ONNX_UINT8 || t == QACCEL_ONNX_INT8;
+}
+
+static int set_out(struct qaccel_onnx_model *m, struct qo_node *n, unsigned int i,
+		   int32_t dtype, uint32_t rank, const int64_t *dims)
+{
+	struct qo_value *v = out_val(m, n, i);
+	int ret;
+
+	if (rank > QACCEL_ONNX_MAX_RANK)
+		return qo_node_fail(n, -EOPNOTSUPP, "output rank %u above %d", rank,
+				    QACCEL_ONNX_MAX_RANK);
+	v->dtype = dtype;
+	v->rank = rank;
+	memcpy(v->dims, dims, rank * sizeof(*dims));
+	ret = qo_count(dims, rank, &v->count);
+	if (ret)
+		return qo_node_fail(n, ret, "output shape %s", ret == -EINVAL ?
+				    "has a negative dimension" : "too large");
+	return 0;
+}
+
+/* A constant int64 input's values (shape or axes). */
+static int const_ints(struct qaccel_onnx_model *m, const struct qo_node *n, unsigned int i,
+		      const char *what, int64_t *out, size_t max, size_t *got)
+{
+	const struct qo_value *v = in_val(m, n, i);
+
+	if (!v->is_const)
+		return qo_node_fail(n, -EOPNOTSUPP,
+				    "%s '%s' must be an initializer (static shapes only)",
+				    what, v->name);
+	if (v->dtype != QACCEL_ONNX_INT64 || v->rank > 1)
+		return qo_node_fail(n, -EINVAL, "%s '%s' must be a 1-D int64 tensor",
+				    what, v->name);
+	if (v->count > max)
+		return qo_node_fail(n, -EOPNOTSUPP, "%s '%s' has %zu values (at most %zu)",
+				    what, v->name, v->count, max);
+	memcpy(out, v->data, v->count * sizeof(*out));
+	*got = v->count;
+	return 0;
+}
+
+/*
+ * The zero point (input i) of a q8 operand of type dtype: absent means 0;
+ * otherwise a tensor of the same type with one element, or one per row /
+ * channel that are all equal, since the device takes one zero point per
+ * operand.  A constant is read here, at load; a graph input at every run
+ * (zp_read()).
+ */
+static int zp_read(const struct qo_node *n, const struct qo_value *v, int32_t *zp)
+{
+	for (size_t e = 1; e < v->count; e++)
+		if (((const uint8_t *)v->data)[e] != ((const uint8_t *)v->data)[0])
+			return qo_node_fail(n, -EOPNOTSUPP,
+					    "zero point '%s' differs between channels (the device takes one per operand)",
+					    v->name);
+	*zp = v->dtype == QACCEL_ONNX_UINT8 ? ((const uint8_t *)v->data)[0]
+					    : ((const int8_t *)v->data)[0];
+	return 0;
+}
+
+static int zero_point(struct qaccel_onnx_model *m, const struct qo_node *n, unsigned int i,
+		      int32_t dtype, size_t per_channel, int32_t *zp)
+{
+	const struct qo_value *v = in_val(m, n, i);
+
+	*zp = 0;
+	if (!v)
+		return 0;
+	if (v->dtype != dtype)
+		return qo_node_fail(n, -EINVAL, "zero point '%s' is %s, its operand %s",
+				    v->name, qo_dtype_name(v->dtype), qo_dtype_name(dtype));
+	if (v->rank > 1 || (v->count != 1 && v->count != per_channel))
+		return qo_node_fail(n, -EINVAL, "zero point '%s' has %zu elements (1 or %zu)",
+				    v->name, v->count, per_channel);
+	return v->is_const ? zp_read(n, v, zp) : 0;
+}
+
+/* The zero points of a GEMM node (inputs 2 and 3) that are graph inputs. */
+static int zp_update(struct qaccel_onnx_model *m, const struct qo_node *n, struct qo_gemm *g)
+{
+	const struct qo_value *a = in_val(m, n, n->gio[2]), *b = in_val(m, n, n->gio[3]);
+	int ret = 0;
+
+	if (a && !a->is_const)
+		ret = zp_read(n, a, &g->a_zp);
+	if (!ret && b && !b->is_const)
+		ret = zp_read(n, b, &g->b_zp);
+	return ret;
+}
+
+static int norm_axis(const struct qo_node *n, int64_t axis, int64_t rank, int64_t *out)
+{
+	if (axis < -rank || axis >= rank)
+		return qo_node_fail(n, -EINVAL, "axis %lld out of range for rank %lld",
+				    (long long)axis, (long long)rank);
+	*out = axis < 0 ? axis + rank : axis;
+	return 0;
+}
+
+/* --- device GEMM ------------------------------------------------------------- */
+
+static int gemm_alloc(struct qaccel_onnx_model *m, struct qo_node *n, size_t size,
+		      struct qaccel_buf **buf, void **ptr)
+{
+	int ret = qaccel_buf_alloc(m->dev, size, buf);
+
+	if (!ret)
+		ret = qaccel_buf_map(*buf, ptr);
+	if (ret)
+		return qo_node_fail(n, ret, "device buffer of %zu bytes: %s", size,
+				    qaccel_strerror(ret));
+	return 0;
+}
+
+/*
+ * Set up C (m x n int32) = A (m x k) . B (n x k)^T: device limits, and
+ * with a device its buffers.  M larger than the device's max_dim is run as
+ * several jobs of at most max_dim rows.
+ */
+static int gemm_setup(struct qaccel_onnx_model *m, struct qo_node *n, uint64_t rows,
+		      uint64_t cols, uint64_t depth, int32_t ta, int32_t tb)
+{
+	struct qo_gemm *g = &n->gemm;
+	uint64_t max = m->caps.max_dim < QACCEL_GEMM_MAX_DIM ? m->caps.max_dim
+							     : QACCEL_GEMM_MAX_DIM;
+	uint64_t sizes[3] = { rows * depth, cols * depth, rows * cols * 4 };
+	int ret;
+
+	if (!rows || !cols || !depth)
+		return qo_node_fail(n, -EOPNOTSUPP, "empty GEMM (%llu x %llu x %llu)",
+				    (unsigned long long)rows, (unsigned long long)cols,
+				    (unsigned long long)depth);
+	if (cols > max || depth > max)
+		return qo_node_fail(n, -EOPNOTSUPP,
+				    "GEMM N %llu or K %llu above the device's %llu",
+				    (unsigned long long)cols, (unsigned long long)depth,
+				    (unsigned long long)max);
+	for (int i = 0; i < 3; i++)
+		if (sizes[i] > UINT32_MAX || sizes[i] > m->caps.max_bo_size)
+			return qo_node_fail(n, -EOPNOTSUPP,
+					    "GEMM operand of %llu bytes above the device's buffers",
+					    (unsigned long long)sizes[i]);
+	g->m = (uint32_t)rows;
+	g->n = (uint32_t)cols;
+	g->k = (uint32_t)depth;
+	g->flags = QACCEL_GEMM_OUT_INT32 |
+		   (ta == QACCEL_ONNX_UINT8 ? QACCEL_GEMM_A_UINT8 : 0) |
+		   (tb == QACCEL_ONNX_UINT8 ? QACCEL_GEMM_B_UINT8 : 0);
+	g->on_device = true;
+	if (!m->dev)
+		return 0;
+	if ((ret = gemm_alloc(m, n, sizes[0], &g->a, &g->pa)) ||
+	    (ret = gemm_alloc(m, n, sizes[1], &g->b, &g->pb)) ||
+	    (ret = gemm_alloc(m, n, sizes[2], &g->c, &g->pc)))
+		return ret;
+	return 0;
+}
+
+void qo_gemm_release(struct qo_node *n)
+{
+	struct qo_gemm *g = &n->gemm;
+
+	if (g->a)
+		qaccel_buf_free(g->a);
+	if (g->b)
+		qaccel_buf_free(g->b);
+	if (g->c)
+		qaccel_buf_free(g->c);
+	g->a = g->b = g->c = NULL;
+}
+
+/* Reap count jobs; every one, even after a failure, so that none is left over for the next run. */
+static int gemm_wait(struct qaccel_onnx_model *m, struct qo_node *n, unsigned int count)
+{
+	struct qaccel_completion done[16];
+	int err = 0;
+
+	while (count) {
+		int got = qaccel_wait(m->dev, done, count < 16 ? count : 16, 1, -1);
+
+		if (got < 0)
+			return qo_node_fail(n, got, "waiting for the device: %s",
+					    qaccel_strerror(got));
+		for (int i = 0; i < got; i++) {
+			if (done[i].status && !err)
+				err = qo_node_fail(n, done[i].status, "device job failed: %s",
+						   qaccel_strerror(done[i].status));
+			n->gemm.cycles += done[i].cycles;
+		}
+		count -= (unsigned int)got;
+	}
+	return err;
+}
+
+/* Run the GEMM whose A (and B unless constant) are in place. */
+static int gemm_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	struct qo_gemm *g = &n->gemm;
+	uint32_t max = m->caps.max_dim < QACCEL_GEMM_MAX_DIM ? m->caps.max_dim
+							     : QACCEL_GEMM_MAX_DIM;
+	unsigned int outstanding = 0;
+	int ret;
+
+	for (uint32_t row = 0; row < g->m; row += max) {
+		struct qaccel_gemm job = {
+			.params = {
+				.m = g->m - row < max ? g->m - row : max,
+				.n = g->n, .k = g->k,
+				.lda = g->k, .ldb = g->k, .ldc = g->n * 4,
+				.flags = g->flags,
+				.a_zero_point = g->a_zp, .b_zero_point = g->b_zp,
+			},
+			.a = { g->a, row * g->k },
+			.b = { g->b, 0 },
+			.c = { g->c, row * g->n * 4 },
+		};
+
+		for (;;) {
+			ret = qaccel_submit(m->dev, &job, row);
+			if (ret != -EBUSY)
+				break;
+			outstanding--;
+			ret = gemm_wait(m, n, 1);
+			if (ret) {
+				gemm_wait(m, n, outstanding);
+				return ret;
+			}
+		}
+		if (ret) {
+			gemm_wait(m, n, outstanding);
+			return qo_node_fail(n, ret, "submitting the GEMM: %s", qaccel_strerror(ret));
+		}
+		outstanding++;
+	}
+	g->macs += (uint64_t)g->m * g->n * g->k;
+	return gemm_wait(m, n, outstanding);
+}
+
+/* B (k x n, row-major) into the device's n x k layout. */
+static void transpose_b(const uint8_t *b, uint32_t k, uint32_t n, uint8_t *out)
+{
+	for (uint32_t i = 0; i < k; i++)
+		for (uint32_t j = 0; j < n; j++)
+			out[(size_t)j * k + i] = b[(size_t)i * n + j];
+}
+
+/* --- MatMulInteger ------------------------------------------------------------ */
+
+/*
+ * Where a GEMM node's A, B, A's and B's zero points are among its inputs:
+ * MatMulInteger / ConvInteger, and QLinearMatMul / QLinearConv.
+ */
+static const unsigned int integer_io[4] = { 0, 1, 2, 3 };
+static const unsigned int qlinear_io[4] = { 0, 3, 2, 5 };
+
+/* Where the int32 result of a GEMM node goes: Y, or the QLinear node's accumulator. */
+static int32_t *acc_out(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	return n->acc ? n->acc : out_val(m, n, 0)->data;
+}
+
+static int matmulinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *a, *b;
+	int64_t dims[QACCEL_ONNX_MAX_RANK];
+	uint64_t rows, k, cols;
+	int ret;
+
+	if (!n->gio)
+		n->gio = integer_io;
+	a = in_val(m, n, n->gio[0]);
+	b = in_val(m, n, n->gio[1]);
+	if (!is_q8(a->dtype) || !is_q8(b->dtype))
+		return qo_node_fail(n, -EINVAL, "inputs are %s and %s (uint8 or int8)",
+				    qo_dtype_name(a->dtype), qo_dtype_name(b->dtype));
+	if (a->rank < 2)
+		return qo_node_fail(n, -EOPNOTSUPP, "A of rank %u not supported (2 or more)",
+				    a->rank);
+	if (b->rank != 2)
+		return qo_node_fail(n, -EOPNOTSUPP,
+				    "B of rank %u not supported (2: one weight matrix)", b->rank);
+	k = (uint64_t)a->dims[a->rank - 1];
+	if ((int64_t)k != b->dims[0])
+		return qo_node_fail(n, -EINVAL, "A's last dimension %llu is not B's first %lld",
+				    (unsigned long long)k, (long long)b->dims[0]);
+	cols = (uint64_t)b->dims[1];
+	rows = k ? a->count / k : 0;
+	memcpy(dims, a->dims, sizeof(dims));
+	dims[a->rank - 1] = (int64_t)cols;
+	ret = set_out(m, n, 0, QACCEL_ONNX_INT32, a->rank, dims);
+	if (!ret)
+		ret = zero_point(m, n, n->gio[2], a->dtype, rows, &n->gemm.a_zp);
+	if (!ret)
+		ret = zero_point(m, n, n->gio[3], b->dtype, cols, &n->gemm.b_zp);
+	if (!ret)
+		ret = gemm_setup(m, n, rows, cols, k, a->dtype, b->dtype);
+	if (ret)
+		return ret;
+	n->gemm.b_const = b->is_const;
+	if (m->dev && b->is_const)
+		transpose_b(b->data, n->gemm.k, n->gemm.n, n->gemm.pb);
+	return 0;
+}
+
+static int matmulinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	struct qo_gemm *g = &n->gemm;
+	const struct qo_value *b = in_val(m, n, n->gio[1]);
+	int ret;
+
+	ret = zp_update(m, n, g);
+	if (ret)
+		return ret;
+	memcpy(g->pa, in_val(m, n, n->gio[0])->data, (size_t)g->m * g->k);
+	if (!g->b_const)
+		transpose_b(b->data, g->k, g->n, g->pb);
+	ret = gemm_run(m, n);
+	if (ret)
+		return ret;
+	memcpy(acc_out(m, n), g->pc, (size_t)g->m * g->n * 4);
+	return 0;
+}
+
+/* --- convolution and pooling geometry ------------------------------------------ */
+
+/*
+ * Output size and pads of one spatial axis, as ONNX Runtime computes them
+ * (explicit pads, VALID, SAME_UPPER / SAME_LOWER; ceil_mode for pooling).
+ */
+static int axis_geometry(const struct qo_node *n, int auto_pad, int64_t in, int64_t kernel,
+			 int64_t stride, int64_t dilation, int64_t *pad_begin,
+			 int64_t *pad_end, bool ceil_mode, int64_t *out)
+{
+	int64_t dk = dilation * (kernel - 1) + 1, span;
+
+	if (auto_pad == 1) {
+		*pad_begin = *pad_end = 0;
+	} else if (auto_pad >= 2) {
+		int64_t target = (in + stride - 1) / stride;
+		int64_t need = (target - 1) * stride + dk - in;
+
+		if (need < 0)
+			need = 0;
+		*pad_begin = auto_pad == 3 ? (need + 1) / 2 : need / 2;
+		*pad_end = need - *pad_begin;
+	}
+	span = in + *pad_begin + *pad_end - dk;
+	if (span < 0)
+		return qo_node_fail(n, -EINVAL, "kernel %lld (dilated) larger than the padded input %lld",
+				    (long long)dk, (long long)(in + *pad_begin + *pad_end));
+	*out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+	return 0;
+}
+
+/* kernel_shape / strides / dilations / pads / auto_pad of a 2-D Conv or Pool. */
+static int window_attrs(struct qaccel_onnx_model *m, struct qo_node *n, const int64_t *in_hw,
+			const int64_t *w_hw, bool ceil_mode, int64_t *out_hw)
+{
+	size_t got;
+	int auto_pad, ret;
+
+	(void)m;
+	n->stride[0] = n->stride[1] = 1;
+	n->dilation[0] = n->dilation[1] = 1;
+	memset(n->pad, 0, sizeof(n->pad));
+	if ((ret = attr_ints(n, "kernel_shape", n->kernel, 2, 2, &got)))
+		return ret;
+	if (w_hw) {
+		if (got && (n->kernel[0] != w_hw[0] || n->kernel[1] != w_hw[1]))
+			return qo_node_fail(n, -EINVAL, "kernel_shape differs from the weights'");
+		n->kernel[0] = w_hw[0];
+		n->kernel[1] = w_hw[1];
+	} else if (!got) {
+		return qo_node_fail(n, -EINVAL, "kernel_shape is required");
+	}
+	if ((ret = attr_ints(n, "strides", n->stride, 2, 2, &got)) ||
+	    (ret = attr_ints(n, "dilations", n->dilation, 2, 2, &got)) ||
+	    (ret = attr_ints(n, "pads", n->pad, 4, 4, &got)) ||
+	    (ret = attr_auto_pad(n, &auto_pad)))
+		return ret;
+	for (int i = 0; i < 2; i++) {
+		if (n->kernel[i] < 1 || n->stride[i] < 1 || n->dilation[i] < 1 ||
+		    n->kernel[i] > 65535 || n->stride[i] > 65535 || n->dilation[i] > 65535)
+			return qo_node_fail(n, -EINVAL, "kernel, stride or dilation out of range");
+		if (n->pad[i] < 0 || n->pad[i + 2] < 0 || n->pad[i] > 65535 ||
+		    n->pad[i + 2] > 65535)
+			return qo_node_fail(n, -EINVAL, "pads out of range");
+		if (auto_pad && got)
+			return qo_node_fail(n, -EINVAL, "both pads and auto_pad given");
+		ret = axis_geometry(n, auto_pad, in_hw[i], n->kernel[i], n->stride[i],
+				    n->dilation[i], &n->pad[i], &n->pad[i + 2], ceil_mode,
+				    &out_hw[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+void qo_im2col(const uint8_t *x, uint32_t batch, uint32_t ch, uint32_t h, uint32_t w,
+	       uint32_t kh, uint32_t kw, uint32_t oh, uint32_t ow,
+	       const int64_t stride[2], const int64_t dilation[2], const int64_t pad[4],
+	       uint8_t pad_value, uint8_t *a)
+{
+	size_t k = (size_t)ch * kh * kw;
+
+	for (uint32_t b = 0; b < batch; b++)
+		for (uint32_t y = 0; y < oh; y++)
+			for (uint32_t xo = 0; xo < ow; xo++) {
+				uint8_t *row = a + (((size_t)b * oh + y) * ow + xo) * k;
+
+				for (uint32_t c = 0; c < ch; c++) {
+					const uint8_t *plane = x + ((size_t)b * ch + c) * h * w;
+
+					for (uint32_t i = 0; i < kh; i++) {
+						int64_t iy = (int64_t)y * stride[0] - pad[0] +
+							     (int64_t)i * dilation[0];
+
+						for (uint32_t j = 0; j < kw; j++) {
+							int64_t ix = (int64_t)xo * stride[1] - pad[1] +
+								     (int64_t)j * dilation[1];
+							bool in = iy >= 0 && iy < h && ix >= 0 && ix < w;
+
+							*row++ = in ? plane[iy * w + ix] : pad_value;
+						}
+					}
+				}
+			}
+}
+
+/* --- ConvInteger ------------------------------------------------------------- */
+
+static int convinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x, *w;
+	int64_t group, out_hw[2], dims[4];
+	int ret;
+
+	if (!n->gio)
+		n->gio = integer_io;
+	x = in_val(m, n, n->gio[0]);
+	w = in_val(m, n, n->gio[1]);
+	if (!is_q8(x->dtype) || !is_q8(w->dtype))
+		return qo_node_fail(n, -EINVAL, "inputs are %s and %s (uint8 or int8)",
+				    qo_dtype_name(x->dtype), qo_dtype_name(w->dtype));
+	if (x->rank != 4 || w->rank != 4)
+		return qo_node_fail(n, x->rank == w->rank ? -EOPNOTSUPP : -EINVAL,
+				    "input rank %u, weight rank %u: only 2-D convolutions (rank 4)",
+				    x->rank, w->rank);
+	if ((ret = attr_int(n, "group", 1, &group)))
+		return ret;
+	if (group != 1)
+		return qo_node_fail(n, -EOPNOTSUPP, "group %lld not supported (only 1)",
+				    (long long)group);
+	if (w->dims[1] != x->dims[1])
+		return qo_node_fail(n, -EINVAL, "weights have %lld input channels, input %lld",
+				    (long long)w->dims[1], (long long)x->dims[1]);
+	ret = window_attrs(m, n, &x->dims[2], &w->dims[2], false, out_hw);
+	if (ret)
+		return ret;
+	dims[0] = x->dims[0];
+	dims[1] = w->dims[0];
+	dims[2] = out_hw[0];
+	dims[3] = out_hw[1];
+	if ((ret = set_out(m, n, 0, QACCEL_ONNX_INT32, 4, dims)) ||
+	    (ret = zero_point(m, n, n->gio[2], x->dtype, 1, &n->gemm.a_zp)) ||
+	    (ret = zero_point(m, n, n->gio[3], w->dtype, (size_t)w->dims[0], &n->gemm.b_zp)) ||
+	    (ret = gemm_setup(m, n, (uint64_t)dims[0] * dims[2] * dims[3], (uint64_t)dims[1],
+			      (uint64_t)w->dims[1] * w->dims[2] * w->dims[3],
+			      x->dtype, w->dtype)))
+		return ret;
+	/* The weights [M][C][kh][kw] are already the device's N x K B. */
+	n->gemm.b_const = w->is_const;
+	if (m->dev && w->is_const)
+		memcpy(n->gemm.pb, w->data, w->count);
+	return 0;
+}
+
+static int convinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, n->gio[0]), *w = in_val(m, n, n->gio[1]);
+	struct qo_value *y = out_val(m, n, 0);
+	struct qo_gemm *g = &n->gemm;
+	uint32_t batch = (uint32_t)x->dims[0], pix = (uint32_t)(y->dims[2] * y->dims[3]);
+	int32_t *out = acc_out(m, n);
+	const int32_t *c = g->pc;
+	uint64_t t0;
+	int ret = zp_update(m, n, g);
+
+	if (ret)
+		return ret;
+	t0 = qo_now_ns();
+	qo_im2col(x->data, batch, (uint32_t)x->dims[1], (uint32_t)x->dims[2],
+		  (uint32_t)x->dims[3], (uint32_t)n->kernel[0], (uint32_t)n->kernel[1],
+		  (uint32_t)y->dims[2], (uint32_t)y->dims[3], n->stride, n->dilation, n->pad,
+		  (uint8_t)g->a_zp, g->pa);
+	g->im2col_ns += qo_now_ns() - t0;
+	if (!g->b_const)
+		memcpy(g->pb, w->data, w->count);
+	ret = gemm_run(m, n);
+	if (ret)
+		return ret;
+	/* C is [batch][pixel][channel]; ONNX wants [batch][channel][pixel]. */
+	for (uint32_t b = 0; b < batch; b++)
+		for (uint32_t p = 0; p < pix; p++)
+			for (uint32_t ch = 0; ch < g->n; ch++)
+				out[((size_t)b * g->n + ch) * pix + p] =
+					c[((size_t)b * pix + p) * g->n + ch];
+	return 0;
+}
+
+/* --- QLinearMatMul / QLinearConv ---------------------------------------------- */
+
+/* A constant float scale: one value, or per channel (count 1 or channels). */
+static int scale_of(struct qaccel_onnx_model *m, const struct qo_node *n, unsigned int i,
+		    size_t channels, const float **out, size_t *count)
+{
+	const struct qo_value *v = in_val(m, n, i);
+
+	if (v->dtype != QACCEL_ONNX_FLOAT)
+		return qo_node_fail(n, -EINVAL, "scale '%s' is %s, not float", v->name,
+				    qo_dtype_name(v->dtype));
+	if (!v->is_const)
+		return qo_node_fail(n, -EOPNOTSUPP, "scale '%s' must be an initializer", v->name);
+	if (v->rank > 1 || (v->count != 1 && v->count != channels))
+		return qo_node_fail(n, -EOPNOTSUPP, "scale '%s' has %zu elements (1 or %zu)",
+				    v->name, v->count, channels);
+	*out = v->data;
+	*count = v->count;
+	return 0;
+}
+
+/*
+ * The FP32 requantization of a QLinear node: the int32 GEMM (run as
+ * MatMulInteger / ConvInteger would, into n->acc), + bias, then
+ * qaccel_requant_fp32() with ONNX Runtime's scale fl(fl(a_s * b_s[c]) / y_s)
+ * (qaccel_scale_onnxruntime()), + y_zero_point, saturated to Y's type.  On
+ * the host until the device's FP32 mode lands.
+ */
+static int qlinear_prepare(struct qaccel_onnx_model *m, struct qo_node *n, bool conv)
+{
+	const struct qo_value *yzp = in_val(m, n, 7), *bias = conv ? in_val(m, n, 8) : NULL;
+	const float *as, *bs, *ys;
+	size_t na, nb, ny, channels;
+	struct qo_value *y;
+	int ret;
+
+	n->gio = qlinear_io;
+	ret = conv ? convinteger_prepare(m, n) : matmulinteger_prepare(m, n);
+	if (ret)
+		return ret;
+	channels = n->gemm.n;
+	if ((ret = scale_of(m, n, 1, 1, &as, &na)) ||
+	    (ret = scale_of(m, n, 4, channels, &bs, &nb)) ||
+	    (ret = scale_of(m, n, 6, 1, &ys, &ny)))
+		return ret;
+	if (!is_q8(yzp->dtype))
+		return qo_node_fail(n, -EINVAL, "y_zero_point is %s (uint8 or int8)",
+				    qo_dtype_name(yzp->dtype));
+	if (!yzp->is_const || yzp->count != 1)
+		return qo_node_fail(n, -EOPNOTSUPP, "y_zero_point must be a one-element initializer");
+	n->y_zp = yzp->dtype == QACCEL_ONNX_UINT8 ? *(const uint8_t *)yzp->data
+						  : *(const int8_t *)yzp->data;
+	if (bias) {
+		if (bias->dtype != QACCEL_ONNX_INT32 || bias->count != channels || bias->rank != 1)
+			return qo_node_fail(n, -EINVAL, "bias must be int32 of %zu elements", channels);
+		if (!bias->is_const)
+			return qo_node_fail(n, -EOPNOTSUPP, "bias must be an initializer");
+		n->bias = bias->data;
+	}
+	n->scale = calloc(channels, sizeof(*n->scale));
+	if (!n->scale)
+		return qo_node_fail(n, -ENOMEM, "out of memory");
+	for (size_t c = 0; c < channels; c++) {
+		ret = qaccel_scale_onnxruntime(as[0], bs[nb == 1 ? 0 : c], ys[0], &n->scale[c]);
+		if (ret)
+			return qo_node_fail(n, -EOPNOTSUPP,
+					    "requantization scale of channel %zu is not a positive normal float",
+					    c);
+	}
+	y = out_val(m, n, 0);
+	n->acc = calloc(y->count ? y->count : 1, sizeof(int32_t));
+	if (!n->acc)
+		return qo_node_fail(n, -ENOMEM, "out of memory");
+	y->dtype = yzp->dtype;
+	/* Channel of element e: (e / chan_div) % channels. */
+	n->chan_div = conv ? (size_t)(y->dims[2] * y->dims[3]) : 1;
+	return 0;
+}
+
+static int qlinearmatmul_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	return qlinear_prepare(m, n, false);
+}
+
+static int qlinearconv_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	return qlinear_prepare(m, n, true);
+}
+
+static int qlinear_run(struct qaccel_onnx_model *m, struct qo_node *n, bool conv)
+{
+	struct qo_value *y = out_val(m, n, 0);
+	uint32_t channels = n->gemm.n;
+	bool u8 = y->dtype == QACCEL_ONNX_UINT8;
+	int32_t lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+	int ret = conv ? convinteger_run(m, n) : matmulinteger_run(m, n);
+
+	if (ret)
+		return ret;
+	for (size_t e = 0; e < y->count; e++) {
+		uint32_t c = (uint32_t)((e / n->chan_div) % channels);
+		int32_t acc = n->acc[e], v;
+
+		if (n->bias)	/* wraps like the device's accumulator */
+			acc = (int32_t)((uint32_t)acc + (uint32_t)n->bias[c]);
+		v = qaccel_requant_fp32(acc, n->scale[c]);
+		/* |y_zp| <= 255: keep the sum inside int32 before the clamp. */
+		v = v > INT32_MAX - 255 ? INT32_MAX - 255 : v < INT32_MIN + 255 ? INT32_MIN + 255 : v;
+		v += n->y_zp;
+		v = v < lo ? lo : v > hi ? hi : v;
+		if (u8)
+			((uint8_t *)y->data)[e] = (uint8_t)v;
+		else
+			((int8_t *)y->data)[e] = (int8_t)v;
+	}
+	return 0;
+}
+
+static int qlinearmatmul_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	return qlinear_run(m, n, false);
+}
+
+static int qlinearconv_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	return qlinear_run(m, n, true);
+}
+
+/* --- MaxPool ------------------------------------------------------------------ */
+
+static int maxpool_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t ceil_mode, order, out_hw[2], dims[4];
+	int ret;
+
+	if (!is_q8(x->dtype) && x->dtype != QACCEL_ONNX_FLOAT)
+		return qo_node_fail(n, -EOPNOTSUPP, "input is %s (float, uint8 or int8)",
+				    qo_dtype_name(x->dtype));
+	if (x->rank != 4)
+		return qo_node_fail(n, -EOPNOTSUPP, "input rank %u: only 2-D pooling (rank 4)",
+				    x->rank);
+	if ((ret = attr_int(n, "ceil_mode", 0, &ceil_mode)) ||
+	    (ret = attr_int(n, "storage_order", 0, &order)))
+		return ret;
+	ret = window_attrs(m, n, &x->dims[2], NULL, ceil_mode != 0, out_hw);
+	if (ret)
+		return ret;
+	dims[0] = x->dims[0];
+	dims[1] = x->dims[1];
+	dims[2] = out_hw[0];
+	dims[3] = out_hw[1];
+	return set_out(m, n, 0, x->dtype, 4, dims);
+}
+
+#define MAXPOOL_LOOP(T, LOWEST)							\
+	do {									\
+		const T *in = x->data;						\
+		T *out = y->data;						\
+		for (size_t plane = 0; plane < planes; plane++)			\
+			for (int64_t oy = 0; oy < oh; oy++)			\
+				for (int64_t ox = 0; ox < ow; ox++) {		\
+					T best = LOWEST;			\
+					for (int64_t i = 0; i < n->kernel[0]; i++) { \
+						int64_t iy = oy * n->stride[0] - n->pad[0] + \
+							     i * n->dilation[0]; \
+						if (iy < 0 || iy >= h)		\
+							continue;		\
+						for (int64_t j = 0; j < n->kernel[1]; j++) { \
+							int64_t ix = ox * n->stride[1] - \
+								     n->pad[1] + j * n->dilation[1]; \
+							T v;			\
+							if (ix < 0 || ix >= w)	\
+								continue;	\
+							v = in[(plane * h + iy) * w + ix]; \
+							if (v > best)		\
+								best = v;	\
+						}				\
+					}					\
+					*out++ = best;				\
+				}						\
+	} while (0)
+
+static int maxpool_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	struct qo_value *y = out_val(m, n, 0);
+	size_t planes = (size_t)(x->dims[0] * x->dims[1]);
+	int64_t h = x->dims[2], w = x->dims[3], oh = y->dims[2], ow = y->dims[3];
+
+	if (x->dtype == QACCEL_ONNX_FLOAT)
+		MAXPOOL_LOOP(float, -FLT_MAX);
+	else if (x->dtype == QACCEL_ONNX_UINT8)
+		MAXPOOL_LOOP(uint8_t, 0);
+	else
+		MAXPOOL_LOOP(int8_t, -128);
+	return 0;
+}
+
+/* --- data movement -------------------------------------------------------------- */
+
+static int copy_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+
+	memcpy(out_val(m, n, 0)->data, x->data, x->count * qaccel_onnx_dtype_size(x->dtype));
+	return 0;
+}
+
+static int reshape_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t shape[QACCEL_ONNX_MAX_RANK], allowzero, known = 1;
+	int infer = -1;
+	size_t rank;
+	int ret;
+
+	if ((ret = attr_int(n, "allowzero", 0, &allowzero)) ||
+	    (ret = const_ints(m, n, 1, "shape", shape, QACCEL_ONNX_MAX_RANK, &rank)))
+		return ret;
+	for (size_t i = 0; i < rank; i++) {
+		if (shape[i] == 0 && !allowzero) {
+			if (i >= x->rank)
+				return qo_node_fail(n, -EINVAL, "shape[%zu] = 0 copies no dimension", i);
+			shape[i] = x->dims[i];
+		} else if (shape[i] == -1) {
+			if (infer >= 0)
+				return qo_node_fail(n, -EINVAL, "more than one -1 in shape");
+			infer = (int)i;
+			continue;
+		} else if (shape[i] < 0) {
+			return qo_node_fail(n, -EINVAL, "shape[%zu] = %lld", i, (long long)shape[i]);
+		}
+		if (shape[i] > (int64_t)QO_MAX_ELEMS)
+			return qo_node_fail(n, -EINVAL, "shape[%zu] too large", i);
+		known *= shape[i];
+		if (known > (int64_t)QO_MAX_ELEMS)
+			return qo_node_fail(n, -EINVAL, "shape too large");
+	}
+	if (infer >= 0) {
+		if (!known || x->count % (size_t)known)
+			return qo_node_fail(n, -EINVAL, "cannot infer the -1 dimension");
+		shape[infer] = (int64_t)x->count / known;
+		known *= shape[infer];
+	}
+	if ((size_t)known != x->count)
+		return qo_node_fail(n, -EINVAL, "shape has %lld elements, input %zu",
+				    (long long)known, x->count);
+	return set_out(m, n, 0, x->dtype, (uint32_t)rank, shape);
+}
+
+static int flatten_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t axis, dims[2] = { 1, 1 };
+	int ret;
+
+	if ((ret = attr_int(n, "axis", 1, &axis)))
+		return ret;
+	if (axis < -(int64_t)x->rank || axis > (int64_t)x->rank)
+		return qo_node_fail(n, -EINVAL, "axis %lld out of range for rank %u",
+				    (long long)axis, x->rank);
+	if (axis < 0)
+		axis += x->rank;
+	for (uint32_t i = 0; i < x->rank; i++)
+		dims[i < axis ? 0 : 1] *= x->dims[i];
+	return set_out(m, n, 0, x->dtype, 2, dims);
+}
+
+/* Axes of Squeeze / Unsqueeze: an input from opset 13 on, an attribute before. */
+static int axes_of(struct qaccel_onnx_model *m, struct qo_node *n, int64_t *axes, size_t *cnt)
+{
+	if (in_val(m, n, 1)) {
+		if (attr_find(n, "axes"))
+			return qo_node_fail(n, -EINVAL, "axes given as input and attribute");
+		return const_ints(m, n, 1, "axes", axes, QACCEL_ONNX_MAX_RANK, cnt);
+	}
+	return attr_ints(n, "axes", axes, 0, QACCEL_ONNX_MAX_RANK, cnt);
+}
+
+static int squeeze_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t axes[QACCEL_ONNX_MAX_RANK], dims[QACCEL_ONNX_MAX_RANK];
+	bool drop[QACCEL_ONNX_MAX_RANK] = { false };
+	uint32_t rank = 0;
+	size_t cnt;
+	int ret = axes_of(m, n, axes, &cnt);
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < cnt; i++) {
+		int64_t a = 0;
+
+		if ((ret = norm_axis(n, axes[i], x->rank, &a)))
+			return ret;
+		if (x->dims[a] != 1)
+			return qo_node_fail(n, -EINVAL, "axis %lld has dimension %lld, not 1",
+					    (long long)axes[i], (long long)x->dims[a]);
+		drop[a] = true;
+	}
+	for (uint32_t i = 0; i < x->rank; i++)
+		if (!(cnt ? drop[i] : x->dims[i] == 1))
+			dims[rank++] = x->dims[i];
+	return set_out(m, n, 0, x->dtype, rank, dims);
+}
+
+static int unsqueeze_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t axes[QACCEL_ONNX_MAX_RANK], dims[QACCEL_ONNX_MAX_RANK];
+	bool ins[QACCEL_ONNX_MAX_RANK] = { false };
+	uint32_t rank, src = 0;
+	size_t cnt;
+	int ret = axes_of(m, n, axes, &cnt);
+
+	if (ret)
+		return ret;
+	if (!cnt)
+		return qo_node_fail(n, -EINVAL, "no axes");
+	rank = x->rank + (uint32_t)cnt;
+	if (rank > QACCEL_ONNX_MAX_RANK)
+		return qo_node_fail(n, -EOPNOTSUPP, "output rank %u above %d", rank,
+				    QACCEL_ONNX_MAX_RANK);
+	for (size_t i = 0; i < cnt; i++) {
+		int64_t a = 0;
+
+		if ((ret = norm_axis(n, axes[i], rank, &a)))
+			return ret;
+		if (ins[a])
+			return qo_node_fail(n, -EINVAL, "axis %lld given twice", (long long)axes[i]);
+		ins[a] = true;
+	}
+	for (uint32_t i = 0; i < rank; i++)
+		dims[i] = ins[i] ? 1 : x->dims[src++];
+	return set_out(m, n, 0, x->dtype, rank, dims);
+}
+
+static int transpose_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t dims[QACCEL_ONNX_MAX_RANK];
+	bool seen[QACCEL_ONNX_MAX_RANK] = { false };
+	size_t cnt;
+	int ret = attr_ints(n, "perm", n->perm, 0, QACCEL_ONNX_MAX_RANK, &cnt);
+
+	if (ret)
+		return ret;
+	if (!cnt) {
+		for (uint32_t i = 0; i < x->rank; i++)
+			n->perm[i] = x->rank - 1 - i;
+		cnt = x->rank;
+	}
+	if (cnt != x->rank)
+		return qo_node_fail(n, -EINVAL, "perm has %zu entries, input rank %u", cnt,
+				    x->rank);
+	for (uint32_t i = 0; i < x->rank; i++) {
+		if (n->perm[i] < 0 || n->perm[i] >= x->rank || seen[n->perm[i]])
+			return qo_node_fail(n, -EINVAL, "perm is not a permutation");
+		seen[n->perm[i]] = true;
+		dims[i] = x->dims[n->perm[i]];
+	}
+	return set_out(m, n, 0, x->dtype, x->rank, dims);
+}
+
+static int transpose_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	struct qo_value *y = out_val(m, n, 0);
+	size_t es = qaccel_onnx_dtype_size(x->dtype), in_stride[QACCEL_ONNX_MAX_RANK];
+	size_t step[QACCEL_ONNX_MAX_RANK], idx[QACCEL_ONNX_MAX_RANK] = { 0 }, src = 0;
+	uint32_t r = x->rank;
+	char *out = y->data;
+
+	if (!y->count)
+		return 0;
+	for (uint32_t i = r; i-- > 0;)
+		in_stride[i] = i + 1 < r ? in_stride[i + 1] * (size_t)x->dims[i + 1] : 1;
+	/* Walking the output in order, output axis i moves the input by step[i]. */
+	for (uint32_t i = 0; i < r; i++)
+		step[i] = in_stride[n->perm[i]];
+	for (size_t e = 0; e < y->count; e++) {
+		memcpy(out + e * es, (const char *)x->data + src * es, es);
+		for (uint32_t i = r; i-- > 0;) {
+			src += step[i];
+			if (++idx[i] < (size_t)y->dims[i])
+				break;
+			src -= step[i] * idx[i];
+			idx[i] = 0;
+		}
+	}
+	return 0;
+}
+
+static int concat_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t axis, dims[QACCEL_ONNX_MAX_RANK];
+	int ret = attr_int(n, "axis", INT64_MIN, &axis);
+
+	if (ret)
+		return ret;
+	if (axis == INT64_MIN)
+		return qo_node_fail(n, -EINVAL, "attribute 'axis' is required");
+	if ((ret = norm_axis(n, axis, x->rank, &n->axis)))
+		return ret;
+	memcpy(dims, x->dims, sizeof(dims));
+	for (unsigned int i = 1; i < n->n_in; i++) {
+		const struct qo_value *v = in_val(m, n, i);
+
+		if (!v)
+			return qo_node_fail(n, -EINVAL, "input %u left out", i);
+		if (v->dtype != x->dtype || v->rank != x->rank)
+			return qo_node_fail(n, -EINVAL, "input '%s' differs in type or rank",
+					    v->name);
+		for (uint32_t d = 0; d < x->rank; d++)
+			if (d != n->axis && v->dims[d] != x->dims[d])
+				return qo_node_fail(n, -EINVAL,
+						    "input '%s' differs in dimension %u", v->name, d);
+		dims[n->axis] += v->dims[n->axis];
+	}
+	return set_out(m, n, 0, x->dtype, x->rank, dims);
+}
+
+static int concat_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	size_t es = qaccel_onnx_dtype_size(x->dtype), outer = 1, inner = es;
+	char *out = out_val(m, n, 0)->data;
+
+	for (int64_t d = 0; d < n->axis; d++)
+		outer *= (size_t)x->dims[d];
+	for (uint32_t d = (uint32_t)n->axis + 1; d < x->rank; d++)
+		inner *= (size_t)x->dims[d];
+	for (size_t o = 0; o < outer; o++)
+		for (unsigned int i = 0; i < n->n_in; i++) {
+			const struct qo_value *v = in_val(m, n, i);
+			size_t len = (size_t)v->dims[n->axis] * inner;
+
+			memcpy(out, (const char *)v->data + o * len, len);
+			out += len;
+		}
+	return 0;
+}
+
+/* --- the table ------------------------------------------------------------------ */
+
+static const char *const no_attrs[] = { NULL };
+static const char *const conv_attrs[] = { "auto_pad", "dilations", "group", "kernel_shape",
+					  "pads", "strides", NULL };
+static const char *const pool_attrs[] = { "auto_pad", "ceil_mode", "dilations",
+					  "kernel_shape", "pads", "storage_order", "strides",
+					  NULL };
+static const char *const reshape_attrs[] = { "allowzero", NULL };
+static const char *const axis_attrs[] = { "axis", NULL };
+static const char *const axes_attrs[] = { "axes", NULL };
+static const char *const perm_attrs[] = { "perm", NULL };
+
+static const struct qo_op ops[] = {
+	{ "MatMulInteger", 2, 4, 1, no_attrs, matmulinteger_prepare, matmulinteger_run },
+	{ "ConvInteger", 2, 4, 1, conv_attrs, convinteger_prepare, convinteger_run },
+	{ "QLinearMatMul", 8, 8, 1, no_attrs, qlinearmatmul_prepare, qlinearmatmul_run },
+	{ "QLinearConv", 8, 9, 1, conv_attrs, qlinearconv_prepare, qlinearconv_run },
+	{ "MaxPool", 1, 1, 1, pool_attrs, maxpool_prepare, maxpool_run },
+	{ "Reshape", 2, 2, 1, reshape_attrs, reshape_prepare, copy_run },
+	{ "Flatten", 1, 1, 1, axis_attrs, flatten_prepare, copy_run },
+	{ "Squeeze", 1, 2, 1, axes_attrs, squeeze_prepare, copy_run },
+	{ "Unsqueeze", 1, 2, 1, axes_attrs, unsqueeze_prepare, copy_run },
+	{ "Transpose", 1, 1, 1, perm_attrs, transpose_prepare, transpose_run },
+	{ "Concat", 1, QO_MAX_IO, 1, axis_attrs, concat_prepare, concat_run },
+};
+
+/* Ops people will bring that are known and not in this version, and why. */
+static const struct {
+	const char *name, *why;
+} later[] = {
+	{ "QGemm", "not in this version (docs/models.md: next)" },
+	{ "QLinearAdd", "not in this version (docs/models.md: next)" },
+	{ "QuantizeLinear", "not in this version: a QDQ model needs QDQ fusion (docs/models.md: next)" },
+	{ "DequantizeLinear", "not in this version: a QDQ model needs QDQ fusion (docs/models.md: next)" },
+	{ "AveragePool", "not in this version (docs/models.md: pooling variants next)" },
+	{ "GlobalAveragePool", "not in this version (docs/models.md: pooling variants next)" },
+};
+
+const char *qo_op_later(const char *name)
+{
+	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
+		if (!strcmp(later[i].name, name))
+			return later[i].why;
+	return NULL;
+}
+
+const struct qo_op *qo_op_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!strcmp(ops[i].name, name))
+			return &ops[i];
+	return NULL;
+}

@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Write the ONNX test cases qaccel-run is checked on (docs/models.md).
+
+    tests/onnx/gen_cases.py OUTDIR
+
+Each case is OUTDIR/NAME/model.onnx plus test_data_set_0/input_N.pb (and,
+for ONNX's own conformance cases, ONNX's expected output_N.pb), the layout
+of ONNX's backend test data.  The expected outputs the device is held to
+are ONNX Runtime's, written next to them by tests/onnx/ort_run.js.
+
+Cases:
+  - ONNX's conformance cases (onnx.backend.test.case.node, Debian's
+    python3-onnx) of the ops in OPS.  Inputs that give a shape or axes
+    (Reshape's shape, Squeeze's and Unsqueeze's axes) are turned into
+    initializers: qaccel_onnx needs static shapes, and ONNX Runtime runs the
+    same rewritten model.
+  - random cases (fixed seed): MatMulInteger and ConvInteger with random
+    shapes, types, zero points, strides, pads and dilations, weights as
+    initializers, and small chains through the data-movement ops.
+"""
+import importlib
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, TensorProto
+from onnx.backend.test.case import node as case_node
+
+OPS = {"MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
+       "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Concat",
+       "MaxPool"}
+MODULES = ["matmulinteger", "convinteger", "qlinearmatmul", "qlinearconv",
+           "reshape", "flatten", "transpose", "squeeze", "unsqueeze", "concat",
+           "maxpool"]
+# (op, input index) of inputs that carry a shape or axes, not data.
+# So are QLinear*'s scales, zero points and bias: a quantized model has
+# them as initializers, and qaccel_onnx computes the requantization scales
+# at load.
+FREEZE = {("Reshape", 1), ("Squeeze", 1), ("Unsqueeze", 1)} | \
+    {("QLinearMatMul", i) for i in (1, 2, 4, 5, 6, 7)} | \
+    {("QLinearConv", i) for i in (1, 2, 4, 5, 6, 7, 8)}
+
+
+def write_case(outdir, name, model, inputs, outputs=None):
+    d = os.path.join(outdir, name)
+    ds = os.path.join(d, "test_data_set_0")
+    os.makedirs(ds, exist_ok=True)
+    if outputs is None:
+        # Random cases declare their outputs without a shape: let ONNX's
+        # shape inference fill it in (and so check the model).
+        model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+        known = {v.name: v for v in model.graph.value_info}
+        for o in model.graph.output:
+            if o.name in known:
+                o.type.CopyFrom(known[o.name].type)
+    onnx.checker.check_model(model)
+    # The ops of the case, for the guest test's per-op counts.
+    ops = []
+    for x in model.graph.node:
+        if x.op_type not in ops:
+            ops.append(x.op_type)
+    with open(os.path.join(d, "ops"), "w") as f:
+        f.write("+".join(ops) + "\n")
+    with open(os.path.join(d, "model.onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+    names = [i.name for i in model.graph.input]
+    for i, (n, a) in enumerate(zip(names, inputs)):
+        with open(os.path.join(ds, "input_%d.pb" % i), "wb") as f:
+            f.write(numpy_helper.from_array(a, n).SerializeToString())
+    if outputs is not None:
+        onames = [o.name for o in model.graph.output]
+        for i, (n, a) in enumerate(zip(onames, outputs)):
+            with open(os.path.join(ds, "output_%d.pb" % i), "wb") as f:
+                f.write(numpy_helper.from_array(a, n).SerializeToString())
+
+
+def freeze(model, inputs):
+    """Move FREEZE inputs of the single node into initializers."""
+    g = model.graph
+    node = g.node[0]
+    frozen = set()
+    for (op, idx) in FREEZE:
+        if node.op_type == op and len(node.input) > idx and node.input[idx]:
+            frozen.add(node.input[idx])
+    if not frozen:
+        return model, inputs
+    keep_vi, keep_in = [], []
+    for vi, a in zip(g.input, inputs):
+        if vi.name in frozen:
+            g.initializer.append(numpy_helper.from_array(a, vi.name))
+        else:
+            keep_vi.append(vi)
+            keep_in.append(a)
+    del g.input[:]
+    g.input.extend(keep_vi)
+    return model, keep_in
+
+
+def conformance(outdir):
+    n = 0
+    # Only the modules of these ops: importing every generator (what
+    # collect_testcases() does) fails on some with this numpy.
+    case_node._TargetOpType = None
+    for mod in MODULES:
+        importlib.import_module("onnx.backend.test.case.node." + mod)
+    for tc in case_node._NodeTestCases:
+        if tc.kind != "node" or tc.name.endswith("_expanded"):
+            continue
+        ops = {x.op_type for x in tc.model.graph.node}
+        if len(ops) != 1 or not ops <= OPS:
+            continue
+        inputs, outputs = tc.data_sets[0]
+        model = onnx.ModelProto()
+        model.CopyFrom(tc.model)
+        model, inputs = freeze(model, list(inputs))
+        write_case(outdir, tc.name, model, inputs, list(outputs))
+        n += 1
+    return n
+
+
+def rand_q(rng, dtype, shape):
+    if dtype == np.uint8:
+        return rng.integers(0, 256, shape, dtype=np.uint8)
+    return rng.integers(-128, 128, shape, dtype=np.int8)
+
+
+def zp_tensor(rng, dtype, name):
+    lo, hi = (0, 256) if dtype == np.uint8 else (-128, 128)
+    return numpy_helper.from_array(np.array(rng.integers(lo, hi), dtype=dtype), name)
+
+
+ELEM = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8}
+
+
+def mk_model(nodes, inputs, outputs, inits, opset=13):
+    g = helper.make_graph(nodes, "g", inputs, outputs, initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_operatorsetid("", opset)],
+                          producer_name="qaccel-gen")
+    m.ir_version = 8
+    return m
+
+
+def random_matmul(outdir, rng, i):
+    # The type pairs ONNX Runtime's CPU provider implements.
+    ta, tb = [(np.uint8, np.uint8), (np.uint8, np.int8),
+              (np.int8, np.int8)][rng.integers(3)]
+    batch = [int(rng.integers(1, 4))] if rng.integers(2) else []
+    m, k, n = (int(x) for x in rng.integers(1, 70, 3))
+    a = rand_q(rng, ta, batch + [m, k])
+    b = rand_q(rng, tb, [k, n])
+    inits = [numpy_helper.from_array(b, "B"), zp_tensor(rng, ta, "a_zp"),
+             zp_tensor(rng, tb, "b_zp")]
+    node = helper.make_node("MatMulInteger", ["A", "B", "a_zp", "b_zp"], ["Y"],
+                            name="mm")
+    model = mk_model([node],
+                     [helper.make_tensor_value_info("A", ELEM[ta], a.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.INT32, None)],
+                     inits, opset=10)
+    write_case(outdir, "random_matmulinteger_%d" % i, model, [a])
+
+
+def random_conv(outdir, rng, i, pool=False):
+    # ONNX Runtime's CPU provider implements ConvInteger for uint8 only.
+    tx = tw = np.uint8
+    nb = int(rng.integers(1, 3))
+    c = int(rng.integers(1, 6))
+    h, w = (int(x) for x in rng.integers(5, 14, 2))
+    kh, kw = (int(x) for x in rng.integers(1, 4, 2))
+    co = int(rng.integers(1, 9))
+    strides = [int(x) for x in rng.integers(1, 3, 2)]
+    dil = [int(x) for x in rng.integers(1, 3, 2)]
+    pads = [int(x) for x in rng.integers(0, 3, 4)]
+    x = rand_q(rng, tx, [nb, c, h, w])
+    wt = rand_q(rng, tw, [co, c, kh, kw])
+    inits = [numpy_helper.from_array(wt, "W"), zp_tensor(rng, tx, "x_zp"),
+             zp_tensor(rng, tw, "w_zp")]
+    nodes = []
+    src = "X"
+    if pool:
+        nodes.append(helper.make_node("MaxPool", ["X"], ["P"], name="pool",
+                                      kernel_shape=[2, 2], strides=[1, 1]))
+        src = "P"
+    nodes.append(helper.make_node("ConvInteger", [src, "W", "x_zp", "w_zp"], ["Y"],
+                                  name="conv", strides=strides, dilations=dil,
+                                  pads=pads))
+    outs = "Y"
+    if pool:
+        inits.append(numpy_helper.from_array(np.array([0, 2, 3, 1], np.int64), "perm_unused"))
+        nodes.append(helper.make_node("Transpose", ["Y"], ["T"], name="nhwc",
+                                      perm=[0, 2, 3, 1]))
+        nodes.append(helper.make_node("Flatten", ["T"], ["F"], name="flat", axis=1))
+        inits.pop()
+        outs = "F"
+    model = mk_model(nodes,
+                     [helper.make_tensor_value_info("X", ELEM[tx], x.shape)],
+                     [helper.make_tensor_value_info(outs, TensorProto.INT32, None)],
+                     inits, opset=13)
+    write_case(outdir, "random_%s_%d" % ("chain" if pool else "convinteger", i),
+               model, [x])
+
+
+def random_qlinear(outdir, rng, i, conv):
+    """QLinearMatMul / QLinearConv, uint8 activations, int8 or uint8 weights."""
+    tw = [np.uint8, np.int8][rng.integers(2)]
+    f32 = lambda lo, hi: numpy_helper.from_array(
+        np.array(rng.uniform(lo, hi), dtype=np.float32))
+    if conv:
+        nb, c, co = 1, int(rng.integers(1, 5)), int(rng.integers(1, 9))
+        h, w = (int(x) for x in rng.integers(4, 12, 2))
+        x = rand_q(rng, np.uint8, [nb, c, h, w])
+        wt = rand_q(rng, tw, [co, c, 3, 3])
+        ch = co
+    else:
+        m, k, n = (int(x) for x in rng.integers(1, 40, 3))
+        x = rand_q(rng, np.uint8, [m, k])
+        wt = rand_q(rng, tw, [k, n])
+        ch = n
+    inits = []
+    for name, t in (("xs", f32(0.001, 0.1)), ("ws", f32(0.001, 0.1)), ("ys", f32(0.05, 2.0))):
+        t.name = name
+        inits.append(t)
+    inits += [numpy_helper.from_array(wt, "W"), zp_tensor(rng, np.uint8, "xzp"),
+              numpy_helper.from_array(np.array(0, dtype=tw), "wzp"),
+              zp_tensor(rng, np.uint8, "yzp")]
+    ins = ["X", "xs", "xzp", "W", "ws", "wzp", "ys", "yzp"]
+    if conv:
+        inits.append(numpy_helper.from_array(
+            rng.integers(-5000, 5000, [ch], dtype=np.int32), "B"))
+        ins.append("B")
+        node = helper.make_node("QLinearConv", ins, ["Y"], name="qconv",
+                                pads=[1, 1, 1, 1], strides=[1, 1])
+    else:
+        node = helper.make_node("QLinearMatMul", ins, ["Y"], name="qmm")
+    model = mk_model([node], [helper.make_tensor_value_info("X", TensorProto.UINT8, x.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.UINT8, None)],
+                     inits, opset=13)
+    write_case(outdir, "random_%s_%d" % ("qlinearconv" if conv else "qlinearmatmul", i),
+               model, [x])
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: gen_cases.py OUTDIR")
+    outdir = sys.argv[1]
+    n = conformance(outdir)
+    rng = np.random.default_rng(20261205)
+    for i in range(12):
+        random_matmul(outdir, rng, i)
+    for i in range(12):
+        random_conv(outdir, rng, i)
+    for i in range(4):
+        random_conv(outdir, rng, i, pool=True)
+    for i in range(6):
+        random_qlinear(outdir, rng, i, conv=False)
+        random_qlinear(outdir, rng, i, conv=True)
+    print("gen_cases: %d conformance cases, 40 random cases in %s" % (n, outdir))
+
+
+if __name__ == "__main__":
+    main()

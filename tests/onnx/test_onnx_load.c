@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: MIT
+/*
+ * qaccel_onnx's loader on the host (no device): valid models validate,
+ * every kind of unsupported or invalid graph is rejected with a message
+ * naming the node, the op and the reason, and truncated or corrupted files
+ * are errors, never crashes (this program also runs under ASan + UBSan).
+ * The models are the generated cases (build/onnx/cases, QO_CASES).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "onnx.pb-c.h"
+#include "qaccel_onnx.h"
+
+static void *slurp(const char *name, size_t *len)
+{
+	char path[4096];
+	FILE *f;
+	void *buf;
+
+	snprintf(path, sizeof(path), "%s/%s", QO_CASES, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(*len);
+	if (buf && fread(buf, 1, *len, f) != *len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Load buf; on failure the message must be non-empty.  Returns the result. */
+static int try_load(const void *buf, size_t len)
+{
+	struct qaccel_onnx_model *m;
+	int ret = qaccel_onnx_load(NULL, buf, len, &m);
+
+	if (ret) {
+		if (!qaccel_onnx_error()[0] || m)
+			abort();
+		return ret;
+	}
+	qaccel_onnx_free(m);
+	return 0;
+}
+
+/* The chain model, unpacked for editing. */
+static Onnx__ModelProto *chain(void)
+{
+	size_t len;
+	void *buf = slurp("random_chain_0/model.onnx", &len);
+	Onnx__ModelProto *p;
+
+	if (!buf)
+		return NULL;
+	p = onnx__model_proto__unpack(NULL, len, buf);
+	free(buf);
+	return p;
+}
+
+/* Pack p, load it, free p; the error and message come back. */
+static int load_edited(Onnx__ModelProto *p)
+{
+	size_t len = onnx__model_proto__get_packed_size(p);
+	uint8_t *buf = malloc(len);
+	int ret;
+
+	onnx__model_proto__pack(p, buf);
+	onnx__model_proto__free_unpacked(p, NULL);
+	ret = try_load(buf, len);
+	free(buf);
+	return ret;
+}
+
+static Onnx__NodeProto *node_named(Onnx__ModelProto *p, const char *name)
+{
+	for (size_t i = 0; i < p->graph->n_node; i++)
+		if (!strcmp(p->graph->node[i]->name, name))
+			return p->graph->node[i];
+	return NULL;
+}
+
+TEST(load_valid_chain_validates_without_a_device)
+{
+	struct qaccel_onnx_model *m;
+	struct qaccel_onnx_tensor t;
+	size_t len;
+	void *buf = slurp("random_chain_0/model.onnx", &len);
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, qaccel_onnx_load(NULL, buf, len, &m)) TH_LOG("%s", qaccel_onnx_error());
+	free(buf);
+	EXPECT_EQ(1, qaccel_onnx_input_count(m));
+	EXPECT_EQ(1, qaccel_onnx_output_count(m));
+	EXPECT_EQ(4, qaccel_onnx_node_count(m));
+	ASSERT_EQ(0, qaccel_onnx_output_info(m, 0, &t));
+	EXPECT_EQ(QACCEL_ONNX_INT32, t.dtype);
+	EXPECT_EQ(2, t.rank);
+	EXPECT_EQ(-ENODEV, qaccel_onnx_run(m));
+	qaccel_onnx_free(m);
+}
+
+TEST(load_truncated_model_is_an_error_never_a_crash)
+{
+	size_t len, rejected = 0;
+	uint8_t *buf = slurp("random_chain_0/model.onnx", &len);
+
+	ASSERT_NE(NULL, buf);
+	for (size_t cut = 0; cut < len; cut++) {
+		/* A copy of exactly cut bytes, so that ASan sees any overread. */
+		uint8_t *part = malloc(cut ? cut : 1);
+
+		memcpy(part, buf, cut);
+		rejected += try_load(part, cut) != 0;
+		free(part);
+	}
+	ksft_print_msg("%zu of %zu truncations rejected\n", rejected, len);
+	fflush(stdout);
+	/* Only a cut between the graph's fields can still be a valid model. */
+	EXPECT_GT(rejected, len * 9 / 10);
+	free(buf);
+}
+
+TEST(load_flipped_bytes_are_an_error_or_a_valid_model_never_a_crash)
+{
+	static const uint8_t flips[] = { 0x01, 0x80, 0xff, 0x7f };
+	size_t len, rejected = 0, tried = 0;
+	uint8_t *buf = slurp("random_chain_0/model.onnx", &len);
+
+	ASSERT_NE(NULL, buf);
+	for (size_t i = 0; i < len; i++)
+		for (size_t f = 0; f < sizeof(flips); f++) {
+			buf[i] ^= flips[f];
+			rejected += try_load(buf, len) != 0;
+			tried++;
+			buf[i] ^= flips[f];
+		}
+	ksft_print_msg("%zu of %zu corruptions rejected\n", rejected, tried);
+	fflush(stdout);
+	EXPECT_GT(rejected, 0);
+	EXPECT_EQ(0, try_load(buf, len));
+	free(buf);
+}
+
+TEST(load_unsupported_op_names_the_node_the_op_and_why)
+{
+	Onnx__ModelProto *p = chain();
+	Onnx__NodeProto *n;
+
+	ASSERT_NE(NULL, p);
+	n = node_named(p, "pool");
+	ASSERT_NE(NULL, n);
+	free(n->op_type);
+	n->op_type = strdup("LpPool");
+	EXPECT_EQ(-EOPNOTSUPP, load_edited(p));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "node 'pool' (LpPool): op not supported"))
+		TH_LOG("%s", qaccel_onnx_error());
+}
+
+TEST(load_ops_of_a_later_version_are_rejected_with_the_reason)
+{
+	Onnx__ModelProto *p = chain();
+	Onnx__NodeProto *n;
+
+	ASSERT_NE(NULL, p);
+	n = node_named(p, "pool");
+	ASSERT_NE(NULL, n);
+	free(n->op_type);
+	n->op_type = strdup("AveragePool");
+	EXPECT_EQ(-EOPNOTSUPP, load_edited(p));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(),
+			       "node 'pool' (AveragePool): op not supported: not in this version"))
+		TH_LOG("%s", qaccel_onnx_error());
+}
+
+/* ONNX's QLinearMatMul case loads; its batched-B form is refused with the reason. */
+TEST(load_qlinearmatmul_validates_and_batched_b_is_rejected)
+{
+	size_t len;
+	void *buf = slurp("test_qlinearmatmul_2D/model.onnx", &len);
+
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(0, try_load(buf, len)) TH_LOG("%s", qaccel_onnx_error());
+	free(buf);
+	buf = slurp("test_qlinearmatmul_3D/model.onnx", &len);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(-EOPNOTSUPP, try_load(buf, len));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "(QLinearMatMul): B of rank 3 not supported"))
+		TH_LOG("%s", qaccel_onnx_error());
+	free(buf);
+}
+
+/* An extra int attribute on node @node. */
+static int load_with_attr(const char *node, const char *name, int64_t value)
+{
+	Onnx__ModelProto *p = chain();
+	Onnx__NodeProto *n = node_named(p, node);
+	Onnx__AttributeProto *a = malloc(sizeof(*a));
+
+	onnx__attribute_proto__init(a);
+	a->name = strdup(name);
+	a->has_type = 1;
+	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+	a->has_i = 1;
+	a->i = value;
+	n->attribute = realloc(n->attribute, (n->n_attribute + 1) * sizeof(*n->attribute));
+	n->attribute[n->n_attribute++] = a;
+	return load_edited(p);
+}
+
+TEST(load_grouped_convolution_is_rejected)
+{
+	EXPECT_EQ(-EOPNOTSUPP, load_with_attr("conv", "group", 2));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(),
+			       "node 'conv' (ConvInteger): group 2 not supported"))
+		TH_LOG("%s", qaccel_onnx_error());
+}
+
+TEST(load_unknown_attribute_is_rejected)
+{
+	EXPECT_EQ(-EOPNOTSUPP, load_with_attr("flat", "fancy", 1));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(),
+			       "node 'flat' (Flatten): attribute 'fancy' not supported"))
+		TH_LOG("%s", qaccel_onnx_error());
+}
+
+TEST(load_symbolic_input_dimension_is_rejected)
+{
+	Onnx__ModelProto *p = chain();
+	Onnx__TensorShapeProto__Dimension *d;
+
+	ASSERT_NE(NULL, p);
+	d = p->graph->input[0]->type->tensor_type->shape->dim[0];
+	d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+	d->dim_param = strdup("batch");
+	EXPECT_EQ(-EOPNOTSUPP, load_edited(p));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "symbolic"))
+		TH_LOG("%s", qaccel_onnx_error());
+}
+
+TEST(load_nodes_out_of_order_are_rejected)
+{
+	Onnx__ModelProto *p = chain();
+	Onnx__NodeProto *first;
+
+	ASSERT_NE(NULL, p);
+	first = p->graph->node[0];
+	p->graph->node[0] = p->graph->node[1];
+	p->graph->node[1] = first;
+	EXPECT_EQ(-EINVAL, load_edited(p));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "is not produced before this node"))
+		TH_LOG("%s", qaccel_onnx_error());
+}
+
+TEST(load_weight_of_the_wrong_type_is_rejected)
+{
+	Onnx__ModelProto *p = chain();
+
+	ASSERT_NE(NULL, p);
+	for (size_t i = 0; i < p->graph->n_initializer; i++)
+		if (!strcmp(p->graph->initializer[i]->name, "W")) {
+			Onnx__TensorProto *t = p->graph->initializer[i];
+
+			/* Same bytes, read as a quarter as many int32. */
+			t->data_type = QACCEL_ONNX_INT32;
+		}
+	EXPECT_EQ(-EINVAL, load_edited(p));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "initializer 'W': data does not match"))
+		TH_LOG("%s", qaccel_onnx_error());
+}
+
+TEST(tensor_serialize_and_parse_round_trip)
+{
+	int32_t data[6] = { -1, 2, 300000, -400000, 5, 6 };
+	struct qaccel_onnx_tensor t = {
+		.name = "y", .dtype = QACCEL_ONNX_INT32, .rank = 2, .dims = { 2, 3 },
+		.count = 6, .data = data,
+	}, back;
+	void *buf;
+	size_t len;
+
+	ASSERT_EQ(0, qaccel_onnx_tensor_serialize(&t, &buf, &len));
+	ASSERT_EQ(0, qaccel_onnx_tensor_parse(buf, len, &back));
+	EXPECT_STREQ("y", back.name);
+	EXPECT_EQ(QACCEL_ONNX_INT32, back.dtype);
+	EXPECT_EQ(2, back.rank);
+	EXPECT_EQ(3, back.dims[1]);
+	EXPECT_EQ(0, memcmp(data, back.data, sizeof(data)));
+	qaccel_onnx_tensor_release(&back);
+	/* Every truncation is an error or a smaller valid tensor. */
+	for (size_t cut = 0; cut < len; cut++) {
+		int ret = qaccel_onnx_tensor_parse(buf, cut, &back);
+
+		if (!ret)
+			qaccel_onnx_tensor_release(&back);
+		else
+			EXPECT_NE(0, qaccel_onnx_error()[0]);
+	}
+	free(buf);
+}
+
+TEST(tensor_input_of_the_wrong_shape_is_refused)
+{
+	struct qaccel_onnx_model *m;
+	struct qaccel_onnx_tensor info;
+	uint8_t data[4] = { 0 };
+	size_t len;
+	void *buf = slurp("random_chain_0/model.onnx", &len);
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, qaccel_onnx_load(NULL, buf, len, &m));
+	free(buf);
+	ASSERT_EQ(0, qaccel_onnx_input_info(m, 0, &info));
+	info.dims[0]++;
+	info.data = data;
+	EXPECT_EQ(-EINVAL, qaccel_onnx_set_input(m, &info));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "shape differs"));
+	qaccel_onnx_free(m);
+}
+
+TEST_HARNESS_MAIN
