@@ -185,8 +185,8 @@ struct qaccel_hw_buf {
  * RoundingDivideByPOT, the single-rounding Q31 product, or the binary32
  * scale), then + c_zp and clamp to [clamp_min, clamp_max].  Per-channel
  * parameters are N records of struct qaccel_hw_quant in the quant buffer;
- * a record the family cannot use fails the job with QACCEL_ERR_BAD_PARAM.  Fields a feature does not
- * use are ignored by the device.
+ * a record the family cannot use fails the job with QACCEL_ERR_BAD_PARAM.
+ * Fields a feature does not use are ignored by the device.
  */
 struct qaccel_hw_desc {
 	uint8_t  opcode;		/* 0x00 QACCEL_OP_* */
@@ -201,7 +201,7 @@ struct qaccel_hw_desc {
 	struct qaccel_hw_buf bias;	/* 0x50 int32[N] */
 	struct qaccel_hw_buf quant;	/* 0x60 struct qaccel_hw_quant[N] */
 	int32_t  out_multiplier;	/* 0x70 per-tensor; FP32: the scale's bits */
-	int8_t   out_shift;		/* 0x74 per-tensor, > 0 is a left shift; FP32: 0 */
+	int8_t   out_shift;		/* 0x74 per-tensor, > 0 shifts left; FP32: 0 */
 	uint8_t  reserved1;		/* 0x75 must be zero */
 	int16_t  a_zero_point;		/* 0x76 */
 	int16_t  b_zero_point;		/* 0x78 */

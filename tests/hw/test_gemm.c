@@ -73,34 +73,6 @@ static int32_t zp(bool is_uint8)
 	return is_uint8 ? (int32_t)rnd(256) : (int32_t)rnd(256) - 128;
 }
 
-/* The bits of 2^e (a normal binary32) times a significand of 1.frac. */
-static int32_t fp32_bits(int e, uint32_t frac)
-{
-	return (int32_t)((uint32_t)(e + 127) << 23 | (frac & 0x7fffff));
-}
-
-/*
- * A binary32 scale for the FP32 family: mostly one that maps the
- * accumulators of these jobs into and a little beyond 8 bits; powers of two
- * (every odd multiple of half their reciprocal is a tie); the smallest
- * normal; and scales so large that the product overflows to infinity.
- */
-static int32_t fp32_scale(void)
-{
-	switch (rnd(8)) {
-	case 0:
-		return fp32_bits(-(int)rnd_range(0, 24), 0);
-	case 1:
-		return fp32_bits(-126, rnd(2) ? 0 : rnd(1u << 23));
-	case 2:
-		return fp32_bits((int)rnd_range(97, 127), rnd(1u << 23));
-	case 3:
-		return fp32_bits((int)rnd_range(0, 30) - 30, rnd(1u << 23));
-	default:
-		return fp32_bits(-(int)rnd_range(6, 16), rnd(1u << 23));
-	}
-}
-
 /* A requantization record of family rq (QACCEL_GEMM_RQ_*). */
 static void requant_params(uint32_t rq, int32_t *mult, int32_t *shift)
 {
