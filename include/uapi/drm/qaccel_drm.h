@@ -159,14 +159,15 @@ struct drm_qaccel_bo_info {
  * one rounding of the exact 64-bit product, the same multiplier and shift
  * range.  FP32: @out_multiplier holds the IEEE-754 binary32 bits of a
  * positive, normal, finite scale and @out_shift is 0; the product is rounded
- * half to even.  Value 3 (DRM_QACCEL_GEMM_RQ_MASK) is not a family.
+ * half to even.  Value 3 (DRM_QACCEL_GEMM_RQ_MASK) is not a family.  On a
+ * device without DRM_QACCEL_CAP_RQ_MODES only GEMMLOWP is taken.
  *
- * Errors: an unknown family, or a per-tensor FP32 scale that is NaN,
+ * Errors: an unknown family (or one the device lacks), or a per-tensor FP32 scale that is NaN,
  * infinite, zero, negative or subnormal, or a nonzero shift with FP32, is
  * -EINVAL at submit.  Per-channel records are data the kernel does not read:
  * a record the family cannot use (a shift out of range, a bad FP32 scale or
- * a nonzero FP32 shift) fails the job with DRM_QACCEL_ERR_BAD_PARAM, and the
- * next job runs normally.
+ * a nonzero FP32 shift) fails the job: its status is -EINVAL, the device's
+ * status QACCEL_ERR_BAD_PARAM (5); the next job runs normally.
  */
 #define DRM_QACCEL_GEMM_RQ_GEMMLOWP	(0 << 6)
 #define DRM_QACCEL_GEMM_RQ_SINGLE	(1 << 6)
@@ -288,6 +289,7 @@ struct drm_qaccel_submit {
  * @seqno: in, as returned by submit
  * @timeout_ns: in, relative timeout; 0 polls, negative waits forever
  * @status: out, 0 or a negative errno: -EIO device error, -EFAULT DMA fault,
+ *	-EINVAL a per-channel requantization record the device refused,
  *	-ETIMEDOUT the job hung (the device completed nothing for the module
  *	parameter job_timeout_ms) and the device was reset; the other jobs
  *	it held were run again
