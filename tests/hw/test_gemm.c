@@ -1049,7 +1049,7 @@ static void rq_construct_one(uint32_t rq, unsigned int kind, bool set_record,
 				*rec = (struct qaccel_quant){ (int32_t)(1u << pw), 31 - total };
 			else
 				total = 31 - rec->shift, pw = __builtin_ctz((uint32_t)rec->multiplier);
-			*bias = (int32_t)((int64_t)(2 * t + 1) << (total - 1 - pw));
+			*bias = (int32_t)((int64_t)(2 * t + 1) * (1ll << (total - 1 - pw)));
 		} else {
 			int e = (int)rnd(8);
 
@@ -1159,7 +1159,7 @@ static void rq_count(const struct gemm *g, unsigned int *ties, unsigned int *bey
 				/* RoundingDivideByPOT's tie after SRDHM. */
 				int32_t high = qaccel_requant(acc, mult, 0);
 
-				*ties += (high & ((1 << -sh) - 1)) == 1 << (-sh - 1);
+				*ties += ((uint32_t)high & ((1u << -sh) - 1)) == 1u << (-sh - 1);
 			} else {
 				*ties += mult == 1 << 30 && (acc & 1);	/* SRDHM's */
 			}
