@@ -29,12 +29,28 @@ static_assert(DRM_QACCEL_GEMM_OUT_INT8 == QACCEL_F_OUT_INT8);
 static_assert(DRM_QACCEL_GEMM_OUT_UINT8 == QACCEL_F_OUT_UINT8);
 static_assert(DRM_QACCEL_GEMM_BIAS == QACCEL_F_BIAS);
 static_assert(DRM_QACCEL_GEMM_PER_CHANNEL == QACCEL_F_PER_CHANNEL);
+static_assert(DRM_QACCEL_GEMM_RQ_MASK == QACCEL_F_RQ_MASK);
+static_assert(DRM_QACCEL_GEMM_RQ_SINGLE == QACCEL_F_RQ_SINGLE);
+static_assert(DRM_QACCEL_GEMM_RQ_FP32 == QACCEL_F_RQ_FP32);
 static_assert(sizeof(struct drm_qaccel_gemm) == 80);
 
 /* An 8-bit zero point or clamp, as an element of its type. */
 static s16 qaccel_elem(u8 bits, bool is_unsigned)
 {
 	return is_unsigned ? bits : (s8)bits;
+}
+
+/*
+ * A per-tensor requantization the family @rq can use: for FP32 the bits of
+ * a positive, normal, finite binary32 (no NaN, infinity, zero, negative or
+ * subnormal) and shift 0; for the Q31 families a shift in range.  The
+ * kernel never computes with the scale, it only looks at its bits.
+ */
+static bool qaccel_requant_ok(u32 rq, s32 multiplier, s8 shift)
+{
+	if (rq == DRM_QACCEL_GEMM_RQ_FP32)
+		return multiplier >= 0x00800000 && multiplier < 0x7f800000 && !shift;
+	return shift >= QACCEL_SHIFT_MIN && shift <= QACCEL_SHIFT_MAX;
 }
 
 static bool qaccel_dim_ok(struct qaccel_device *qdev, u32 dim)
@@ -112,7 +128,12 @@ int qaccel_job_validate(struct qaccel_device *qdev, struct drm_file *file,
 	}
 	if (args->op != DRM_QACCEL_OP_GEMM)
 		return -EINVAL;
-	if ((args->flags & ~QACCEL_F_ALL) || out == QACCEL_F_OUT_MASK)
+	if ((args->flags & ~QACCEL_F_ALL) || out == QACCEL_F_OUT_MASK ||
+	    (args->flags & DRM_QACCEL_GEMM_RQ_MASK) == DRM_QACCEL_GEMM_RQ_MASK)
+		return -EINVAL;
+	/* A device without the families knows only GEMMLOWP. */
+	if ((args->flags & DRM_QACCEL_GEMM_RQ_MASK) &&
+	    !(qdev->hw.caps & QACCEL_CAP_RQ_MODES))
 		return -EINVAL;
 	if (memchr_inv(args->pad, 0, sizeof(args->pad)))
 		return -EINVAL;
@@ -140,8 +161,10 @@ int qaccel_job_validate(struct qaccel_device *qdev, struct drm_file *file,
 	if (requant) {
 		bool c_unsigned = out == DRM_QACCEL_GEMM_OUT_UINT8;
 
+		/* Per-channel records are data: the device checks them. */
 		if (!per_channel &&
-		    (args->out_shift < QACCEL_SHIFT_MIN || args->out_shift > QACCEL_SHIFT_MAX))
+		    !qaccel_requant_ok(args->flags & DRM_QACCEL_GEMM_RQ_MASK,
+				       args->out_multiplier, args->out_shift))
 			return -EINVAL;
 		d->c_zero_point = qaccel_elem(args->c_zero_point, c_unsigned);
 		d->clamp_min = qaccel_elem(args->clamp_min, c_unsigned);

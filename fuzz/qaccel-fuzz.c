@@ -338,7 +338,8 @@ static void fz_gemm(struct fz *z, int fi, struct drm_qaccel_gemm *g)
 	memset(g, 0, sizeof(*g));
 	g->op = fz_chance(z, 92) ? DRM_QACCEL_OP_GEMM :
 		fz_chance(z, 50) ? DRM_QACCEL_OP_NOP : (uint8_t)fz_rand(z);
-	g->flags = fz_chance(z, 85) ? fz_below(z, 64) : (uint16_t)fz_rand(z);
+	/* Bits 6..7 are the requantization family; 3 is not one. */
+	g->flags = fz_chance(z, 85) ? fz_below(z, 256) : (uint16_t)fz_rand(z);
 	out = g->flags & DRM_QACCEL_GEMM_OUT_MASK;
 	g->m = fz_chance(z, 85) ? 1 + fz_below(z, 24) : fz_u32(z, md);
 	g->n = fz_chance(z, 85) ? 1 + fz_below(z, 24) : fz_u32(z, md);
@@ -361,6 +362,12 @@ static void fz_gemm(struct fz *z, int fi, struct drm_qaccel_gemm *g)
 	g->quant_offset = fz_offset(z, fz_bo_size(z, fi, g->quant_handle));
 	g->out_multiplier = (int32_t)fz_rand(z);
 	g->out_shift = fz_chance(z, 80) ? (int8_t)(fz_below(z, 62) - 31) : (int8_t)fz_rand(z);
+	/* FP32: mostly a positive normal scale and shift 0, the job's rule. */
+	if ((g->flags & DRM_QACCEL_GEMM_RQ_MASK) == DRM_QACCEL_GEMM_RQ_FP32 &&
+	    fz_chance(z, 80)) {
+		g->out_multiplier = (int32_t)(0x00800000u + fz_below(z, 0x7f000000u));
+		g->out_shift = 0;
+	}
 	g->a_zero_point = (uint8_t)fz_rand(z);
 	g->b_zero_point = (uint8_t)fz_rand(z);
 	g->c_zero_point = (uint8_t)fz_rand(z);
@@ -391,7 +398,7 @@ static void fz_wait_one(struct fz *z, int fi, unsigned int idx, int64_t timeout_
 		f->seq[idx] = f->seq[--f->nseq];
 		return;
 	}
-	/* Per-channel records are data: the device checks their shifts. */
+	/* Per-channel records are data: the device checks them. */
 	if (w.status && !(w.status == -EINVAL && w.hw_status == QACCEL_ERR_BAD_PARAM)) {
 		z->st.job_errors++;
 		if (z->st.job_errors <= 10)

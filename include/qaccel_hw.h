@@ -96,6 +96,8 @@
 #define QACCEL_CAP_UINT8_IN	(1u << 4)	/* uint8 operands and zero points */
 /* Small-M jobs (M x cols < 64) run on the GEMV datapath at memory speed. */
 #define QACCEL_CAP_GEMV		(1u << 5)
+/* Flags bits 6..7 choose the requantization family (QACCEL_F_RQ_*). */
+#define QACCEL_CAP_RQ_MODES	(1u << 6)
 /*
  * Set only by qaccel-sim's functional C model (--functional), never by the
  * RTL: results are bit-exact, but the cycle counters are not the RTL's.
@@ -161,17 +163,30 @@ struct qaccel_hw_buf {
 #define QACCEL_F_OUT_UINT8	(2u << QACCEL_F_OUT_SHIFT)	/* requantized */
 #define QACCEL_F_BIAS		(1u << 4)	/* add int32 bias[N] */
 #define QACCEL_F_PER_CHANNEL	(1u << 5)	/* multiplier/shift per column of C */
-#define QACCEL_F_ALL		0x003fu
+/*
+ * Requantization family of an int8/uint8 output (docs/quantization.md):
+ * GEMMLOWP is gemmlowp's two roundings, SINGLE one rounding of the exact
+ * 64-bit product, FP32 a binary32 scale (its bits in the multiplier, shift
+ * 0) rounded half to even.  Value 3 is QACCEL_ERR_BAD_FLAGS.
+ */
+#define QACCEL_F_RQ_SHIFT	6
+#define QACCEL_F_RQ_MASK	(3u << QACCEL_F_RQ_SHIFT)
+#define QACCEL_F_RQ_GEMMLOWP	(0u << QACCEL_F_RQ_SHIFT)
+#define QACCEL_F_RQ_SINGLE	(1u << QACCEL_F_RQ_SHIFT)
+#define QACCEL_F_RQ_FP32	(2u << QACCEL_F_RQ_SHIFT)
+#define QACCEL_F_ALL		0x00ffu
 
 /*
  * C[m][n] = requant(sum_k (A[m][k] - a_zp) * (B[n][k] - b_zp) + bias[n])
  * A is M x K (row stride lda bytes), B is N x K (one row per output channel,
  * stride ldb), C is M x N (stride ldc; 4-byte elements for int32 output).
- * Accumulation wraps modulo 2^32.  requant is gemmlowp's fixed-point output
- * stage (SaturatingRoundingDoublingHighMul, RoundingDivideByPOT), then + c_zp
- * and clamp to [clamp_min, clamp_max].  Per-channel parameters are N records
- * of struct qaccel_hw_quant in the quant buffer.  Fields a feature does not
- * use are ignored by the device.
+ * Accumulation wraps modulo 2^32.  requant is the family QACCEL_F_RQ_*
+ * chooses (gemmlowp's SaturatingRoundingDoublingHighMul and
+ * RoundingDivideByPOT, the single-rounding Q31 product, or the binary32
+ * scale), then + c_zp and clamp to [clamp_min, clamp_max].  Per-channel
+ * parameters are N records of struct qaccel_hw_quant in the quant buffer;
+ * a record the family cannot use fails the job with QACCEL_ERR_BAD_PARAM.
+ * Fields a feature does not use are ignored by the device.
  */
 struct qaccel_hw_desc {
 	uint8_t  opcode;		/* 0x00 QACCEL_OP_* */
@@ -185,8 +200,8 @@ struct qaccel_hw_desc {
 	struct qaccel_hw_buf c;		/* 0x40 */
 	struct qaccel_hw_buf bias;	/* 0x50 int32[N] */
 	struct qaccel_hw_buf quant;	/* 0x60 struct qaccel_hw_quant[N] */
-	int32_t  out_multiplier;	/* 0x70 per-tensor */
-	int8_t   out_shift;		/* 0x74 per-tensor, > 0 is a left shift */
+	int32_t  out_multiplier;	/* 0x70 per-tensor; FP32: the scale's bits */
+	int8_t   out_shift;		/* 0x74 per-tensor, > 0 shifts left; FP32: 0 */
 	uint8_t  reserved1;		/* 0x75 must be zero */
 	int16_t  a_zero_point;		/* 0x76 */
 	int16_t  b_zero_point;		/* 0x78 */
@@ -197,8 +212,8 @@ struct qaccel_hw_desc {
 
 /* Per-output-channel requantization record (QACCEL_F_PER_CHANNEL). */
 struct qaccel_hw_quant {
-	int32_t multiplier;
-	int32_t shift;			/* QACCEL_SHIFT_MIN..QACCEL_SHIFT_MAX */
+	int32_t multiplier;		/* FP32: positive normal binary32 bits */
+	int32_t shift;			/* QACCEL_SHIFT_MIN..QACCEL_SHIFT_MAX; FP32: 0 */
 };
 
 #define QACCEL_SHIFT_MIN	(-31)

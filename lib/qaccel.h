@@ -54,6 +54,7 @@ struct qaccel_buf;
 #define QACCEL_CAP_BIAS		(1u << 3)
 #define QACCEL_CAP_UINT8_IN	(1u << 4)
 #define QACCEL_CAP_GEMV		(1u << 5)	/* small-M jobs at memory speed */
+#define QACCEL_CAP_RQ_MODES	(1u << 6)	/* QACCEL_GEMM_RQ_SINGLE and _FP32 */
 #define QACCEL_CAP_FUNCTIONAL	(1u << 31)	/* device is sim's C model: no real timing */
 
 /* qaccel_open() flags. */

@@ -400,8 +400,13 @@ int qaccel_gemm_requant(float in_scale, const float *w_scales, uint32_t n,
 	int32_t lo, hi;
 	int ret;
 
+	uint32_t rq;
+
 	if (!w_scales || !n || !p || !quant || (bias && !bias_q) ||
 	    !qparams_ok(out) || !is_finite(in_scale) || in_scale <= 0)
+		return -EINVAL;
+	rq = p->flags & QACCEL_GEMM_RQ_MASK;
+	if (rq == QACCEL_GEMM_RQ_MASK)
 		return -EINVAL;
 	lo = out->qmin;
 	hi = out->qmax;
@@ -429,8 +434,20 @@ int qaccel_gemm_requant(float in_scale, const float *w_scales, uint32_t n,
 
 		if (!is_finite(w_scales[j]) || w_scales[j] <= 0)
 			return -EINVAL;
-		ret = qaccel_quantize_multiplier(real, &quant[j].multiplier,
-						 &quant[j].shift);
+		if (rq == QACCEL_GEMM_RQ_FP32) {
+			float scale;
+
+			/* fl(fl(in * w) / out), as ONNX Runtime and XNNPACK do. */
+			ret = qaccel_scale_onnxruntime(in_scale, w_scales[j], out->scale,
+						       &scale);
+			if (!ret)
+				ret = qaccel_fp32_multiplier(scale, &quant[j].multiplier);
+			quant[j].shift = 0;
+		} else {
+			/* GEMMLOWP and SINGLE take the same Q31 record. */
+			ret = qaccel_quantize_multiplier(real, &quant[j].multiplier,
+							 &quant[j].shift);
+		}
 		if (ret)
 			return ret;
 	}

@@ -155,9 +155,12 @@ int qaccel_quantize_bias(const float *bias, uint32_t n, float in_scale,
 			 const float *w_scales, int32_t *bias_q);
 
 /*
- * Fill a GEMM's requantization from its scales: for each of the n output
+ * Fill a GEMM's requantization from its scales, in the family p->flags
+ * already names (QACCEL_GEMM_RQ_*; 3 is -EINVAL): for each of the n output
  * channels quant[j] = QuantizeMultiplier(in_scale * w_scales[j] /
- * out->scale), c_zero_point = out->zero_point, the clamp from the
+ * out->scale) for GEMMLOWP and SINGLE, or for FP32 {the binary32 bits of
+ * fl(fl(in_scale * w_scales[j]) / out->scale), 0} (-ERANGE when that is not
+ * a positive normal float), c_zero_point = out->zero_point, the clamp from the
  * activation (NONE: [qmin, qmax]; RELU: [zero_point, qmax]; RELU6: up to
  * the quantized 6.0 as well), flags |= PER_CHANNEL and the output type;
  * with bias != NULL also bias_q (qaccel_quantize_bias) and flags |= BIAS.

@@ -49,7 +49,7 @@
  * Where the model and the RTL part (docs/simulation.md has the list):
  *  - cycle counts are estimates (CAPS says QACCEL_CAP_FUNCTIONAL);
  *  - a job that fails half-way leaves the C written that its post engine
- *    wrote before the failing request.  For a bad per-channel shift and a
+ *    wrote before the failing request.  For a bad per-channel record and a
  *    C row past the buffer's size that is exactly what the RTL leaves; for
  *    page faults and AXI errors the RTL may have written a few more or fewer
  *    rows around that point (its post engine runs concurrently with the

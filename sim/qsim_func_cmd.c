@@ -53,7 +53,8 @@ static uint16_t decode(const struct qaccel_hw_desc *d)
 		return QACCEL_ERR_OK;
 	if (!dim_ok(d->m) || !dim_ok(d->n) || !dim_ok(d->k))
 		return QACCEL_ERR_BAD_DIM;
-	if ((d->flags & ~QACCEL_F_ALL) || out == QACCEL_F_OUT_MASK)
+	if ((d->flags & ~QACCEL_F_ALL) || out == QACCEL_F_OUT_MASK ||
+	    (d->flags & QACCEL_F_RQ_MASK) == QACCEL_F_RQ_MASK)
 		return QACCEL_ERR_BAD_FLAGS;
 	if (!zp_ok(d->a_zero_point, d->flags & QACCEL_F_A_UINT8) ||
 	    !zp_ok(d->b_zero_point, d->flags & QACCEL_F_B_UINT8))
@@ -61,8 +62,7 @@ static uint16_t decode(const struct qaccel_hw_desc *d)
 	if (out != QACCEL_F_OUT_INT32 &&
 	    (!zp_ok(d->c_zero_point, out_u8) || !zp_ok(d->clamp_min, out_u8) ||
 	     !zp_ok(d->clamp_max, out_u8) || d->clamp_min > d->clamp_max ||
-	     (!per_channel && (d->out_shift < QACCEL_SHIFT_MIN ||
-			       d->out_shift > QACCEL_SHIFT_MAX))))
+	     (!per_channel && !qf_requant_ok(d->flags, d->out_multiplier, d->out_shift))))
 		return QACCEL_ERR_BAD_PARAM;
 	return QACCEL_ERR_OK;
 }

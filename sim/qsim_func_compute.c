@@ -76,7 +76,7 @@ bool qf_tile_result(struct qsim_func *f, struct gemm *g, const struct tile *t, u
 					f->quant.p, (uint64_t)nv * 8, false))
 		return qf_job_error(g, QACCEL_ERR_DMA_FAULT, STREAM_QUANT);
 	if (qaccel_ref_gemm(&p, f->a.p, f->b.p, f->bias.p, f->quant.p, f->c.p)) {
-		/* Only a per-channel shift that changed since the check does this. */
+		/* Only a per-channel record that changed since the check does this. */
 		g->status = QACCEL_ERR_BAD_PARAM;
 		g->detail = 0;
 		return false;

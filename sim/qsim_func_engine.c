@@ -117,7 +117,7 @@ static bool load_chunk(struct qsim_func *f, struct gemm *g)
 	return true;
 }
 
-/* The post engine on one tile: the shift check, the result, each C row's write. */
+/* The post engine on one tile: the record check, the result, each C row's write. */
 static bool post_tile(struct qsim_func *f, struct gemm *g, const struct tile *t)
 {
 	const struct qaccel_hw_desc *d = &g->d;
@@ -129,7 +129,7 @@ static bool post_tile(struct qsim_func *f, struct gemm *g, const struct tile *t)
 		/* The RTL checks the records its loader just read. */
 		if (!qf_buf_copy(f, &d->quant, d->quant.offset + (uint64_t)(t->n0 + c) * 8,
 				 (uint8_t *)&q, sizeof(q), false) ||
-		    q.shift < QACCEL_SHIFT_MIN || q.shift > QACCEL_SHIFT_MAX) {
+		    !qf_requant_ok(d->flags, q.multiplier, q.shift)) {
 			g->status = QACCEL_ERR_BAD_PARAM;
 			g->detail = 0;
 			return false;

@@ -62,7 +62,20 @@
  * QACCEL_UARCH_GEMV_MIN_PES, see qf_gemv_lanes()), and that it is this model.
  */
 #define FUNC_CAPS	(QACCEL_CAP_GEMM_I32 | QACCEL_CAP_REQUANT | QACCEL_CAP_PER_CHANNEL | \
-			 QACCEL_CAP_BIAS | QACCEL_CAP_UINT8_IN | QACCEL_CAP_FUNCTIONAL)
+			 QACCEL_CAP_BIAS | QACCEL_CAP_UINT8_IN | QACCEL_CAP_RQ_MODES | \
+			 QACCEL_CAP_FUNCTIONAL)
+
+/*
+ * The package's rq_param_ok: a (multiplier, shift) the family of @flags can
+ * use, per tensor (decode) and per channel (the post engine).  FP32 wants
+ * the bits of a positive, normal, finite binary32 and shift 0.
+ */
+static inline bool qf_requant_ok(uint32_t flags, int32_t multiplier, int32_t shift)
+{
+	if ((flags & QACCEL_F_RQ_MASK) == QACCEL_F_RQ_FP32)
+		return multiplier >= 0x00800000 && multiplier < 0x7f800000 && !shift;
+	return shift >= QACCEL_SHIFT_MIN && shift <= QACCEL_SHIFT_MAX;
+}
 
 /*
  * Cost model, calibrated against the RTL's completion records (see

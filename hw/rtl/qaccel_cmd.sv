@@ -183,6 +183,7 @@ module qaccel_cmd
     job.b_u8        = flags[FlagBUint8];
     job.bias_en     = flags[FlagBias];
     job.out_type    = out_type_e'(flags[FlagOutShift +: 2]);
+    job.rq          = rq_mode_e'(flags[FlagRequant +: 2]);
     job.per_channel = flags[FlagPerChannel] && job.out_type != OutInt32;
     job.a           = dbuf(q.desc, DescA);
     job.b           = dbuf(q.desc, DescB);
@@ -221,7 +222,8 @@ module qaccel_cmd
       decode_status = ErrOk;
     end else if (!dim_ok(job.m) || !dim_ok(job.n) || !dim_ok(job.k)) begin
       decode_status = ErrBadDim;
-    end else if ((flags & ~FlagsAll) != '0 || flags[FlagOutShift +: 2] == 2'd3) begin
+    end else if ((flags & ~FlagsAll) != '0 || flags[FlagOutShift +: 2] == 2'd3 ||
+                 flags[FlagRequant +: 2] == 2'd3) begin
       decode_status = ErrBadFlags;
     end else if (!in_range(job.a_zp, job.a_u8) || !in_range(job.b_zp, job.b_u8)) begin
       decode_status = ErrBadParam;
@@ -229,7 +231,7 @@ module qaccel_cmd
                  (!in_range(job.c_zp, out_u8) || !in_range(job.clamp_min, out_u8) ||
                   !in_range(job.clamp_max, out_u8) || job.clamp_min > job.clamp_max ||
                   (!job.per_channel &&
-                   (job.out_shift < -8'sd31 || job.out_shift > 8'sd30)))) begin
+                   !rq_param_ok(job.rq, job.out_mult[31:23], 32'(job.out_shift))))) begin
       decode_status = ErrBadParam;
     end
   end

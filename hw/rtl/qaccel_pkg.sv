@@ -63,6 +63,7 @@ package qaccel_pkg;
   localparam int unsigned CapBias       = 3;
   localparam int unsigned CapUint8In    = 4;
   localparam int unsigned CapGemv       = 5;   // M x Cols < 64 jobs stream B at line rate
+  localparam int unsigned CapRequantModes = 6; // flags bits 6..7 choose the requantization
   localparam int unsigned CapFunctional = 31;  // set only by sim's C model, never by RTL
 
   localparam int unsigned CtrlEnable = 0;
@@ -98,7 +99,15 @@ package qaccel_pkg;
   localparam int unsigned FlagOutShift   = 2;  // two bits
   localparam int unsigned FlagBias       = 4;
   localparam int unsigned FlagPerChannel = 5;
-  localparam logic [15:0] FlagsAll       = 16'h003f;
+  localparam int unsigned FlagRequant    = 6;  // two bits: rq_mode_e
+  localparam logic [15:0] FlagsAll       = 16'h00ff;
+
+  // Requantization family of an int8/uint8 output (docs/quantization.md).
+  typedef enum logic [1:0] {
+    RqGemmlowp = 2'd0,  // gemmlowp SRDHM, then RoundingDivideByPOT
+    RqSingle   = 2'd1,  // one rounding: (acc * M + 2^(30-shift)) >> (31-shift)
+    RqFp32     = 2'd2   // binary32 scale in out_multiplier, round half to even
+  } rq_mode_e;
 
   typedef enum logic [1:0] {
     OutInt32 = 2'd0,
@@ -219,6 +228,7 @@ package qaccel_pkg;
     logic [31:0]        m, n, k, lda, ldb, ldc;
     logic               a_u8, b_u8, bias_en, per_channel;
     out_type_e          out_type;
+    rq_mode_e           rq;
     logic [31:0]        out_mult;
     logic signed [7:0]  out_shift;
     logic signed [15:0] a_zp, b_zp, c_zp, clamp_min, clamp_max;
@@ -254,5 +264,19 @@ package qaccel_pkg;
     logic [31:0] stride;
     logic [15:0] len;
   } dma_req_t;
+
+  // A (multiplier, shift) pair family rq can use, per tensor or per channel
+  // (lib/qaccel_ref.c requant_ok): FP32 wants the bits of a positive,
+  // normal, finite binary32 (exponent 1..254) and shift 0; the Q31 families
+  // a shift ShiftMin..ShiftMax.  sign_exp is multiplier[31:23], the
+  // binary32's sign and exponent (the significand never matters).
+  function automatic logic rq_param_ok(rq_mode_e rq, logic [8:0] sign_exp,
+                                       logic signed [31:0] shift);
+    if (rq == RqFp32) begin
+      return !sign_exp[8] && sign_exp[7:0] != 8'd0 && sign_exp[7:0] != 8'hff &&
+             shift == 32'sd0;
+    end
+    return shift >= ShiftMin && shift <= ShiftMax;
+  endfunction
 
 endpackage

@@ -2,7 +2,8 @@
 //
 // Output stage for one row of a C tile: Cols lanes in parallel, each adding
 // its column's bias and, for int8/uint8 output, requantizing (qaccel_requant)
-// with the per-tensor or per-channel multiplier and shift.  The result is the
+// in the job's family with the per-tensor or per-channel multiplier (or FP32
+// scale) and shift.  The result is the
 // row's bytes as they go to memory (little-endian int32, or one byte per
 // element), starting at byte 0.
 
@@ -18,6 +19,7 @@ module qaccel_post
   input  logic                   bias_en_i,
   input  logic                   per_channel_i,
   input  out_type_e              out_type_i,
+  input  rq_mode_e               rq_i,
   input  logic [31:0]            mult_i,       // per-tensor
   input  logic signed [7:0]      shift_i,      // per-tensor
   input  logic signed [15:0]     zp_i,
@@ -39,6 +41,7 @@ module qaccel_post
 
     qaccel_requant u_requant (
       .acc_i   (sum[c]),
+      .rq_i,
       .mult_i  (mult),
       .shift_i (shift),
       .zp_i,
@@ -57,8 +60,8 @@ module qaccel_post
     end
   end
 
-  // Shifts are validated to -31..30 before they get here, so six bits carry
-  // them exactly.
+  // Shifts are validated to -31..30 (0 for FP32) before they get here, so
+  // six bits carry them exactly.
   logic unused_shift;
   always_comb begin
     unused_shift = ^shift_i[7:6];

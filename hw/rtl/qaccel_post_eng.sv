@@ -12,8 +12,9 @@
 // the DMA has room for one (wr_room_i), so that the C stores cannot fill
 // the memory's request slots that the operand reads need.
 //
-// A per-channel shift out of range fails the job (bad_o, in PRow, before
-// any row of the tile is written).  What must stay true: a capture is
+// A per-channel record the family cannot use (a shift out of range, a bad
+// FP32 scale) fails the job (bad_o, in PRow, before any row of the tile is
+// written).  What must stay true: a capture is
 // taken only while idle, and a tile's rows are written in order, each once.
 
 module qaccel_post_eng
@@ -46,7 +47,7 @@ module qaccel_post_eng
   output logic [WrBytes*8-1:0]            req_wdata_o,
 
   output logic                            busy_o,
-  output logic                            bad_o      // a per-channel shift out of range
+  output logic                            bad_o      // a per-channel record out of range
 );
 
   typedef enum logic [1:0] {
@@ -83,13 +84,13 @@ module qaccel_post_eng
     end
   end
 
-  // Every per-channel shift of the tile must be in range.
+  // Every per-channel record of the tile must suit the job's family.
   logic quant_ok;
   always_comb begin
     quant_ok = 1'b1;
     for (int c = 0; c < Cols; c++) begin
       if (6'(c) < tile_q.nv && job_i.per_channel &&
-          ($signed(quant_q[c][63:32]) < ShiftMin || $signed(quant_q[c][63:32]) > ShiftMax)) begin
+          !rq_param_ok(job_i.rq, quant_q[c][31:23], quant_q[c][63:32])) begin
         quant_ok = 1'b0;
       end
     end
@@ -104,6 +105,7 @@ module qaccel_post_eng
     .bias_en_i     (job_i.bias_en),
     .per_channel_i (job_i.per_channel),
     .out_type_i    (job_i.out_type),
+    .rq_i          (job_i.rq),
     .mult_i        (job_i.out_mult),
     .shift_i       (job_i.out_shift),
     .zp_i          (job_i.c_zp),

@@ -102,7 +102,7 @@ module qaccel_top
 
   localparam logic [31:0] Caps = (32'd1 << CapGemmI32) | (32'd1 << CapRequant) |
                                  (32'd1 << CapPerChannel) | (32'd1 << CapBias) |
-                                 (32'd1 << CapUint8In) |
+                                 (32'd1 << CapUint8In) | (32'd1 << CapRequantModes) |
                                  (32'(GemvLanes != 0) << CapGemv);
 
   // The tag carries a 5-bit row index and the array edges are sized for it.

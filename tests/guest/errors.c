@@ -237,7 +237,7 @@ TEST_F(errors, unknown_flags_are_einval)
 {
 	struct drm_qaccel_gemm j = self->e.job;
 
-	j.flags |= 1 << 6;
+	j.flags |= 1 << 8;
 	EXPECT_REFUSED(-EINVAL, j);
 	j = self->e.job;
 	j.flags |= 0x8000;
@@ -263,6 +263,78 @@ TEST_F(errors, bad_requant_fields_are_einval)
 	EXPECT_REFUSED(-EINVAL, j);
 	j.out_shift = -32;
 	EXPECT_REFUSED(-EINVAL, j);
+}
+
+TEST_F(errors, requant_family_3_is_einval)
+{
+	struct drm_qaccel_gemm j = self->e.job;
+
+	j.flags |= DRM_QACCEL_GEMM_RQ_MASK;
+	EXPECT_REFUSED(-EINVAL, j);
+	/* Also with an int32 output, which has no requantization at all. */
+	j.flags = (j.flags & ~DRM_QACCEL_GEMM_OUT_MASK) | DRM_QACCEL_GEMM_OUT_INT32;
+	j.ldc = j.n * 4;
+	EXPECT_REFUSED(-EINVAL, j);
+}
+
+/* Each scale an FP32 job cannot use, and a good one with a shift. */
+TEST_F(errors, bad_per_tensor_fp32_scales_are_einval)
+{
+	static const struct {
+		const char *what;
+		uint32_t bits;
+		int8_t shift;
+	} bad[] = {
+		{ "NaN", 0x7fc00000, 0 }, { "signalling NaN", 0x7f800001, 0 },
+		{ "+inf", 0x7f800000, 0 }, { "-inf", 0xff800000, 0 },
+		{ "+0", 0, 0 }, { "-0", 0x80000000, 0 }, { "-1.0", 0xbf800000, 0 },
+		{ "smallest subnormal", 1, 0 }, { "largest subnormal", 0x007fffff, 0 },
+		{ "2^-10 with shift 1", 0x3a800000, 1 }, { "2^-10 with shift -1", 0x3a800000, -1 },
+	};
+	struct drm_qaccel_gemm j = self->e.job;
+
+	j.flags |= DRM_QACCEL_GEMM_RQ_FP32;
+	j.out_multiplier = 0x3a800000;	/* 2^-10 */
+	j.out_shift = 0;
+	EXPECT_EQ(0, run_on(&self->e, variant->uring, &j));
+	j.out_multiplier = 0x00800000;	/* the smallest normal */
+	EXPECT_EQ(0, run_on(&self->e, variant->uring, &j));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j.out_multiplier = (int32_t)bad[i].bits;
+		j.out_shift = bad[i].shift;
+		EXPECT_REFUSED(-EINVAL, j) TH_LOG("FP32 scale %s", bad[i].what);
+	}
+}
+
+/*
+ * Per-channel records are the device's to check: a NaN scale in one is
+ * accepted at submit, fails that job with -EINVAL (BAD_PARAM on the
+ * device), and the next job runs correctly.
+ */
+TEST_F(errors, bad_per_channel_fp32_record_fails_the_job_then_next_runs)
+{
+	struct drm_qaccel_gemm j = self->e.job;
+	struct drm_qaccel_wait w = { 0 };
+	uint64_t seqno = 0;
+
+	for (uint32_t c = 0; c < j.n; c++)
+		self->e.t.pquant[c] = (struct qaccel_quant){ 0x3a800000, 0 };
+	self->e.t.pquant[7].multiplier = 0x7fc00000;	/* NaN */
+	j.flags |= DRM_QACCEL_GEMM_PER_CHANNEL | DRM_QACCEL_GEMM_RQ_FP32;
+	j.quant_handle = self->e.t.quant.handle;
+	j.out_multiplier = 0;	/* per-tensor fields are ignored per channel */
+	j.out_shift = 0;
+	if (variant->uring) {
+		EXPECT_EQ(-EINVAL, run_on(&self->e, true, &j));
+	} else {
+		ASSERT_EQ(0, raw_submit(self->e.fd, &j, &seqno));
+		ASSERT_EQ(0, raw_wait(self->e.fd, seqno, &w));
+		EXPECT_EQ(-EINVAL, w.status);
+		EXPECT_EQ(5, w.hw_status);	/* QACCEL_ERR_BAD_PARAM */
+	}
+	memset(self->e.t.pc, 0x5a, 13 * 11);
+	EXPECT_EQ(0, run_on(&self->e, variant->uring, &self->e.job));
+	EXPECT_EQ(-1, uj_case_mismatch(&self->e.t));
 }
 
 TEST_F(errors, gemm_still_correct_after_bad_jobs)

@@ -52,6 +52,27 @@ FIXTURE_VARIANT_ADD(gemm, path##_mixed_signedness) {				\
 FIXTURE_VARIANT_ADD(gemm, path##_1x1x1) {					\
 	.uring = is_uring, .m = 1, .n = 1, .k = 1, .seed = 6,			\
 	.flags = QACCEL_GEMM_OUT_INT8,						\
+};										\
+FIXTURE_VARIANT_ADD(gemm, path##_int8_single_bias) {				\
+	.uring = is_uring, .m = 33, .n = 27, .k = 45, .seed = 7,		\
+	.flags = QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS |			\
+		 QACCEL_GEMM_RQ_SINGLE,						\
+};										\
+FIXTURE_VARIANT_ADD(gemm, path##_int8_fp32_bias) {				\
+	.uring = is_uring, .m = 35, .n = 31, .k = 47, .seed = 8,		\
+	.flags = QACCEL_GEMM_OUT_INT8 | QACCEL_GEMM_BIAS | QACCEL_GEMM_RQ_FP32,	\
+};										\
+FIXTURE_VARIANT_ADD(gemm, path##_uint8_per_channel_single) {			\
+	.uring = is_uring, .m = 18, .n = 21, .k = 66, .seed = 9,		\
+	.flags = QACCEL_GEMM_OUT_UINT8 | QACCEL_GEMM_A_UINT8 |			\
+		 QACCEL_GEMM_PER_CHANNEL | QACCEL_GEMM_BIAS |			\
+		 QACCEL_GEMM_RQ_SINGLE,						\
+};										\
+FIXTURE_VARIANT_ADD(gemm, path##_uint8_per_channel_fp32) {			\
+	.uring = is_uring, .m = 22, .n = 19, .k = 71, .seed = 10,		\
+	.flags = QACCEL_GEMM_OUT_UINT8 | QACCEL_GEMM_B_UINT8 |			\
+		 QACCEL_GEMM_PER_CHANNEL | QACCEL_GEMM_BIAS |			\
+		 QACCEL_GEMM_RQ_FP32,						\
 }
 
 GEMM_VARIANTS(ioctl, false);

@@ -179,7 +179,30 @@ struct uj_case {
 	struct qaccel_quant *pquant;
 };
 
-/* m x n x k with @flags, operands from @seed (gc_params(), gc_fill()). */
+/*
+ * The binary32 bits of a Q31 pair's real value, multiplier * 2^(shift - 31):
+ * the scale an FP32 job uses in place of that pair.
+ */
+static inline int32_t uj_fp32_of_q31(int32_t multiplier, int32_t shift)
+{
+	double r = (double)multiplier / 2147483648.0;
+	int32_t bits;
+	float f;
+
+	for (; shift > 0; shift--)
+		r *= 2;
+	for (; shift < 0; shift++)
+		r /= 2;
+	f = (float)r;
+	memcpy(&bits, &f, sizeof(bits));
+	return bits;
+}
+
+/*
+ * m x n x k with @flags, operands from @seed (gc_params(), gc_fill()).  With
+ * DRM_QACCEL_GEMM_RQ_FP32 in @flags the per-tensor pair and every
+ * per-channel record become {uj_fp32_of_q31(), 0}.
+ */
 static inline int uj_case_init(int fd, struct uj_case *t, uint32_t m,
 			       uint32_t n, uint32_t k, uint32_t flags,
 			       uint64_t seed)
@@ -201,6 +224,15 @@ static inline int uj_case_init(int fd, struct uj_case *t, uint32_t m,
 	t->pbias = t->bias.map;
 	t->pquant = t->quant.map;
 	gc_fill(&t->p, seed, t->pa, t->pb, t->pc, t->pbias, t->pquant);
+	if ((flags & DRM_QACCEL_GEMM_RQ_MASK) == DRM_QACCEL_GEMM_RQ_FP32) {
+		t->p.out_multiplier = uj_fp32_of_q31(t->p.out_multiplier, t->p.out_shift);
+		t->p.out_shift = 0;
+		for (uint32_t j = 0; j < n; j++) {
+			t->pquant[j].multiplier = uj_fp32_of_q31(t->pquant[j].multiplier,
+								 t->pquant[j].shift);
+			t->pquant[j].shift = 0;
+		}
+	}
 	return 0;
 }
 

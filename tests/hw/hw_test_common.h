@@ -94,6 +94,34 @@ static uint32_t __attribute__((unused)) odd_cross_offset(uint32_t span_bytes, ui
 	return (1 + rnd(2)) * QACCEL_PAGE_SIZE - back;
 }
 
+/* The bits of 2^e (a normal binary32) times a significand of 1.frac. */
+static int32_t __attribute__((unused)) fp32_bits(int e, uint32_t frac)
+{
+	return (int32_t)((uint32_t)(e + 127) << 23 | (frac & 0x7fffff));
+}
+
+/*
+ * A binary32 scale for the FP32 family: mostly one that maps the
+ * accumulators of these jobs into and a little beyond 8 bits; powers of two
+ * (every odd multiple of half their reciprocal is a tie); the smallest
+ * normal; and scales so large that the product overflows to infinity.
+ */
+static int32_t __attribute__((unused)) fp32_scale(void)
+{
+	switch (rnd(8)) {
+	case 0:
+		return fp32_bits(-(int)rnd_range(0, 24), 0);
+	case 1:
+		return fp32_bits(-126, rnd(2) ? 0 : rnd(1u << 23));
+	case 2:
+		return fp32_bits((int)rnd_range(97, 127), rnd(1u << 23));
+	case 3:
+		return fp32_bits((int)rnd_range(0, 30) - 30, rnd(1u << 23));
+	default:
+		return fp32_bits(-(int)rnd_range(6, 16), rnd(1u << 23));
+	}
+}
+
 /*
  * QACCEL_TEST_CYCLES_OUT=FILE appends one line per RTL completion record:
  * tag, status and every timing field.  Two runs with the same seed must

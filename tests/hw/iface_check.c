@@ -34,7 +34,7 @@
  */
 static const long long lib_caps[] = {
 	QACCEL_CAP_GEMM_I32, QACCEL_CAP_REQUANT, QACCEL_CAP_PER_CHANNEL, QACCEL_CAP_BIAS,
-	QACCEL_CAP_UINT8_IN, QACCEL_CAP_GEMV, QACCEL_CAP_FUNCTIONAL,
+	QACCEL_CAP_UINT8_IN, QACCEL_CAP_GEMV, QACCEL_CAP_FUNCTIONAL, QACCEL_CAP_RQ_MODES,
 };
 #undef QACCEL_CAP_GEMM_I32
 #undef QACCEL_CAP_REQUANT
@@ -43,6 +43,7 @@ static const long long lib_caps[] = {
 #undef QACCEL_CAP_UINT8_IN
 #undef QACCEL_CAP_GEMV
 #undef QACCEL_CAP_FUNCTIONAL
+#undef QACCEL_CAP_RQ_MODES
 
 #include "qaccel_hw.h"
 
@@ -121,6 +122,7 @@ static const struct pair pairs[] = {
 	B(CapBias, QACCEL_CAP_BIAS),
 	B(CapUint8In, QACCEL_CAP_UINT8_IN),
 	B(CapGemv, QACCEL_CAP_GEMV),
+	B(CapRequantModes, QACCEL_CAP_RQ_MODES),
 	B(CapFunctional, QACCEL_CAP_FUNCTIONAL),
 	B(CtrlEnable, QACCEL_CTRL_ENABLE),
 	B(CtrlReset, QACCEL_CTRL_RESET),
@@ -145,7 +147,11 @@ static const struct pair pairs[] = {
 	V(FlagOutShift, QACCEL_F_OUT_SHIFT),
 	B(FlagBias, QACCEL_F_BIAS),
 	B(FlagPerChannel, QACCEL_F_PER_CHANNEL),
+	V(FlagRequant, QACCEL_F_RQ_SHIFT),
 	V(FlagsAll, QACCEL_F_ALL),
+	V(RqGemmlowp, QACCEL_F_RQ_GEMMLOWP >> QACCEL_F_RQ_SHIFT),
+	V(RqSingle, QACCEL_F_RQ_SINGLE >> QACCEL_F_RQ_SHIFT),
+	V(RqFp32, QACCEL_F_RQ_FP32 >> QACCEL_F_RQ_SHIFT),
 	V(OutInt32, QACCEL_F_OUT_INT32 >> QACCEL_F_OUT_SHIFT),
 	V(OutInt8, QACCEL_F_OUT_INT8 >> QACCEL_F_OUT_SHIFT),
 	V(OutUint8, QACCEL_F_OUT_UINT8 >> QACCEL_F_OUT_SHIFT),
@@ -249,6 +255,10 @@ static const struct copy copies[] = {
 	C(DRM_QACCEL_GEMM_OUT_MASK, QACCEL_F_OUT_MASK),
 	C(DRM_QACCEL_GEMM_BIAS, QACCEL_F_BIAS),
 	C(DRM_QACCEL_GEMM_PER_CHANNEL, QACCEL_F_PER_CHANNEL),
+	C(DRM_QACCEL_GEMM_RQ_GEMMLOWP, QACCEL_F_RQ_GEMMLOWP),
+	C(DRM_QACCEL_GEMM_RQ_SINGLE, QACCEL_F_RQ_SINGLE),
+	C(DRM_QACCEL_GEMM_RQ_FP32, QACCEL_F_RQ_FP32),
+	C(DRM_QACCEL_GEMM_RQ_MASK, QACCEL_F_RQ_MASK),
 	C(QACCEL_GEMM_A_UINT8, QACCEL_F_A_UINT8),
 	C(QACCEL_GEMM_B_UINT8, QACCEL_F_B_UINT8),
 	C(QACCEL_GEMM_OUT_INT32, QACCEL_F_OUT_INT32),
@@ -257,6 +267,10 @@ static const struct copy copies[] = {
 	C(QACCEL_GEMM_OUT_MASK, QACCEL_F_OUT_MASK),
 	C(QACCEL_GEMM_BIAS, QACCEL_F_BIAS),
 	C(QACCEL_GEMM_PER_CHANNEL, QACCEL_F_PER_CHANNEL),
+	C(QACCEL_GEMM_RQ_GEMMLOWP, QACCEL_F_RQ_GEMMLOWP),
+	C(QACCEL_GEMM_RQ_SINGLE, QACCEL_F_RQ_SINGLE),
+	C(QACCEL_GEMM_RQ_FP32, QACCEL_F_RQ_FP32),
+	C(QACCEL_GEMM_RQ_MASK, QACCEL_F_RQ_MASK),
 	C(QACCEL_GEMM_FLAGS_ALL, QACCEL_F_ALL),
 	/* Opcodes, limits, the per-channel record. */
 	C(DRM_QACCEL_OP_NOP, QACCEL_OP_NOP),
@@ -275,6 +289,7 @@ static const struct copy copies[] = {
 	C(DRM_QACCEL_CAP_UINT8_IN, QACCEL_CAP_UINT8_IN),
 	C(DRM_QACCEL_CAP_GEMV, QACCEL_CAP_GEMV),
 	C(DRM_QACCEL_CAP_FUNCTIONAL, QACCEL_CAP_FUNCTIONAL),
+	C(DRM_QACCEL_CAP_RQ_MODES, QACCEL_CAP_RQ_MODES),
 	{ "lib QACCEL_CAP_GEMM_I32", lib_caps[0], QACCEL_CAP_GEMM_I32 },
 	{ "lib QACCEL_CAP_REQUANT", lib_caps[1], QACCEL_CAP_REQUANT },
 	{ "lib QACCEL_CAP_PER_CHANNEL", lib_caps[2], QACCEL_CAP_PER_CHANNEL },
@@ -282,6 +297,7 @@ static const struct copy copies[] = {
 	{ "lib QACCEL_CAP_UINT8_IN", lib_caps[4], QACCEL_CAP_UINT8_IN },
 	{ "lib QACCEL_CAP_GEMV", lib_caps[5], QACCEL_CAP_GEMV },
 	{ "lib QACCEL_CAP_FUNCTIONAL", lib_caps[6], QACCEL_CAP_FUNCTIONAL },
+	{ "lib QACCEL_CAP_RQ_MODES", lib_caps[7], QACCEL_CAP_RQ_MODES },
 };
 
 TEST(every_library_and_uapi_copy_matches_the_device)
@@ -380,21 +396,23 @@ static bool copied(const char *prefix, long long device)
 }
 
 /*
- * Every capability bit, flag bit and output type the package declares has
- * its uapi and library copy in copies[], so a new one cannot be left out.
+ * Every capability bit, flag bit, output type and requantization family the
+ * package declares has its uapi and library copy in copies[], so a new one
+ * cannot be left out.
  */
 TEST(every_package_flag_and_capability_has_its_copies)
 {
 	static const struct {
 		const char *sv_prefix, *uapi, *lib;
-		bool output_type;
+		int field_shift;	/* enum items: where the field sits; -1: a bit */
 	} kinds[] = {
-		{ "Cap", "DRM_QACCEL_CAP_", "lib QACCEL_CAP_", false },
-		{ "FlagAUint8", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", false },
-		{ "FlagBUint8", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", false },
-		{ "FlagBias", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", false },
-		{ "FlagPerChannel", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", false },
-		{ "Out", "DRM_QACCEL_GEMM_OUT_", "QACCEL_GEMM_OUT_", true },
+		{ "Cap", "DRM_QACCEL_CAP_", "lib QACCEL_CAP_", -1 },
+		{ "FlagAUint8", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", -1 },
+		{ "FlagBUint8", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", -1 },
+		{ "FlagBias", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", -1 },
+		{ "FlagPerChannel", "DRM_QACCEL_GEMM_", "QACCEL_GEMM_", -1 },
+		{ "Out", "DRM_QACCEL_GEMM_OUT_", "QACCEL_GEMM_OUT_", QACCEL_F_OUT_SHIFT },
+		{ "Rq", "DRM_QACCEL_GEMM_RQ_", "QACCEL_GEMM_RQ_", QACCEL_F_RQ_SHIFT },
 	};
 	int bad = 0, seen = 0;
 
@@ -405,8 +423,8 @@ TEST(every_package_flag_and_capability_has_its_copies)
 
 			if (strncmp(sv[i].name, kinds[k].sv_prefix, strlen(kinds[k].sv_prefix)))
 				continue;
-			device = kinds[k].output_type ? sv[i].value << QACCEL_F_OUT_SHIFT
-						      : 1ll << sv[i].value;
+			device = kinds[k].field_shift < 0 ? 1ll << sv[i].value
+							  : sv[i].value << kinds[k].field_shift;
 			seen++;
 			if (!copied(kinds[k].uapi, device) || !copied(kinds[k].lib, device)) {
 				TH_LOG("%s: no uapi (%s*) or library (%s*) copy compared",

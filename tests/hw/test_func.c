@@ -14,7 +14,7 @@
  * registers, and at the end the whole of both memories but the completion
  * ring (whose records carry cycle counts).
  *
- * C after a failed job: decode errors, a bad per-channel shift and a C row
+ * C after a failed job: decode errors, a bad per-channel record and a C row
  * past its buffer leave exactly the same bytes on both devices (the tiles
  * written before the failure).  After a page fault, an AXI error or an
  * operand past its buffer, how much of C the RTL wrote depends on its
@@ -254,8 +254,9 @@ enum fault {
 	F_OPCODE, F_RESERVED0, F_RESERVED1, F_NOP_RESERVED, F_OPCODE_BEFORE_DIM,
 	F_M_ZERO, F_N_ZERO, F_K_ZERO, F_DIM_BIG, F_DIM_BEFORE_FLAGS, F_FLAGS, F_OUT_TYPE_3,
 	F_FLAGS_BEFORE_PARAM, F_A_ZP, F_B_ZP, F_C_ZP, F_CLAMP_ORDER, F_CLAMP_RANGE, F_SHIFT,
-	/* per-channel shifts, checked tile by tile */
-	F_CHANNEL_SHIFT_FIRST, F_CHANNEL_SHIFT_LATER, F_CHANNEL_SHIFT_SMALL_M,
+	F_RQ_FAMILY_3, F_FP32_SCALE,
+	/* per-channel records, checked tile by tile */
+	F_CHANNEL_SHIFT_FIRST, F_CHANNEL_SHIFT_LATER, F_CHANNEL_SHIFT_SMALL_M, F_CHANNEL_FP32,
 	/* fields the device must ignore */
 	F_INT32_IGNORES_REQUANT, F_PER_CHANNEL_IGNORES_SHIFT,
 	/* bounds */
@@ -295,6 +296,11 @@ static const struct {
 	[F_CLAMP_ORDER] = { "clamp_min > clamp_max", QACCEL_ERR_BAD_PARAM, 0, true, true },
 	[F_CLAMP_RANGE] = { "clamp outside the output type", QACCEL_ERR_BAD_PARAM, 0, true, true },
 	[F_SHIFT] = { "per-tensor shift out of range", QACCEL_ERR_BAD_PARAM, 0, true, true },
+	[F_RQ_FAMILY_3] = { "requantization family 3", QACCEL_ERR_BAD_FLAGS, 0, true, true },
+	[F_FP32_SCALE] = { "per-tensor FP32 scale NaN, inf, 0, negative, subnormal or shifted",
+			   QACCEL_ERR_BAD_PARAM, 0, true, true },
+	[F_CHANNEL_FP32] = { "per-channel FP32 record bad in a later tile",
+			     QACCEL_ERR_BAD_PARAM, 0, true, false },
 	[F_CHANNEL_SHIFT_FIRST] = { "per-channel shift bad in the first tile",
 				    QACCEL_ERR_BAD_PARAM, 0, true, true },
 	[F_CHANNEL_SHIFT_LATER] = { "per-channel shift bad in a later tile",
@@ -385,9 +391,13 @@ static int32_t zp_end(bool is_uint8)
 	return is_uint8 ? (rnd(2) ? 255 : 0) : (rnd(2) ? 127 : -128);
 }
 
-static void rnd_requant(int32_t *mult, int32_t *shift)
+/* A requantization record for the family of @flags. */
+static void rnd_requant(uint32_t flags, int32_t *mult, int32_t *shift)
 {
-	if (rnd(4)) {
+	if ((flags & QACCEL_GEMM_RQ_MASK) == QACCEL_GEMM_RQ_FP32) {
+		*mult = fp32_scale();
+		*shift = 0;
+	} else if (rnd(4)) {
 		*mult = (int32_t)rnd_range(1u << 30, INT32_MAX);
 		*shift = -(int32_t)rnd_range(4, 14);
 	} else {
@@ -410,7 +420,7 @@ static void job_params(struct job *j)
 	case S_UINT8_TENSOR: case S_UINT8_CHANNEL: out = QACCEL_GEMM_OUT_UINT8; break;
 	default: break;
 	}
-	p->flags = out | (rnd(2) ? QACCEL_GEMM_BIAS : 0);
+	p->flags = out | (rnd(2) ? QACCEL_GEMM_BIAS : 0) | rnd(3) << 6;
 	if (j->shape == S_UINT8_IN)
 		p->flags |= 1 + rnd(3);
 	else
@@ -460,7 +470,7 @@ static void job_params(struct job *j)
 	}
 	if (out == QACCEL_GEMM_OUT_INT32)
 		return;
-	rnd_requant(&p->out_multiplier, &p->out_shift);
+	rnd_requant(p->flags, &p->out_multiplier, &p->out_shift);
 	p->c_zero_point = j->shape == S_ZP_EXTREME ? zp_end(out == QACCEL_GEMM_OUT_UINT8)
 						   : rnd_zp(out == QACCEL_GEMM_OUT_UINT8);
 	p->clamp_min = out == QACCEL_GEMM_OUT_UINT8 ? 0 : -128;
@@ -484,7 +494,7 @@ static void requantize(struct qaccel_gemm_params *p)
 	p->c_zero_point = rnd_zp(u8);
 	p->clamp_min = u8 ? 0 : -128;
 	p->clamp_max = p->clamp_min + 255;
-	rnd_requant(&p->out_multiplier, &p->out_shift);
+	rnd_requant(p->flags, &p->out_multiplier, &p->out_shift);
 }
 
 /* The parameters a fault needs before the job is laid out. */
@@ -498,11 +508,20 @@ static void fault_params(struct job *j)
 		if (j->fault == F_SHIFT)
 			p->flags &= ~QACCEL_GEMM_PER_CHANNEL;
 		break;
+	case F_FP32_SCALE:
+		requantize(p);
+		p->flags = (p->flags & ~(QACCEL_GEMM_PER_CHANNEL | QACCEL_GEMM_RQ_MASK)) |
+			   QACCEL_GEMM_RQ_FP32;
+		rnd_requant(p->flags, &p->out_multiplier, &p->out_shift);
+		break;
 	case F_CHANNEL_SHIFT_FIRST: case F_CHANNEL_SHIFT_LATER: case F_CHANNEL_SHIFT_SMALL_M:
 	case F_BOUNDS_QUANT: case F_PTE_QUANT: case F_PER_CHANNEL_IGNORES_SHIFT:
+	case F_CHANNEL_FP32:
 		requantize(p);
 		p->flags |= QACCEL_GEMM_PER_CHANNEL;
-		if (j->fault == F_CHANNEL_SHIFT_LATER) {
+		if (j->fault == F_CHANNEL_FP32)
+			p->flags = (p->flags & ~QACCEL_GEMM_RQ_MASK) | QACCEL_GEMM_RQ_FP32;
+		if (j->fault == F_CHANNEL_SHIFT_LATER || j->fault == F_CHANNEL_FP32) {
 			/* Past the first tile in both tiled and GEMV mode. */
 			p->n = qsim_cols() + rnd_range(2, 2 * qsim_cols());
 			p->m = rnd_range(1, 2 * qsim_rows() + 1);
@@ -596,7 +615,7 @@ static int job_place(struct twin *t, struct job *j)
 	    !j->quant_host)
 		return -ENOMEM;
 	for (uint32_t n = 0; n < p->n; n++)
-		rnd_requant(&j->quant_host[n].multiplier, &j->quant_host[n].shift);
+		rnd_requant(p->flags, &j->quant_host[n].multiplier, &j->quant_host[n].shift);
 	tbuf_write(t, &j->quant, j->quant_off, j->quant_host, 8 * p->n);
 	qsim_host_buf_read(&t->rtl, &j->a.r, j->a_off, j->a_host, j->a_span);
 	qsim_host_buf_read(&t->rtl, &j->b.r, j->b_off, j->b_host, j->b_span);
@@ -653,6 +672,9 @@ static void fault_apply(struct twin *t, struct job *j)
 	uint32_t esz = (d->flags & QACCEL_F_OUT_MASK) == QACCEL_F_OUT_INT32 ? 4 : 1;
 	struct qaccel_quant bad = { .multiplier = 1 << 30 };
 	static const int32_t bad_shifts[] = { 31, -32, 1000, INT32_MIN };
+	/* NaN, +inf, +0, -1.0, the largest subnormal, -0: no FP32 scale. */
+	static const uint32_t bad_scales[] = { 0x7fc00000, 0x7f800000, 0, 0xbf800000,
+					       0x007fffff, 0x80000000 };
 	uint64_t last;
 
 	switch (j->fault) {
@@ -670,7 +692,24 @@ static void fault_apply(struct twin *t, struct job *j)
 								    : 0xffffffffu;
 		break;
 	case F_DIM_BEFORE_FLAGS: d->k = 0; d->flags |= 0x100; break;
-	case F_FLAGS: d->flags |= 1u << rnd_range(6, 15); break;
+	case F_FLAGS: d->flags |= 1u << rnd_range(8, 15); break;
+	case F_RQ_FAMILY_3: d->flags |= QACCEL_F_RQ_MASK; break;
+	case F_FP32_SCALE:
+		/* A bad scale, or a good one with a shift. */
+		if (rnd(7))
+			d->out_multiplier = (int32_t)bad_scales[rnd(6)];
+		else
+			d->out_shift = (int8_t)(rnd(2) ? 1 : -1);
+		break;
+	case F_CHANNEL_FP32: {
+		uint32_t c = rnd_range(qsim_cols(), d->n - 1);
+
+		bad.multiplier = (int32_t)bad_scales[rnd(6)];
+		if (!rnd(7))
+			bad = (struct qaccel_quant){ .multiplier = 0x3f800000, .shift = 1 };
+		tbuf_write(t, &j->quant, j->quant_off + 8 * c, &bad, sizeof(bad));
+		break;
+	}
 	case F_OUT_TYPE_3: d->flags |= QACCEL_F_OUT_MASK; break;
 	case F_FLAGS_BEFORE_PARAM: d->flags |= QACCEL_F_OUT_MASK; d->a_zero_point = 300; break;
 	case F_A_ZP:

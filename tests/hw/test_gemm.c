@@ -59,6 +59,9 @@ struct gemm {
 	/* Edge-class knobs for gemm_place (random_jobs_500_*). */
 	bool saturate;			/* per-channel records saturate too */
 	bool cross_odd;			/* operands straddle a page at odd offsets */
+	/* Sets the bias, the records and A after the random fill (may be NULL). */
+	void (*construct)(struct qsim_host *d, struct gemm *g);
+	unsigned int kind;		/* its construction, per tensor */
 };
 
 static int32_t zp(bool is_uint8)
@@ -70,8 +73,20 @@ static int32_t zp(bool is_uint8)
 	return is_uint8 ? (int32_t)rnd(256) : (int32_t)rnd(256) - 128;
 }
 
-static void requant_params(int32_t *mult, int32_t *shift)
+/* A requantization record of family rq (QACCEL_GEMM_RQ_*). */
+static void requant_params(uint32_t rq, int32_t *mult, int32_t *shift)
 {
+	if (rq == QACCEL_GEMM_RQ_FP32) {
+		*mult = fp32_scale();
+		*shift = 0;
+		return;
+	}
+	if (rq == QACCEL_GEMM_RQ_SINGLE && !rnd(4)) {
+		/* A power of two: the product's dropped bits are often exactly half. */
+		*mult = (int32_t)(1u << rnd_range(20, 30));
+		*shift = (int32_t)rnd_range(0, QACCEL_SHIFT_MAX - QACCEL_SHIFT_MIN) + QACCEL_SHIFT_MIN;
+		return;
+	}
 	if (rnd(8)) {
 		*mult = (int32_t)rnd_range(1u << 30, INT32_MAX);
 		*shift = -(int32_t)rnd_range(4, 14);
@@ -86,8 +101,13 @@ static void requant_params(int32_t *mult, int32_t *shift)
  * far outside 8 bits (multiplier ~0.5..1, no right shift): with operands
  * centred on their zero points the outputs clamp at both ends.
  */
-static void saturating_requant(int32_t *mult, int32_t *shift)
+static void saturating_requant(uint32_t rq, int32_t *mult, int32_t *shift)
 {
+	if (rq == QACCEL_GEMM_RQ_FP32) {
+		*mult = fp32_bits((int)rnd_range(0, 3), rnd(1u << 23));
+		*shift = 0;
+		return;
+	}
 	*mult = (int32_t)rnd_range(1u << 30, INT32_MAX);
 	*shift = (int32_t)rnd_range(0, 3);
 }
@@ -137,10 +157,13 @@ static int gemm_place(struct qsim_host *d, struct gemm *g)
 	if (!g->a_host || !g->b_host || !g->c_expect || !g->bias_host || !g->quant_host)
 		return -ENOMEM;
 	for (uint32_t j = 0; j < p->n; j++) {
+		uint32_t rq = p->flags & QACCEL_GEMM_RQ_MASK;
+
 		if (g->saturate)
-			saturating_requant(&g->quant_host[j].multiplier, &g->quant_host[j].shift);
+			saturating_requant(rq, &g->quant_host[j].multiplier,
+					   &g->quant_host[j].shift);
 		else
-			requant_params(&g->quant_host[j].multiplier, &g->quant_host[j].shift);
+			requant_params(rq, &g->quant_host[j].multiplier, &g->quant_host[j].shift);
 		/*
 		 * Bias of any magnitude: accumulation wraps in both models.  Not
 		 * for the saturation class, whose outputs must reach both clamps:
@@ -153,6 +176,8 @@ static int gemm_place(struct qsim_host *d, struct gemm *g)
 			g->bias_host[j] = (int32_t)(rnd(4) ? rnd(1u << 20) - (1 << 19)
 						   : rand_r(&seed) * 2u);
 	}
+	if (g->construct)
+		g->construct(d, g);
 	qsim_host_buf_write(d, &g->bias, g->bias_off, g->bias_host, 4 * p->n);
 	qsim_host_buf_write(d, &g->quant, g->quant_off, g->quant_host, 8 * p->n);
 	qsim_host_buf_read(d, &g->a, g->a_off, g->a_host, g->a_span);
@@ -261,7 +286,9 @@ static void random_params(struct qsim_host *d, struct qaccel_gemm_params *p, uin
 		return;
 	if (d->caps & QACCEL_CAP_PER_CHANNEL && rnd(2))
 		p->flags |= QACCEL_GEMM_PER_CHANNEL;
-	requant_params(&p->out_multiplier, &p->out_shift);
+	if (d->caps & QACCEL_CAP_RQ_MODES)
+		p->flags |= rnd(3) << 6;
+	requant_params(p->flags & QACCEL_GEMM_RQ_MASK, &p->out_multiplier, &p->out_shift);
 	p->c_zero_point = zp(u8_out);
 	p->clamp_min = u8_out ? 0 : -128;
 	p->clamp_max = u8_out ? 255 : 127;
@@ -620,6 +647,7 @@ struct edge_coverage {
 	/* [operand a/b/c][0: int8 -128, 1: int8 127, 2: uint8 0, 3: uint8 255] */
 	unsigned int zp[3][4];
 	unsigned int sat_min, sat_max, sat_both;
+	unsigned int rq[3];		/* int8/uint8 jobs per requantization family */
 };
 
 #define RANDOM_JOBS_DEFAULT	500u
@@ -748,7 +776,8 @@ static void edge_params(struct qsim_host *d, struct gemm *g, enum edge_class cls
 		/* Operands centred on their zero points: products of both signs. */
 		p->a_zero_point = p->flags & QACCEL_GEMM_A_UINT8 ? 128 : 0;
 		p->b_zero_point = p->flags & QACCEL_GEMM_B_UINT8 ? 128 : 0;
-		saturating_requant(&p->out_multiplier, &p->out_shift);
+		saturating_requant(p->flags & QACCEL_GEMM_RQ_MASK, &p->out_multiplier,
+				   &p->out_shift);
 		g->saturate = true;
 	}
 	if (out != QACCEL_GEMM_OUT_INT32 && (d->caps & QACCEL_CAP_PER_CHANNEL)) {
@@ -806,6 +835,7 @@ static bool edge_cover(struct edge_coverage *cv, const struct gemm *g, enum edge
 	if (out != QACCEL_GEMM_OUT_INT32) {
 		cv->per_channel += !!(p->flags & QACCEL_GEMM_PER_CHANNEL);
 		cv->per_tensor += !(p->flags & QACCEL_GEMM_PER_CHANNEL);
+		cv->rq[(p->flags & QACCEL_GEMM_RQ_MASK) >> 6]++;
 		zp_count(cv->zp[2], p->c_zero_point, out == QACCEL_GEMM_OUT_UINT8);
 	}
 	cv->bias_on += !!(p->flags & QACCEL_GEMM_BIAS);
@@ -852,6 +882,7 @@ static void edge_summary(const struct edge_coverage *cv, unsigned int jobs)
 	     cv->out_i32, cv->out_i8, cv->out_u8);
 	diag("  per-tensor %u, per-channel %u, bias on %u, bias off %u", cv->per_tensor,
 	     cv->per_channel, cv->bias_on, cv->bias_off);
+	diag("  requantization GEMMLOWP %u, SINGLE %u, FP32 %u", cv->rq[0], cv->rq[1], cv->rq[2]);
 	diag("  A and B across a page at odd offsets %u", cv->cross_odd);
 	for (int o = 0; o < 3; o++)
 		diag("  %c zero point: %s %u, %s %u, %s %u, %s %u", "abc"[o], zp_name[0],
@@ -972,6 +1003,218 @@ TEST_F_TIMEOUT(dev, random_jobs_500_cover_every_edge_class, 3600)
 	}
 	if (d->caps & QACCEL_CAP_PER_CHANNEL)
 		EXPECT_LT(0, cv.per_channel);
+	if (d->caps & QACCEL_CAP_RQ_MODES)
+		for (int f = 0; f < 3; f++)
+			EXPECT_LT(0, cv.rq[f]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Constructed accumulators: ties, float rounding, overflow            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * K = 1 and the even rows of A at a_zero_point, so an even row's
+ * accumulator is exactly bias[n]: the bias picks it.  Each column (or, per
+ * tensor, the whole job) gets one construction, cycled by column:
+ *   0: a final tie: FP32 scale 2^-e and bias (2t+1) * 2^(e-1); SINGLE
+ *      multiplier 2^p, 31 - shift = total, bias (2t+1) * 2^(total-1-p);
+ *      GEMMLOWP multiplier 2^30 and bias (2t+1) * 2^(-shift) (SRDHM's tie);
+ *   1: beyond 2^24, halfway between two binary32 values (float(acc) rounds
+ *      half to even), FP32 scale (2k+1) * 2^-(e+1): a tie only after it;
+ *   2: near INT32_MIN or INT32_MAX with a large scale or a left shift;
+ *   3: an FP32 scale that overflows the product to infinity, and any bias;
+ *   4: any int32 bias and any record of the family.
+ */
+#define RQ_KINDS 5
+
+static void rq_construct_one(uint32_t rq, unsigned int kind, bool set_record,
+			     struct qaccel_quant *rec, int32_t *bias)
+{
+	int32_t t = (int32_t)rnd(261) - 130;
+
+	switch (kind) {
+	case 0:
+		if (rq == QACCEL_GEMM_RQ_FP32) {
+			int e = (int)rnd_range(1, 20);
+
+			if (set_record)
+				*rec = (struct qaccel_quant){ fp32_bits(-e, 0), 0 };
+			else
+				e = 127 - (rec->multiplier >> 23 & 0xff);
+			*bias = (2 * t + 1) * (1 << (e - 1));
+		} else if (rq == QACCEL_GEMM_RQ_SINGLE) {
+			int pw = (int)rnd_range(20, 30), total = pw + 1 + (int)rnd(8);
+
+			if (set_record)
+				*rec = (struct qaccel_quant){ (int32_t)(1u << pw), 31 - total };
+			else
+				total = 31 - rec->shift, pw = __builtin_ctz((uint32_t)rec->multiplier);
+			*bias = (int32_t)((int64_t)(2 * t + 1) * (1ll << (total - 1 - pw)));
+		} else {
+			int e = (int)rnd(8);
+
+			if (set_record)
+				*rec = (struct qaccel_quant){ 1 << 30, -e };
+			else
+				e = -rec->shift;
+			*bias = (2 * t + 1) * (1 << e);
+		}
+		break;
+	case 1: {
+		int e = (int)rnd_range(24, 30);
+		int32_t mid = (int32_t)((1u << e) + (2 * rnd(64) + 1) * (1u << (e - 24)));
+		float odd = (float)(2 * rnd(127) + 1);
+		int32_t odd_bits;
+
+		/* (2k+1) * 2^-(e+1): float(acc) * scale is about k + 1/2. */
+		memcpy(&odd_bits, &odd, sizeof(odd_bits));
+		if (set_record)
+			*rec = rq == QACCEL_GEMM_RQ_FP32 ?
+			       (struct qaccel_quant){ odd_bits - ((e + 1) << 23), 0 } :
+			       (struct qaccel_quant){ (int32_t)rnd_range(1u << 30, INT32_MAX),
+						      -(int32_t)rnd_range(20, 31) };
+		*bias = rnd(2) ? -mid : mid;
+		break;
+	}
+	case 2:
+		if (set_record)
+			*rec = rq == QACCEL_GEMM_RQ_FP32 ?
+			       (struct qaccel_quant){ fp32_bits((int)rnd_range(0, 40), rnd(1u << 23)), 0 } :
+			       (struct qaccel_quant){ (int32_t)rnd_range(1u << 30, INT32_MAX),
+						      (int32_t)rnd(QACCEL_SHIFT_MAX + 1) };
+		*bias = rnd(2) ? INT32_MAX - (int32_t)rnd(20000) : INT32_MIN + (int32_t)rnd(20000);
+		break;
+	case 3:
+		if (set_record)
+			*rec = rq == QACCEL_GEMM_RQ_FP32 ?
+			       (struct qaccel_quant){ fp32_bits((int)rnd_range(100, 127), rnd(1u << 23)), 0 } :
+			       (struct qaccel_quant){ (int32_t)rnd_range(1, INT32_MAX),
+						      (int32_t)rnd_range(20, QACCEL_SHIFT_MAX) };
+		*bias = rnd(4) ? (int32_t)rand_r(&seed) * (rnd(2) ? 1 : -1) : (int32_t)rnd(3) - 1;
+		break;
+	default:
+		if (set_record)
+			requant_params(rq, &rec->multiplier, &rec->shift);
+		*bias = (int32_t)(rand_r(&seed) * 2u + rnd(2));
+		break;
+	}
+}
+
+static void rq_construct(struct qsim_host *d, struct gemm *g)
+{
+	struct qaccel_gemm_params *p = &g->p;
+	uint32_t rq = p->flags & QACCEL_GEMM_RQ_MASK;
+	bool per_channel = p->flags & QACCEL_GEMM_PER_CHANNEL;
+	unsigned int job_kind = g->kind % RQ_KINDS;
+	struct qaccel_quant tensor = { p->out_multiplier, p->out_shift };
+	uint8_t zp_byte = (uint8_t)p->a_zero_point;
+
+	/* Per tensor, the record is chosen once; every column follows it. */
+	if (!per_channel) {
+		int32_t unused;
+
+		rq_construct_one(rq, job_kind, true, &tensor, &unused);
+		p->out_multiplier = tensor.multiplier;
+		p->out_shift = tensor.shift;
+	}
+	for (uint32_t j = 0; j < p->n; j++) {
+		unsigned int kind = per_channel ? j % RQ_KINDS : job_kind;
+
+		if (per_channel)
+			rq_construct_one(rq, kind, true, &g->quant_host[j], &g->bias_host[j]);
+		else
+			rq_construct_one(rq, kind, false, &tensor, &g->bias_host[j]);
+	}
+	for (uint32_t i = 0; i < p->m; i += 2)
+		for (uint32_t x = 0; x < p->k; x++)
+			qsim_host_buf_write(d, &g->a, g->a_off + i * p->lda + x, &zp_byte, 1);
+}
+
+/* Outputs of g whose accumulator makes a tie or rounds in float(acc). */
+static void rq_count(const struct gemm *g, unsigned int *ties, unsigned int *beyond)
+{
+	const struct qaccel_gemm_params *p = &g->p;
+	uint32_t rq = p->flags & QACCEL_GEMM_RQ_MASK;
+
+	for (uint32_t i = 0; i < p->m; i += 2) {
+		for (uint32_t j = 0; j < p->n; j++) {
+			int32_t acc = g->bias_host[j], mult = p->out_multiplier, sh = p->out_shift;
+
+			if (p->flags & QACCEL_GEMM_PER_CHANNEL)
+				mult = g->quant_host[j].multiplier, sh = g->quant_host[j].shift;
+			if (rq == QACCEL_GEMM_RQ_FP32) {
+				float s, v;
+
+				memcpy(&s, &mult, sizeof(s));
+				v = (float)acc * s;
+				*beyond += (int64_t)(float)acc != acc;
+				*ties += v < 1e9f && v > -1e9f && (v - (float)(int64_t)v == 0.5f ||
+								   v - (float)(int64_t)v == -0.5f);
+			} else if (rq == QACCEL_GEMM_RQ_SINGLE) {
+				int total = 31 - sh;
+
+				*ties += (((uint64_t)((int64_t)acc * mult)) &
+					  ((1ull << total) - 1)) == 1ull << (total - 1);
+			} else if (sh < 0) {
+				/* RoundingDivideByPOT's tie after SRDHM. */
+				int32_t high = qaccel_requant(acc, mult, 0);
+
+				*ties += ((uint32_t)high & ((1u << -sh) - 1)) == 1u << (-sh - 1);
+			} else {
+				*ties += mult == 1 << 30 && (acc & 1);	/* SRDHM's */
+			}
+		}
+	}
+}
+
+/*
+ * For each family, per tensor and per channel: jobs of constructed
+ * accumulators (rq_construct) match the reference byte for byte, and the
+ * constructions did make ties and (FP32) accumulators that float rounds.
+ */
+TEST_F_TIMEOUT(dev, requant_families_match_reference_on_ties_and_big_accumulators, 600)
+{
+	struct qsim_host *d = &self->d;
+
+	if (!(d->caps & QACCEL_CAP_RQ_MODES) || !out_supported(d, QACCEL_GEMM_OUT_INT8))
+		SKIP(return, "device has no requantization families (CAPS 0x%x)", d->caps);
+	for (uint32_t rq = 0; rq < 3; rq++) {
+		for (int pc = 0; pc < 2; pc++) {
+			unsigned int ties = 0, beyond = 0, jobs = 0;
+
+			if (pc && !(d->caps & QACCEL_CAP_PER_CHANNEL))
+				continue;
+			for (int i = 0; i < 12; i++) {
+				struct gemm g = { 0 };
+				uint32_t status = ~0u, out = i & 1 ? QACCEL_GEMM_OUT_UINT8
+								    : QACCEL_GEMM_OUT_INT8;
+
+				random_params(d, &g.p, out);
+				g.p.flags &= ~(QACCEL_GEMM_RQ_MASK | QACCEL_GEMM_PER_CHANNEL);
+				g.p.flags |= rq << 6 | QACCEL_GEMM_BIAS |
+					     (pc ? QACCEL_GEMM_PER_CHANNEL : 0);
+				requant_params(rq << 6, &g.p.out_multiplier, &g.p.out_shift);
+				g.p.m = rnd_range(2, 24);
+				g.p.n = rnd_range(RQ_KINDS, 60);
+				g.p.k = rnd_range(1, 3);
+				g.p.lda = g.p.ldb = g.p.k;
+				g.p.ldc = g.p.n;
+				g.construct = rq_construct;
+				g.kind = i;
+				ASSERT_EQ(0, gemm_place(d, &g));
+				ASSERT_EQ(0, run_gemm(_metadata, d, &g, &status));
+				ASSERT_EQ(QACCEL_ERR_OK, status);
+				rq_count(&g, &ties, &beyond);
+				jobs++;
+				gemm_free(d, &g);
+			}
+			diag("requant family %u %s: %u jobs, %u ties, %u accumulators float rounds",
+			     rq, pc ? "per channel" : "per tensor", jobs, ties, beyond);
+			EXPECT_LT(0, ties);
+			if (rq == 2)
+				EXPECT_LT(0, beyond);
+		}
+	}
 }
 
 /* A small good job after a bad one: the device must not be wedged. */
@@ -993,7 +1236,7 @@ static void good_job_still_works(struct __test_metadata *_metadata, struct qsim_
 }
 
 enum corruption {
-	BAD_OPCODE, BAD_RESERVED, ZERO_M, ZERO_K, BIG_N, BAD_FLAGS, OUT_TYPE_3,
+	BAD_OPCODE, BAD_RESERVED, ZERO_M, ZERO_K, BIG_N, BAD_FLAGS, OUT_TYPE_3, RQ_FAMILY_3,
 	A_BEYOND_SIZE, C_BEYOND_SIZE, INVALID_PTE, INVALID_L1, OUTSIDE_MEMORY,
 };
 
@@ -1009,6 +1252,7 @@ static const struct {
 	{ BIG_N, "n > max", QACCEL_ERR_BAD_DIM },
 	{ BAD_FLAGS, "unknown flag", QACCEL_ERR_BAD_FLAGS },
 	{ OUT_TYPE_3, "output type 3", QACCEL_ERR_BAD_FLAGS },
+	{ RQ_FAMILY_3, "requantization family 3", QACCEL_ERR_BAD_FLAGS },
 	{ A_BEYOND_SIZE, "A one byte past its buffer", QACCEL_ERR_DMA_BOUNDS },
 	{ C_BEYOND_SIZE, "C one byte past its buffer", QACCEL_ERR_DMA_BOUNDS },
 	{ INVALID_PTE, "B page entry invalid", QACCEL_ERR_DMA_FAULT },
@@ -1040,7 +1284,8 @@ TEST_F_TIMEOUT(dev, bad_descriptors_complete_with_their_error, 300)
 		case ZERO_M: desc.m = 0; break;
 		case ZERO_K: desc.k = 0; break;
 		case BIG_N: desc.n = QACCEL_MAX_DIM + 1; break;
-		case BAD_FLAGS: desc.flags |= 0x40; break;
+		case BAD_FLAGS: desc.flags |= 0x100; break;
+		case RQ_FAMILY_3: desc.flags |= QACCEL_F_RQ_MASK; break;
 		case OUT_TYPE_3: desc.flags |= QACCEL_F_OUT_MASK; break;
 		case A_BEYOND_SIZE: desc.a.size -= 1; break;
 		case C_BEYOND_SIZE: desc.c.size = desc.c.offset + (desc.m - 1) * desc.ldc + desc.n * 4 - 1; break;

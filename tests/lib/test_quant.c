@@ -424,6 +424,36 @@ TEST(gemm_requant_fills_fields_and_relu_clamp)
 }
 
 /*
+ * An FP32 job gets per-channel records {bits of fl(fl(in * w) / out), 0},
+ * the family stays as the caller chose it; family 3 is -EINVAL.
+ */
+TEST(gemm_requant_fills_fp32_records_in_the_chosen_family)
+{
+	const float ws[2] = { 0.02f, 0.5f };
+	struct qaccel_qparams out;
+	struct qaccel_gemm_params p = { .flags = QACCEL_GEMM_RQ_FP32 };
+	struct qaccel_quant quant[2];
+	float want;
+	int32_t bits;
+
+	ASSERT_EQ(0, qaccel_qparams_from_range(-6, 10, QACCEL_QTYPE_INT8,
+					       QACCEL_QSCHEME_ASYMMETRIC, &out));
+	ASSERT_EQ(0, qaccel_gemm_requant(0.1f, ws, 2, &out, QACCEL_ACT_NONE, NULL,
+					 &p, quant, NULL));
+	EXPECT_EQ(QACCEL_GEMM_RQ_FP32, p.flags & QACCEL_GEMM_RQ_MASK);
+	for (int j = 0; j < 2; j++) {
+		ASSERT_EQ(0, qaccel_scale_onnxruntime(0.1f, ws[j], out.scale, &want));
+		memcpy(&bits, &want, sizeof(bits));
+		EXPECT_EQ(bits, quant[j].multiplier);
+		EXPECT_EQ(0, quant[j].shift);
+	}
+
+	p.flags = QACCEL_GEMM_RQ_MASK;
+	EXPECT_EQ(-EINVAL, qaccel_gemm_requant(0.1f, ws, 2, &out, QACCEL_ACT_NONE, NULL,
+					       &p, quant, NULL));
+}
+
+/*
  * A float layer y = relu(x W^T + b), quantized with the toolkit (uint8
  * input and output, per-channel int8 weights, int32 bias) and run on the
  * CPU reference, stays within a couple of output steps of the float one.

@@ -75,6 +75,7 @@ enum drm_qaccel_param {
 #define DRM_QACCEL_CAP_BIAS		(1 << 3)
 #define DRM_QACCEL_CAP_UINT8_IN		(1 << 4)
 #define DRM_QACCEL_CAP_GEMV		(1 << 5)
+#define DRM_QACCEL_CAP_RQ_MODES		(1 << 6)
 #define DRM_QACCEL_CAP_FUNCTIONAL	(1U << 31)
 
 /**
@@ -150,11 +151,34 @@ struct drm_qaccel_bo_info {
 #define DRM_QACCEL_GEMM_OUT_MASK	(3 << 2)
 #define DRM_QACCEL_GEMM_BIAS		(1 << 4)
 #define DRM_QACCEL_GEMM_PER_CHANNEL	(1 << 5)
+/*
+ * Requantization family of an int8/uint8 output, bits 6..7 (the device
+ * has them when DRM_QACCEL_CAP_RQ_MODES is set; docs/quantization.md gives
+ * each formula).  GEMMLOWP: gemmlowp's SaturatingRoundingDoublingHighMul
+ * and RoundingDivideByPOT of a Q31 multiplier and a shift -31..30.  SINGLE:
+ * one rounding of the exact 64-bit product, the same multiplier and shift
+ * range.  FP32: @out_multiplier holds the IEEE-754 binary32 bits of a
+ * positive, normal, finite scale and @out_shift is 0; the product is rounded
+ * half to even.  Value 3 (DRM_QACCEL_GEMM_RQ_MASK) is not a family.  On a
+ * device without DRM_QACCEL_CAP_RQ_MODES only GEMMLOWP is taken.
+ *
+ * Errors: an unknown family (or one the device lacks), or a per-tensor FP32 scale that is NaN,
+ * infinite, zero, negative or subnormal, or a nonzero shift with FP32, is
+ * -EINVAL at submit.  Per-channel records are data the kernel does not read:
+ * a record the family cannot use (a shift out of range, a bad FP32 scale or
+ * a nonzero FP32 shift) fails the job: its status is -EINVAL, the device's
+ * status QACCEL_ERR_BAD_PARAM (5); the next job runs normally.
+ */
+#define DRM_QACCEL_GEMM_RQ_GEMMLOWP	(0 << 6)
+#define DRM_QACCEL_GEMM_RQ_SINGLE	(1 << 6)
+#define DRM_QACCEL_GEMM_RQ_FP32		(2 << 6)
+#define DRM_QACCEL_GEMM_RQ_MASK		(3 << 6)
 
 /**
  * struct drm_qaccel_gemm - one job; exactly the 80 command bytes of an SQE128
  * @op: DRM_QACCEL_OP_NOP or DRM_QACCEL_OP_GEMM; a NOP ignores every other field
- * @out_shift: per-tensor requantization shift, > 0 shifts left, -31..30
+ * @out_shift: per-tensor requantization shift, > 0 shifts left, -31..30;
+ *	0 with DRM_QACCEL_GEMM_RQ_FP32
  * @flags: DRM_QACCEL_GEMM_*
  * @m: rows of A and C, 1..MAX_DIM
  * @n: rows of B (output channels) and columns of C, 1..MAX_DIM
@@ -173,7 +197,8 @@ struct drm_qaccel_bo_info {
  * @c_offset: byte offset of C in its BO
  * @bias_offset: byte offset of the bias in its BO
  * @quant_offset: byte offset of the per-channel records in their BO
- * @out_multiplier: per-tensor requantization multiplier (Q31)
+ * @out_multiplier: per-tensor requantization multiplier (Q31), or with
+ *	DRM_QACCEL_GEMM_RQ_FP32 the bits of the binary32 scale
  * @a_zero_point: zero point of A, an element of A's type (int8 or uint8 bits)
  * @b_zero_point: zero point of B, an element of B's type
  * @c_zero_point: zero point of C, an element of C's type (int8/uint8 output)
@@ -264,6 +289,7 @@ struct drm_qaccel_submit {
  * @seqno: in, as returned by submit
  * @timeout_ns: in, relative timeout; 0 polls, negative waits forever
  * @status: out, 0 or a negative errno: -EIO device error, -EFAULT DMA fault,
+ *	-EINVAL a per-channel requantization record the device refused,
  *	-ETIMEDOUT the job hung (the device completed nothing for the module
  *	parameter job_timeout_ms) and the device was reset; the other jobs
  *	it held were run again
