@@ -137,6 +137,7 @@ struct churn {
 	struct drm_qaccel_gemm jobs[2];
 	struct drm_qaccel_gemm other;
 	atomic_bool stop;
+	atomic_uint done;	/* churn_jobs' jobs completed */
 	int err, other_err;
 };
 
@@ -180,8 +181,34 @@ static void *churn_jobs(void *arg)
 			c->err = w.status;
 		if (c->err)
 			break;
+		atomic_fetch_add(&c->done, 1);
 	}
 	return NULL;
+}
+
+/*
+ * vgem's FENCE_ATTACH tests the buffer's fences before it takes the
+ * reservation lock to add its own, so a qaccel job can add its fence in
+ * between and run although the attach then succeeds.  Such a job was
+ * submitted before the attach returned and does not wait; every job
+ * submitted after it must.  So: wait until churn_jobs has completed nothing
+ * for 50 ms (the slipped-in job, if any, is done; the next one waits), at
+ * most 2 s.  False if jobs kept completing: the fence held nothing.
+ */
+static bool churn_settles(struct churn *c)
+{
+	unsigned int last = atomic_load(&c->done), quiet = 0;
+
+	for (int i = 0; i < 400 && quiet < 10; i++) {
+		usleep(5 * 1000);
+		if (atomic_load(&c->done) == last) {
+			quiet++;
+		} else {
+			last = atomic_load(&c->done);
+			quiet = 0;
+		}
+	}
+	return quiet >= 10;
 }
 
 TEST_F(vgem_c, fence_attached_while_jobs_are_submitted_holds_the_later_ones)
@@ -214,6 +241,7 @@ TEST_F(vgem_c, fence_attached_while_jobs_are_submitted_holds_the_later_ones)
 			usleep(100);	/* a job's fence is pending on C */
 			continue;
 		}
+		EXPECT_TRUE(churn_settles(&c));
 		memcpy(before, self->vc, self->cbytes);
 		usleep(20 * 1000);
 		EXPECT_EQ(0, memcmp(before, self->vc, self->cbytes));
