@@ -8,6 +8,7 @@
 #define QACCEL_GUEST_UTIL_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,6 +19,37 @@
 static inline uint64_t gc_rand(uint64_t *s)
 {
 	return prng_next(s);
+}
+
+/*
+ * Compare got[0, bytes) with the reference: qaccel_ref_gemm() computes C
+ * into a copy that starts as the tests' C does (0x5a everywhere) with C at
+ * c_offset of c_size bytes.  -1 when they are equal, the byte index of the
+ * first difference, or -2 when the reference refuses p or memory runs out.
+ */
+static inline long gc_ref_mismatch(const struct qaccel_gemm_params *p, const void *a,
+				   const void *b, const int32_t *bias,
+				   const struct qaccel_quant *quant, const void *got,
+				   size_t bytes, size_t c_offset, size_t c_size)
+{
+	uint8_t *want = malloc(c_size);
+	long bad = -1;
+
+	if (!want)
+		return -2;
+	memset(want, 0x5a, c_size);
+	if (qaccel_ref_gemm(p, a, b, bias, quant, want + c_offset)) {
+		free(want);
+		return -2;
+	}
+	for (size_t i = 0; i < bytes; i++) {
+		if (((const uint8_t *)got)[i] != want[i]) {
+			bad = (long)i;
+			break;
+		}
+	}
+	free(want);
+	return bad;
 }
 
 static inline uint32_t gc_out_size(uint32_t flags)

@@ -290,29 +290,12 @@ static inline long uj_case_mismatch(const struct uj_case *t)
 {
 	const struct qaccel_gemm_params *p = &t->p;
 	size_t bytes = t->c_offset + (size_t)p->m * p->ldc;
-	uint8_t *want;
-	long bad = -1;
 
 	if (bytes > t->c.size)
 		bytes = t->c.size;
-	want = malloc(t->c.size);
-	if (!want)
-		return -2;
-	memset(want, 0x5a, t->c.size);
-	if (qaccel_ref_gemm(p, (uint8_t *)t->pa + t->a_offset,
-			    (uint8_t *)t->pb + t->b_offset, t->pbias, t->pquant,
-			    want + t->c_offset)) {
-		free(want);
-		return -2;
-	}
-	for (size_t i = 0; i < bytes; i++) {
-		if (((uint8_t *)t->pc)[i] != want[i]) {
-			bad = (long)i;
-			break;
-		}
-	}
-	free(want);
-	return bad;
+	return gc_ref_mismatch(p, (uint8_t *)t->pa + t->a_offset,
+			       (uint8_t *)t->pb + t->b_offset, t->pbias, t->pquant,
+			       t->pc, bytes, t->c_offset, t->c.size);
 }
 
 static inline void uj_case_free(struct uj_case *t)
