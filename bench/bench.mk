@@ -17,14 +17,17 @@
 #                      and $(BUILD)/bench/hw.txt (the summary table)
 #
 # BENCH_HW_ARGS goes to every bench_hw (e.g. --quick, --big, --out int8,
-# --shapes 96x96x96); see `bench_hw --help`.  The 32x32 model is built here
+# --shapes 96x96x96); see `bench_hw --help`.  BENCH_REQUANT=gemmlowp|single|fp32
+# runs int8 outputs with that requantization family (--out int8 --requant F).  The 32x32 model is built here
 # even when ARRAYS leaves it out (it is too slow for every `make check`).
 
 BENCH_DIR	:= $(BUILD)/bench
 BENCH_ARRAYS	?= 4x4 16x16 32x32
 BENCH_QUICK	?=
 BENCH_BIG	?=
-BENCH_HW_ARGS	?= $(if $(BENCH_QUICK),--quick,$(if $(BENCH_BIG),--big))
+BENCH_REQUANT	?=
+BENCH_HW_ARGS	?= $(if $(BENCH_QUICK),--quick,$(if $(BENCH_BIG),--big)) \
+		   $(if $(BENCH_REQUANT),--out int8 --requant $(BENCH_REQUANT))
 BENCH_CPU_ARGS	?= $(if $(BENCH_QUICK),--quick)
 BENCH_SUBMIT_ARGS ?= $(if $(BENCH_QUICK),--quick)
 # The submission benchmark's device: the fastest model to simulate (a NOP

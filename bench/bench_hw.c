@@ -71,6 +71,7 @@ struct options {
 	struct shape shapes[MAX_SHAPES];
 	unsigned int nshapes;
 	bool out_int8;
+	uint32_t requant;		/* QACCEL_GEMM_RQ_* for int8 outputs */
 	const char *json;
 	bool append;
 	unsigned int latency, bytes_per_cycle;
@@ -99,6 +100,8 @@ static void usage(FILE *f, const char *prog)
 		"                     1x4096x4096 take many minutes at 32x32)\n"
 		"  --quick            64^3, 128^3 and 256x10x128 only\n"
 		"  --out int32|int8   output type (default int32; int8 = per-tensor requant)\n"
+		"  --requant FAMILY   requantization of int8 outputs: gemmlowp (default),\n"
+		"                     single or fp32 (docs/quantization.md)\n"
 		"  --latency N        memory latency in cycles (default %u)\n"
 		"  --bytes-per-cycle N memory bandwidth (default %u, at most 64)\n"
 		"  --seed N           operand seed (default 1)\n"
@@ -107,6 +110,10 @@ static void usage(FILE *f, const char *prog)
 		"  --help             this text\n",
 		prog, qsim_rows(), qsim_cols(), QSIM_DEFAULT_LATENCY, QSIM_DEFAULT_BYTES_PER_CYCLE);
 }
+
+/* Indexed by the family's value in the flags (QACCEL_GEMM_RQ_* >> 6). */
+static const char *const requant_names[] = { "gemmlowp", "single", "fp32" };
+#define REQUANT_FAMILIES	(sizeof(requant_names) / sizeof(requant_names[0]))
 
 static int add_shapes(struct options *o, const struct shape *s, unsigned int n)
 {
@@ -143,13 +150,14 @@ static int parse_shapes(struct options *o, const char *arg)
 static int parse_options(struct options *o, int argc, char **argv)
 {
 	enum { OPT_ARRAY = 256, OPT_SHAPES, OPT_BIG, OPT_QUICK, OPT_OUT, OPT_LATENCY,
-	       OPT_BPC, OPT_SEED, OPT_JSON, OPT_APPEND, OPT_HELP };
+	       OPT_BPC, OPT_SEED, OPT_JSON, OPT_APPEND, OPT_HELP, OPT_REQUANT };
 	static const struct option longopts[] = {
 		{ "array", required_argument, NULL, OPT_ARRAY },
 		{ "shapes", required_argument, NULL, OPT_SHAPES },
 		{ "big", no_argument, NULL, OPT_BIG },
 		{ "quick", no_argument, NULL, OPT_QUICK },
 		{ "out", required_argument, NULL, OPT_OUT },
+		{ "requant", required_argument, NULL, OPT_REQUANT },
 		{ "latency", required_argument, NULL, OPT_LATENCY },
 		{ "bytes-per-cycle", required_argument, NULL, OPT_BPC },
 		{ "seed", required_argument, NULL, OPT_SEED },
@@ -201,6 +209,20 @@ static int parse_options(struct options *o, int argc, char **argv)
 			}
 			o->out_int8 = !strcmp(optarg, "int8");
 			break;
+		case OPT_REQUANT: {
+			unsigned int f;
+
+			for (f = 0; f < REQUANT_FAMILIES; f++)
+				if (!strcmp(optarg, requant_names[f]))
+					break;
+			if (f == REQUANT_FAMILIES) {
+				fprintf(stderr, "bad --requant '%s' (gemmlowp, single or fp32)\n",
+					optarg);
+				return -1;
+			}
+			o->requant = f << 6;
+			break;
+		}
 		case OPT_LATENCY: o->latency = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case OPT_BPC:
 			o->bytes_per_cycle = (unsigned int)strtoul(optarg, NULL, 0);
@@ -220,6 +242,10 @@ static int parse_options(struct options *o, int argc, char **argv)
 		usage(stderr, argv[0]);
 		return -1;
 	}
+	if (o->requant && !o->out_int8) {
+		fprintf(stderr, "--requant needs --out int8 (int32 outputs are not requantized)\n");
+		return -1;
+	}
 	if (o->nshapes)
 		return 0;
 	if (quick)
@@ -236,11 +262,19 @@ static int run_one(struct qsim_host *h, const struct options *o, struct result *
 	struct qaccel_gemm_params p = {
 		.m = r->s.m, .n = r->s.n, .k = r->s.k,
 		.lda = r->s.k, .ldb = r->s.k,
-		.flags = o->out_int8 ? QACCEL_GEMM_OUT_INT8 : QACCEL_GEMM_OUT_INT32,
+		.flags = (o->out_int8 ? QACCEL_GEMM_OUT_INT8 : QACCEL_GEMM_OUT_INT32) | o->requant,
 		.clamp_min = -128, .clamp_max = 127,
 		/* About 1/1000: keeps int8 outputs of random data off the rails. */
 		.out_multiplier = 1099511628, .out_shift = -9,
 	};
+
+	/* The same scale as a binary32 (its bits in the multiplier, no shift). */
+	if (o->requant == QACCEL_GEMM_RQ_FP32) {
+		float scale = 1e-3f;
+
+		memcpy(&p.out_multiplier, &scale, sizeof(scale));
+		p.out_shift = 0;
+	}
 	uint32_t esz = o->out_int8 ? 1 : 4;
 	uint64_t state = prng_seed(o->seed);
 	size_t a_len = (size_t)p.m * p.k, b_len = (size_t)p.n * p.k, c_len;
@@ -386,10 +420,11 @@ static json_t *json_record(const struct result *r, const struct options *o)
 	char array[24];
 
 	snprintf(array, sizeof(array), "%ux%u", qsim_rows(), qsim_cols());
-	return json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, s:I, s:f, s:I, s:I, s:f, s:I, s:I, s:I,"
+	return json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:I, s:I, s:f, s:I, s:I, s:f, s:I, s:I, s:I,"
 			 " s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:s}",
 			 "array", array, "m", (json_int_t)r->s.m, "n", (json_int_t)r->s.n,
 			 "k", (json_int_t)r->s.k, "out", o->out_int8 ? "int8" : "int32",
+			 "requant", o->out_int8 ? requant_names[o->requant >> 6] : "none",
 			 "cycles", (json_int_t)q->cycles, "macs", (json_int_t)macs_of(r),
 			 "utilization", utilization(r),
 			 "dma_read_bytes", (json_int_t)q->dma_rd_bytes,
