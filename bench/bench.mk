@@ -16,6 +16,13 @@
 #                      host; writes $(BUILD)/bench/hw.json (one object per run)
 #                      and $(BUILD)/bench/hw.txt (the summary table)
 #
+#   make sweep         design-space sweep on the RTL: every array size x
+#                      memory bandwidth x memory latency of the grid runs the
+#                      workload list (one bench_hw per grid point, GNU
+#                      parallel over the local cores or SWEEP_SSHLOGINFILE's
+#                      machines); $(BUILD)/sweep/sweep.json, summary.md and
+#                      *.png (bench/sweep.sh, docs/performance.md)
+#
 # BENCH_HW_ARGS goes to every bench_hw (e.g. --quick, --big, --out int8,
 # --shapes 96x96x96); see `bench_hw --help`.  BENCH_REQUANT=gemmlowp|single|fp32
 # runs int8 outputs with that requantization family (--out int8 --requant F).  The 32x32 model is built here
@@ -36,10 +43,37 @@ BENCH_SUBMIT_ARGS ?= $(if $(BENCH_QUICK),--quick)
 BENCH_SUBMIT_ARRAY ?= 4x4
 BENCH_CMD	= make bench$(if $(BENCH_QUICK), BENCH_QUICK=1)$(if $(BENCH_BIG), BENCH_BIG=1)
 
+# The design-space sweep (bench/sweep.sh): the grid's axes and the workload
+# list.  The default workload is bench_hw's default set (bench_hw.c's
+# default_shapes: 64^3 to 512^3, the Fashion-MNIST MLP's layers at batch
+# 256, the transformer projection, batch-1) and the Fashion-MNIST CNN's two
+# convolutions as their im2col GEMMs at batch 64 (conv 1->8 5x5 on 28x28:
+# M = 576 x 64, N = 8, K = 25; conv 8->16 5x5 on 12x12: M = 64 x 64, N = 16,
+# K = 200; at batch 256 the first would exceed QACCEL_MAX_DIM).  About 15
+# minutes on 2 quiet cores (an estimate, docs/performance.md); SWEEP_QUICK=1
+# is a tiny grid for a smoke test.
+SWEEP_QUICK	?=
+ifneq ($(SWEEP_QUICK),)
+SWEEP_ARRAYS	?= 4x4 8x8
+SWEEP_BANDWIDTHS ?= 16 64
+SWEEP_LATENCIES	?= 200
+SWEEP_SHAPES	?= 64x64x64,256x10x128
+else
+SWEEP_ARRAYS	?= 4x4 8x8 16x16
+SWEEP_BANDWIDTHS ?= 8 16 32 64
+SWEEP_LATENCIES	?= 50 200 800
+SWEEP_SHAPES	?= 64x64x64,128x128x128,256x256x256,512x512x512,256x256x784,256x128x256,$\
+		   256x10x128,128x768x3072,1x1024x1024,1x4096x4096,36864x8x25,4096x16x200
+endif
+SWEEP_JOBS	?=
+SWEEP_SSHLOGINFILE ?=
+
 # Models sim/sim.mk does not already build for ARRAYS (with assertions, for
-# the tests), and the models bench_hw runs: without them (sim/sim.mk).
+# the tests), and the models bench_hw runs: without them (sim/sim.mk), for
+# every size the GEMM suite or the sweep runs.
+BENCH_MODEL_ARRAYS := $(BENCH_ARRAYS) $(filter-out $(BENCH_ARRAYS),$(SWEEP_ARRAYS))
 $(foreach a,$(filter-out $(ARRAYS),$(BENCH_ARRAYS)),$(eval $(call qsim_model_rules,$(a),$(a),$(QSIM_ASSERT),)))
-$(foreach a,$(BENCH_ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a)-bench,,)))
+$(foreach a,$(BENCH_MODEL_ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a)-bench,,)))
 
 # bench_hw.c's object comes before jansson on the link line, then the model.
 define bench_hw_rules
@@ -49,11 +83,13 @@ $(BENCH_DIR)/$(1)/bench_hw: $(TOP)/bench/bench_hw.c $(call qsim_bench_lib,$(1))
 		$(TOP)/bench/bench_hw.c $$(JSON_LIBS) \
 		$(call qsim_bench_lib,$(1)) $$(QSIM_LDLIBS) -o $$@
 endef
-$(foreach a,$(BENCH_ARRAYS),$(eval $(call bench_hw_rules,$(a))))
+$(foreach a,$(BENCH_MODEL_ARRAYS),$(eval $(call bench_hw_rules,$(a))))
 
 BENCH_HW_PROGS := $(foreach a,$(BENCH_ARRAYS),$(BENCH_DIR)/$(a)/bench_hw)
--include $(wildcard $(BENCH_HW_PROGS:=.d))
-$(call without_deps,$(BENCH_HW_PROGS)): FORCE
+SWEEP_PROGS := $(foreach a,$(SWEEP_ARRAYS),$(BENCH_DIR)/$(a)/bench_hw)
+BENCH_MODEL_PROGS := $(foreach a,$(BENCH_MODEL_ARRAYS),$(BENCH_DIR)/$(a)/bench_hw)
+-include $(wildcard $(BENCH_MODEL_PROGS:=.d))
+$(call without_deps,$(BENCH_MODEL_PROGS)): FORCE
 
 # The sizes run one after another (each is single-threaded, and a second
 # simulation would only steal the core the first one measures on).  A size
@@ -149,3 +185,20 @@ bench: $(BENCH_HW_PROGS) $(BENCH_DIR)/bench_cpu $(BENCH_DIR)/bench_report
 	$(BENCH_DIR)/bench_report $(BENCH_DIR) "$(BENCH_CMD)" || fail=1; \
 	echo "== make bench: $$(( $$(date +%s) - start )) s; $(BENCH_DIR)/results.json," \
 		"summary.md, *.png"; exit $$fail
+
+# The sweep: one bench_hw per grid point, as many at a time as a machine
+# has cores (SWEEP_JOBS to choose), on this machine or on the machines of
+# SWEEP_SSHLOGINFILE (GNU parallel's --sshloginfile; bench/sweep.sh says what
+# they need).  Every point runs even when another fails; a wrong result, a
+# hang or a missing point fails the target afterwards (summary.md lists it).
+SWEEP_CMD = $(strip make sweep$(if $(SWEEP_QUICK), SWEEP_QUICK=1)$(foreach v,SWEEP_ARRAYS \
+	    SWEEP_BANDWIDTHS SWEEP_LATENCIES SWEEP_SHAPES SWEEP_JOBS SWEEP_SSHLOGINFILE,$\
+	    $(if $(filter command line environment,$(origin $(v))), $(v)="$($(v))")))
+
+.PHONY: sweep
+sweep: $(SWEEP_PROGS) $(BENCH_DIR)/bench_report
+	$(TOP)/bench/sweep.sh --build $(BUILD) --arrays "$(SWEEP_ARRAYS)" \
+		--bandwidths "$(SWEEP_BANDWIDTHS)" --latencies "$(SWEEP_LATENCIES)" \
+		--shapes "$(SWEEP_SHAPES)" $(if $(SWEEP_JOBS),--jobs $(SWEEP_JOBS)) \
+		$(if $(SWEEP_SSHLOGINFILE),--sshloginfile $(abspath $(SWEEP_SSHLOGINFILE))) \
+		--command '$(SWEEP_CMD)'

@@ -11,6 +11,11 @@
  * OUTDIR/results.json, OUTDIR/summary.md (also on stdout) and OUTDIR/<plot>.png
  * through gnuplot (OUTDIR/plots.gp and its *.dat files).
  *
+ * usage: bench_report --sweep OUTDIR COMMAND WALL_S
+ * The design-space sweep of bench/sweep.sh: OUTDIR/grid.txt and every
+ * point's OUTDIR/runs/RxC-bwB-latL.{json,status} into OUTDIR/sweep.json,
+ * summary.md and sweep-*.png; exit 1 if a point failed (see sweep_report()).
+ *
  * JSON is read and written with jansson.  Each record is one object whose
  * fields the tables use as strings, numbers, true, false or null; a
  * missing field or one of the wrong type is an error that names the file
@@ -21,6 +26,7 @@
  * Python script, and docs/performance.md quotes its tables).
  */
 #include <errno.h>
+#include <math.h>
 #include <glob.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -829,8 +835,11 @@ static size_t distinct_shapes(const struct recs *rs, char **shapes)
 	return ns;
 }
 
-/* The foot of every plot: command, machine, kernel release. */
-static void plot_header(const struct plotctx *pc)
+/*
+ * The terminal (width x height pixels) and the foot of every plot that
+ * follows: command, machine, kernel release.
+ */
+static void plot_header(const struct plotctx *pc, int width, int height)
 {
 	const struct machine *m = &pc->rp->m;
 	char *u = xstrdup(m->uname), *save = NULL, *rel = strtok_r(u, " \t\n", &save), *foot;
@@ -845,12 +854,12 @@ static void plot_header(const struct plotctx *pc)
 	for (char *p = foot; *p; p++)
 		if (*p == '"')
 			*p = '\'';
-	fputs("if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
-	      "  set terminal pngcairo size 900,600 font \",9\"\n"
-	      "} else {\n"
-	      "  set terminal png size 900,600\n"
-	      "}\n"
-	      "set termoption noenhanced\n"
+	fprintf(pc->gp, "if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
+		"  set terminal pngcairo size %d,%d font \",9\"\n"
+		"} else {\n"
+		"  set terminal png size %d,%d\n"
+		"}\n", width, height, width, height);
+	fputs("set termoption noenhanced\n"
 	      "set key outside right\n"
 	      "set grid\n", pc->gp);
 	fprintf(pc->gp, "set label 99 \"%s\" at screen 0.01, screen 0.015 font \",7\"\n", foot);
@@ -1158,7 +1167,7 @@ static void plots(const struct report *rp)
 	qsort(pc.arrays, pc.na, sizeof(*pc.arrays), cmp_array);
 
 	pc.gp = xfopen(gpath);
-	plot_header(&pc);
+	plot_header(&pc, 900, 600);
 	plot_roofline(&pc);
 	plot_utilization(&pc);
 	plot_simspeed(&pc);
@@ -1247,6 +1256,524 @@ static void recs_free(struct recs *rs, bool owner)
 	free(rs->r);
 }
 
+/* ---- the design-space sweep (bench/sweep.sh) ---- */
+
+/* One grid point: the runs of its bench_hw, by shape. */
+struct point {
+	const char *array;
+	long bw, lat;
+	int pes;
+	struct recs runs;
+	const struct rec **by_shape;	/* NULL where the shape did not run */
+	int exit;			/* bench_hw's; -1 if it left no status */
+	const char *status;		/* "ok", "wrong", "failed", "incomplete", "missing" */
+};
+
+struct sweep {
+	struct report rp;
+	double wall_s;
+	char **arrays, **shapes;
+	long *bws, *lats;
+	size_t na, nb, nl, ns;
+	struct point *pts;	/* (array * nb + bw) * nl + lat */
+};
+
+static struct point *point_at(const struct sweep *sw, size_t a, size_t b, size_t l)
+{
+	return &sw->pts[(a * sw->nb + b) * sw->nl + l];
+}
+
+/* The words after "key " on grid.txt's line for key, split at sep. */
+static char **grid_words(const char *grid, const char *key, const char *sep, size_t *n)
+{
+	size_t kl = strlen(key);
+	char **w = NULL;
+
+	*n = 0;
+	for (const char *line = grid; line && *line; line = strchr(line, '\n'),
+	     line = line ? line + 1 : NULL) {
+		char *copy, *save = NULL;
+
+		if (strncmp(line, key, kl) || line[kl] != ' ')
+			continue;
+		copy = fmt("%.*s", (int)strcspn(line + kl + 1, "\n"), line + kl + 1);
+		for (char *t = strtok_r(copy, sep, &save); t; t = strtok_r(NULL, sep, &save)) {
+			w = xrealloc(w, (*n + 1) * sizeof(*w));
+			w[(*n)++] = xstrdup(t);
+		}
+		free(copy);
+		break;
+	}
+	if (!*n)
+		die("grid.txt has no \"%s\" values", key);
+	return w;
+}
+
+static long *grid_numbers(const char *grid, const char *key, size_t *n)
+{
+	char **w = grid_words(grid, key, " ", n);
+	long *v = xrealloc(NULL, *n * sizeof(*v));
+
+	for (size_t i = 0; i < *n; i++) {
+		char *end;
+
+		v[i] = strtol(w[i], &end, 10);
+		if (end == w[i] || *end)
+			die("grid.txt: %s \"%s\" is not a number", key, w[i]);
+		free(w[i]);
+	}
+	free(w);
+	return v;
+}
+
+/* A point's records, checked against the point and the workload list. */
+static void load_point(const struct sweep *sw, struct point *p)
+{
+	char *base = fmt("%s/runs/%s-bw%ld-lat%ld", sw->rp.out, p->array, p->bw, p->lat);
+	char *path = fmt("%s.json", base), *st;
+	bool wrong = false, incomplete = false;
+	int rows, cols;
+
+	load_list(path, &p->runs);
+	free(path);
+	path = fmt("%s.status", base);
+	st = slurp(path);
+	p->exit = st ? atoi(st) : -1;
+	free(st);
+	free(path);
+	free(base);
+	if (!array_dims(p->array, &rows, &cols))
+		die("grid.txt: array \"%s\" is not RxC", p->array);
+	p->pes = rows * cols;
+	p->by_shape = xrealloc(NULL, sw->ns * sizeof(*p->by_shape));
+	memset(p->by_shape, 0, sw->ns * sizeof(*p->by_shape));
+	for (size_t i = 0; i < p->runs.n; i++) {
+		const struct rec *x = p->runs.r[i];
+		char *sh = shape(x);
+		size_t s;
+
+		if (strcmp(str(x, "array"), p->array) || inum(x, "bytes_per_cycle") != p->bw ||
+		    inum(x, "latency") != p->lat)
+			die("%s: a run of %s, %lld bytes/cycle, latency %lld in the file of "
+			    "%s, %ld, %ld", x->where, str(x, "array"), inum(x, "bytes_per_cycle"),
+			    inum(x, "latency"), p->array, p->bw, p->lat);
+		for (s = 0; s < sw->ns && strcmp(sw->shapes[s], sh); s++)
+			;
+		if (s == sw->ns)
+			die("%s: shape %s is not in the workload list", x->where, sh);
+		free(sh);
+		p->by_shape[s] = x;
+		if (!get(x, "correct") || !truthy(get(x, "correct")))
+			wrong = true;
+	}
+	for (size_t s = 0; s < sw->ns; s++)
+		incomplete |= !p->by_shape[s];
+	if (p->exit < 0 && !p->runs.n)
+		p->status = "missing";
+	else if (wrong)
+		p->status = "wrong";
+	else if (p->exit)
+		p->status = "failed";
+	else if (incomplete)
+		p->status = "incomplete";
+	else
+		p->status = "ok";
+}
+
+static bool point_ok(const struct point *p)
+{
+	return !strcmp(p->status, "ok");
+}
+
+/* The whole workload list as one program: MACs / (cycles x PEs); NaN if a shape is missing. */
+static double workload_util(const struct sweep *sw, const struct point *p)
+{
+	double macs = 0, cycles = 0;
+
+	if (!point_ok(p))
+		return NAN;
+	for (size_t s = 0; s < sw->ns; s++) {
+		macs += num(p->by_shape[s], "macs");
+		cycles += num(p->by_shape[s], "cycles");
+	}
+	return cycles ? macs / (cycles * p->pes) : NAN;
+}
+
+static char *pct(double v)
+{
+	return isnan(v) ? xstrdup("-") : fmt("%.1f", 100 * v);
+}
+
+/* A row's cells: the first n1 fixed, then one per bandwidth. */
+static void sweep_row(FILE *o, const struct sweep *sw, int n1, char **first, const double *v)
+{
+	fputc('|', o);
+	for (int i = 0; i < n1; i++) {
+		fprintf(o, " %s |", first[i]);
+		free(first[i]);
+	}
+	for (size_t b = 0; b < sw->nb; b++) {
+		char *c = pct(v[b]);
+
+		fprintf(o, " %s |", c);
+		free(c);
+	}
+	fputc('\n', o);
+}
+
+static void sweep_head(FILE *o, const struct sweep *sw, int n1, const char *const *first)
+{
+	fputc('|', o);
+	for (int i = 0; i < n1; i++)
+		fprintf(o, " %s |", first[i]);
+	for (size_t b = 0; b < sw->nb; b++)
+		fprintf(o, " %ld B/cycle |", sw->bws[b]);
+	fputs("\n|", o);
+	for (size_t i = 0; i < n1 + sw->nb; i++)
+		fputs((int)i < n1 ? " --- |" : " ---: |", o);
+	fputc('\n', o);
+}
+
+static char *sweep_summary(const struct sweep *sw, size_t *nbad)
+{
+	static const char *const h1[] = { "array", "latency" };
+	static const char *const h2[] = { "M x N x K", "array", "latency" };
+	double *v = xrealloc(NULL, sw->nb * sizeof(*v));
+	size_t runs = 0, len;
+	char *md;
+	FILE *o = open_memstream(&md, &len);
+
+	if (!o)
+		die("open_memstream: %s", strerror(errno));
+	for (size_t i = 0; i < sw->na * sw->nb * sw->nl; i++)
+		runs += sw->pts[i].runs.n;
+	fprintf(o, "# Design-space sweep\n\n`%s`, %s: %zu points (%zu arrays x %zu bandwidths x "
+		"%zu latencies) x %zu shapes, %zu runs, %.0f s wall; %s, %ld cores.\n\n",
+		sw->rp.command, sw->rp.date, sw->na * sw->nb * sw->nl, sw->na, sw->nb, sw->nl,
+		sw->ns, runs, sw->wall_s, sw->rp.m.cpu, sw->rp.m.cores);
+
+	fputs("## Utilization of the whole workload list, %\n\n"
+	      "All shapes back to back: their MACs / (their cycles x PEs).\n\n", o);
+	sweep_head(o, sw, 2, h1);
+	for (size_t a = 0; a < sw->na; a++)
+		for (size_t l = 0; l < sw->nl; l++) {
+			char *first[] = { xstrdup(sw->arrays[a]), fmt("%ld", sw->lats[l]) };
+
+			for (size_t b = 0; b < sw->nb; b++)
+				v[b] = workload_util(sw, point_at(sw, a, b, l));
+			sweep_row(o, sw, 2, first, v);
+		}
+
+	fputs("\n## Utilization per shape, %\n\n", o);
+	sweep_head(o, sw, 3, h2);
+	for (size_t s = 0; s < sw->ns; s++)
+		for (size_t a = 0; a < sw->na; a++)
+			for (size_t l = 0; l < sw->nl; l++) {
+				char *first[] = { xstrdup(sw->shapes[s]), xstrdup(sw->arrays[a]),
+						  fmt("%ld", sw->lats[l]) };
+
+				for (size_t b = 0; b < sw->nb; b++) {
+					const struct rec *x = point_at(sw, a, b, l)->by_shape[s];
+
+					v[b] = x ? num(x, "utilization") : NAN;
+				}
+				sweep_row(o, sw, 3, first, v);
+			}
+
+	*nbad = 0;
+	for (size_t i = 0; i < sw->na * sw->nb * sw->nl; i++)
+		*nbad += !point_ok(&sw->pts[i]);
+	if (*nbad) {
+		fprintf(o, "\n## Failed points: %zu\n\n"
+			"`wrong`: a result differed from the reference; `failed`: bench_hw "
+			"exited non-zero (a hang, an AXI error, bad arguments); `incomplete`: "
+			"a shape has no record; `missing`: the job left nothing (see "
+			"`runs/*.err`, `joblog.txt`).\n\n"
+			"| array | bytes/cycle | latency | status | exit | runs |\n"
+			"| --- | ---: | ---: | --- | ---: | ---: |\n", *nbad);
+		for (size_t i = 0; i < sw->na * sw->nb * sw->nl; i++) {
+			const struct point *p = &sw->pts[i];
+
+			if (!point_ok(p))
+				fprintf(o, "| %s | %ld | %ld | %s | %d | %zu of %zu |\n", p->array,
+					p->bw, p->lat, p->status, p->exit, p->runs.n, sw->ns);
+		}
+	} else {
+		fputs("\nEvery point ran every shape; every result matched the reference.\n", o);
+	}
+	if (fclose(o))
+		die("open_memstream: %s", strerror(errno));
+	free(v);
+	return md;
+}
+
+static json_t *json_strings(char **s, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(s[i])))
+			die("out of memory");
+	return a;
+}
+
+static json_t *json_longs(const long *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_integer(v[i])))
+			die("out of memory");
+	return a;
+}
+
+/* sweep.json: the run's context, the grid, the points' status, every run. */
+static void write_sweep_json(const struct sweep *sw)
+{
+	char *path = join(sw->rp.out, "sweep.json");
+	json_t *points = json_array(), *runs = json_array();
+	json_t *root = json_pack("{s:s, s:{s:s, s:s, s:I}, s:s, s:f, s:f,"
+				 " s:{s:o, s:o, s:o, s:o}, s:o, s:o}",
+				 "command", sw->rp.command,
+				 "machine", "uname", sw->rp.m.uname, "cpu", sw->rp.m.cpu,
+				 "cores", (json_int_t)sw->rp.m.cores,
+				 "date", sw->rp.date, "wall_s", sw->wall_s,
+				 "modeled_clock_hz", CLOCK_HZ,
+				 "grid", "arrays", json_strings(sw->arrays, sw->na),
+				 "bytes_per_cycle", json_longs(sw->bws, sw->nb),
+				 "latencies", json_longs(sw->lats, sw->nl),
+				 "shapes", json_strings(sw->shapes, sw->ns),
+				 "points", points, "runs", runs);
+	FILE *f;
+
+	if (!root)
+		die("out of memory");
+	for (size_t i = 0; i < sw->na * sw->nb * sw->nl; i++) {
+		const struct point *p = &sw->pts[i];
+
+		if (json_array_append_new(points, json_pack("{s:s, s:I, s:I, s:s, s:i, s:I}",
+				"array", p->array, "bytes_per_cycle", (json_int_t)p->bw,
+				"latency", (json_int_t)p->lat, "status", p->status,
+				"exit", p->exit, "runs", (json_int_t)p->runs.n)))
+			die("out of memory");
+		for (size_t r = 0; r < p->runs.n; r++)
+			if (json_array_append(runs, p->runs.r[r]->o))
+				die("out of memory");
+	}
+	f = xfopen(path);
+	if (json_dumpf(root, f, JSON_INDENT(1) | JSON_REAL_PRECISION(17)))
+		die("%s: write error", path);
+	fputc('\n', f);
+	xfclose(f, path);
+	json_decref(root);
+	free(path);
+}
+
+/* A gnuplot number: "?" (missing, with `set datafile missing "?"`) for NaN. */
+static void gp_num(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs(" ?", f);
+	else
+		fprintf(f, " %.4f", v);
+}
+
+/*
+ * sweep-util-bw.png: one panel per shape, utilization against bytes per
+ * cycle, a line per array size (colour) and latency (dash and point).
+ * Data: util-bw-RxC-latL.dat, a row per bandwidth, a column per shape.
+ */
+static void plot_sweep_util(const struct sweep *sw, FILE *gp)
+{
+	size_t cols = 1, rows;
+
+	while (cols * cols < sw->ns)
+		cols++;
+	rows = (sw->ns + cols - 1) / cols;
+	for (size_t a = 0; a < sw->na; a++)
+		for (size_t l = 0; l < sw->nl; l++) {
+			char *path = fmt("%s/util-bw-%s-lat%ld.dat", sw->rp.out, sw->arrays[a],
+					 sw->lats[l]);
+			FILE *f = xfopen(path);
+
+			for (size_t b = 0; b < sw->nb; b++) {
+				const struct point *p = point_at(sw, a, b, l);
+
+				fprintf(f, "%ld", sw->bws[b]);
+				for (size_t s = 0; s < sw->ns; s++)
+					gp_num(f, p->by_shape[s] ?
+					       100 * num(p->by_shape[s], "utilization") : NAN);
+				fputc('\n', f);
+			}
+			xfclose(f, path);
+			free(path);
+		}
+	fprintf(gp, "set output \"%s/sweep-util-bw.png\"\n", sw->rp.out);
+	fprintf(gp, "set multiplot layout %zu,%zu title \"Utilization %% against memory "
+		"bytes per cycle: colour = array, dash and point = latency (cycles)\"\n",
+		rows, cols);
+	fputs("set datafile missing \"?\"\nset logscale x 2\nset yrange [0:100]\n"
+	      "set xlabel \"bytes/cycle\"\nset ylabel \"util %\"\nset bmargin 4\n", gp);
+	fputs("set xtics (", gp);
+	for (size_t b = 0; b < sw->nb; b++)
+		fprintf(gp, "%s\"%ld\" %ld", b ? ", " : "", sw->bws[b], sw->bws[b]);
+	fputs(")\n", gp);
+	fprintf(gp, "set xrange [%g:%g]\n", sw->bws[0] / 1.3, sw->bws[sw->nb - 1] * 1.3);
+	for (size_t s = 0; s < sw->ns; s++) {
+		fprintf(gp, "set title \"%s\"\n", sw->shapes[s]);
+		fputs(s ? "unset key\n" : "set key inside bottom right font \",7\"\n", gp);
+		fputs("plot ", gp);
+		for (size_t a = 0; a < sw->na; a++)
+			for (size_t l = 0; l < sw->nl; l++)
+				fprintf(gp, "%s\"%s/util-bw-%s-lat%ld.dat\" using 1:%zu with "
+					"linespoints lc %zu dt %zu pt %zu title \"%s lat %ld\"",
+					a || l ? ", \\\n  " : "", sw->rp.out, sw->arrays[a],
+					sw->lats[l], s + 2, a + 1, l + 1, l + 4, sw->arrays[a],
+					sw->lats[l]);
+		fputc('\n', gp);
+	}
+	fputs("unset multiplot\nunset logscale\nset xrange [*:*]\nset yrange [*:*]\n"
+	      "set xtics autofreq\nset key default\n", gp);
+}
+
+/*
+ * sweep-heat.png: one heat map per array size, the whole workload list's
+ * utilization over bandwidth (x) and latency (y), the value printed in each
+ * cell (a box per point: an image needs 2 x 2 points at least).  Data:
+ * heat-RxC.dat, "bandwidth index, latency index, util %".
+ */
+static void plot_sweep_heat(const struct sweep *sw, FILE *gp)
+{
+	for (size_t a = 0; a < sw->na; a++) {
+		char *path = fmt("%s/heat-%s.dat", sw->rp.out, sw->arrays[a]);
+		FILE *f = xfopen(path);
+
+		for (size_t b = 0; b < sw->nb; b++) {
+			for (size_t l = 0; l < sw->nl; l++) {
+				fprintf(f, "%zu %zu", b, l);
+				gp_num(f, 100 * workload_util(sw, point_at(sw, a, b, l)));
+				fputc('\n', f);
+			}
+			fputc('\n', f);
+		}
+		xfclose(f, path);
+		free(path);
+	}
+	fprintf(gp, "set output \"%s/sweep-heat.png\"\n", sw->rp.out);
+	fprintf(gp, "set multiplot layout 1,%zu title \"Utilization %% of the whole workload "
+		"list (%zu shapes back to back) over memory bandwidth and latency\"\n",
+		sw->na, sw->ns);
+	fputs("set datafile missing \"?\"\nset cbrange [0:100]\nunset key\nunset grid\n"
+	      "set palette defined (0 \"#d73027\", 50 \"#fee08b\", 100 \"#1a9850\")\n"
+	      "set xlabel \"bytes/cycle\"\nset ylabel \"latency (cycles)\"\nset bmargin 5\n", gp);
+	fprintf(gp, "set xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5]\n", sw->nb - 1, sw->nl - 1);
+	fputs("set xtics (", gp);
+	for (size_t b = 0; b < sw->nb; b++)
+		fprintf(gp, "%s\"%ld\" %zu", b ? ", " : "", sw->bws[b], b);
+	fputs(")\nset ytics (", gp);
+	for (size_t l = 0; l < sw->nl; l++)
+		fprintf(gp, "%s\"%ld\" %zu", l ? ", " : "", sw->lats[l], l);
+	fputs(")\n", gp);
+	for (size_t a = 0; a < sw->na; a++) {
+		fprintf(gp, "set title \"%s\"\n", sw->arrays[a]);
+		fprintf(gp, "plot \"%s/heat-%s.dat\" using 1:2:(0.5):(0.5):3 with boxxyerror "
+			"fs solid 1.0 noborder fc palette, \\\n"
+			"  \"\" using 1:2:(sprintf(\"%%.0f\", $3)) with labels\n",
+			sw->rp.out, sw->arrays[a]);
+	}
+	fputs("unset multiplot\nset grid\nset xrange [*:*]\nset yrange [*:*]\n"
+	      "set xtics autofreq\nset ytics autofreq\n", gp);
+}
+
+static void sweep_plots(const struct sweep *sw)
+{
+	struct plotctx pc = { .rp = &sw->rp, .out = sw->rp.out };
+	size_t cols = 1;
+	char *gpath = join(sw->rp.out, "plots.gp");
+
+	while (cols * cols < sw->ns)
+		cols++;
+	pc.gp = xfopen(gpath);
+	plot_header(&pc, 420 * (int)cols, 320 * (int)((sw->ns + cols - 1) / cols) + 60);
+	plot_sweep_util(sw, pc.gp);
+	plot_header(&pc, 380 * (int)sw->na + 80, 420);
+	plot_sweep_heat(sw, pc.gp);
+	xfclose(pc.gp, gpath);
+	run_gnuplot(gpath);
+	free(gpath);
+}
+
+/*
+ * bench_report --sweep OUTDIR COMMAND WALL_S: OUTDIR/grid.txt (the axes,
+ * from bench/sweep.sh) and OUTDIR/runs/RxC-bwB-latL.{json,status} into
+ * OUTDIR/sweep.json, summary.md (also on stdout) and the plots.  Exit 1 if
+ * a point is not "ok".
+ */
+static int sweep_report(const char *out, const char *command, const char *wall)
+{
+	struct sweep sw = { .rp = { .out = out, .command = command } };
+	char *gpath = join(out, "grid.txt"), *grid = slurp(gpath), *md, *path;
+	time_t now = time(NULL);
+	size_t nbad;
+	FILE *f;
+
+	if (!grid)
+		die("%s: %s", gpath, strerror(ENOENT));
+	sw.wall_s = atof(wall);
+	sw.arrays = grid_words(grid, "arrays", " ", &sw.na);
+	sw.bws = grid_numbers(grid, "bandwidths", &sw.nb);
+	sw.lats = grid_numbers(grid, "latencies", &sw.nl);
+	sw.shapes = grid_words(grid, "shapes", ",", &sw.ns);
+	free(grid);
+	free(gpath);
+	machine_info(&sw.rp.m);
+	strftime(sw.rp.date, sizeof(sw.rp.date), "%Y-%m-%d %H:%M UTC", gmtime(&now));
+	sw.pts = xrealloc(NULL, sw.na * sw.nb * sw.nl * sizeof(*sw.pts));
+	memset(sw.pts, 0, sw.na * sw.nb * sw.nl * sizeof(*sw.pts));
+	for (size_t a = 0; a < sw.na; a++)
+		for (size_t b = 0; b < sw.nb; b++)
+			for (size_t l = 0; l < sw.nl; l++) {
+				struct point *p = point_at(&sw, a, b, l);
+
+				p->array = sw.arrays[a];
+				p->bw = sw.bws[b];
+				p->lat = sw.lats[l];
+				load_point(&sw, p);
+			}
+
+	write_sweep_json(&sw);
+	md = sweep_summary(&sw, &nbad);
+	path = join(out, "summary.md");
+	f = xfopen(path);
+	fputs(md, f);
+	xfclose(f, path);
+	free(path);
+	fputs(md, stdout);
+	fflush(stdout);
+	free(md);
+	sweep_plots(&sw);
+
+	for (size_t i = 0; i < sw.na * sw.nb * sw.nl; i++) {
+		recs_free(&sw.pts[i].runs, true);
+		free(sw.pts[i].by_shape);
+	}
+	free(sw.pts);
+	for (size_t i = 0; i < sw.na; i++)
+		free(sw.arrays[i]);
+	for (size_t i = 0; i < sw.ns; i++)
+		free(sw.shapes[i]);
+	free(sw.arrays);
+	free(sw.shapes);
+	free(sw.bws);
+	free(sw.lats);
+	free(sw.rp.m.uname);
+	free(sw.rp.m.cpu);
+	if (nbad)
+		fprintf(stderr, "bench_report: %zu of %zu sweep points failed (%s/summary.md)\n",
+			nbad, sw.na * sw.nb * sw.nl, out);
+	return nbad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct report rp = { 0 };
@@ -1254,8 +1781,11 @@ int main(int argc, char **argv)
 	time_t now = time(NULL);
 	FILE *f;
 
+	if (argc == 5 && !strcmp(argv[1], "--sweep"))
+		return sweep_report(argv[2], argv[3], argv[4]);
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s OUTDIR COMMAND\n", argv[0]);
+		fprintf(stderr, "usage: %s OUTDIR COMMAND\n"
+			"       %s --sweep OUTDIR COMMAND WALL_SECONDS\n", argv[0], argv[0]);
 		return 2;
 	}
 	rp.out = argv[1];

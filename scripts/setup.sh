@@ -49,7 +49,7 @@ dl=$build/dl
 guest=$build/guest
 ksrc=$build/src/linux-source-6.1
 
-packages=(build-essential pkg-config verilator liburing-dev libdrm-dev
+packages=(build-essential pkg-config verilator liburing-dev libdrm-dev parallel rsync
 	qemu-system-x86 busybox-static cpio sparse gnuplot-nox libgemmlowp-dev
 	dataset-fashion-mnist xz-utils kmod clang libdnnl-dev zlib1g-dev
 	groff-base libclang-rt-14-dev libjansson-dev tmux gtkwave xvfb xauth libxnnpack-dev
