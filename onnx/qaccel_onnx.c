@@ -605,8 +605,6 @@ void qaccel_onnx_free(struct qaccel_onnx_model *m)
 		return;
 	for (unsigned int i = 0; i < m->n_nodes; i++) {
 		qo_gemm_release(&m->nodes[i]);
-		free(m->nodes[i].acc);
-		free(m->nodes[i].scale);
 	}
 	for (unsigned int i = 0; i < m->n_values; i++)
 		free(m->values[i].data);

@@ -30,14 +30,21 @@ struct qo_value {
 	bool set;		/* a graph input given since load */
 };
 
-/* A node lowered to device GEMMs: C (m x n int32) = A (m x k) . B (n x k)^T. */
+/*
+ * A node lowered to device GEMMs: C (m x n) = out(A (m x k) . B (n x k)^T):
+ * int32 C, or with gemm_requant() int8/uint8 C requantized on the device
+ * (FP32 family: + bias, binary32 scale per tensor or per channel, + zero
+ * point, clamp).
+ */
 struct qo_gemm {
 	bool on_device;
 	uint32_t m, n, k;
-	uint32_t flags;		/* QACCEL_GEMM_A_UINT8 / _B_UINT8 */
+	uint32_t flags;		/* QACCEL_GEMM_*: operand and output types, requantization */
 	int32_t a_zp, b_zp;
+	int32_t c_zp, clamp_min, clamp_max, out_multiplier;
+	size_t c_size;		/* bytes of one C element: 4 or 1 */
 	bool b_const;		/* B uploaded at load */
-	struct qaccel_buf *a, *b, *c;
+	struct qaccel_buf *a, *b, *c, *bias, *quant;
 	void *pa, *pb, *pc;
 	uint64_t cycles, macs, im2col_ns;
 };
@@ -58,12 +65,6 @@ struct qo_node {
 	int64_t kernel[2], stride[2], dilation[2], pad[4];	/* pad: top, left, bottom, right */
 	struct qo_gemm gemm;
 	const unsigned int *gio;	/* A, B, A zp, B zp among the inputs */
-	/* QLinear*: int32 accumulators, per-channel scales, bias, output zp. */
-	int32_t *acc;
-	float *scale;
-	const int32_t *bias;
-	int32_t y_zp;
-	size_t chan_div;
 	uint64_t runs, host_ns;
 };
 
@@ -102,6 +103,7 @@ const struct qo_op *qo_op_find(const char *name);
 /* Why a known op is not supported yet, or NULL. */
 const char *qo_op_later(const char *name);
 int qo_attrs_check(struct qo_node *n);
+
 void qo_gemm_release(struct qo_node *n);
 
 /*

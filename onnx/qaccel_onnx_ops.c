@@ -3,8 +3,10 @@
  * The ops of qaccel_onnx: for each, prepare() (check types, attributes and
  * shapes exactly as ONNX defines them, set the outputs' static shapes, set
  * up device buffers) and run().  MatMulInteger and ConvInteger run their
- * GEMM on the device with int32 output; everything else moves data on the
- * host.  docs/models.md describes the lowering.
+ * GEMM on the device with int32 output, QLinearMatMul and QLinearConv
+ * theirs with the FP32 requantization on the device too; everything else
+ * moves data on the host.
+ * docs/models.md describes the lowering.
  */
 #include <errno.h>
 #include <float.h>
@@ -273,6 +275,7 @@ static int gemm_setup(struct qaccel_onnx_model *m, struct qo_node *n, uint64_t r
 	g->flags = QACCEL_GEMM_OUT_INT32 |
 		   (ta == QACCEL_ONNX_UINT8 ? QACCEL_GEMM_A_UINT8 : 0) |
 		   (tb == QACCEL_ONNX_UINT8 ? QACCEL_GEMM_B_UINT8 : 0);
+	g->c_size = 4;
 	g->on_device = true;
 	if (!m->dev)
 		return 0;
@@ -293,7 +296,65 @@ void qo_gemm_release(struct qo_node *n)
 		qaccel_buf_free(g->b);
 	if (g->c)
 		qaccel_buf_free(g->c);
-	g->a = g->b = g->c = NULL;
+	if (g->bias)
+		qaccel_buf_free(g->bias);
+	if (g->quant)
+		qaccel_buf_free(g->quant);
+	g->a = g->b = g->c = g->bias = g->quant = NULL;
+}
+
+/*
+ * Make the GEMM's output y_type (uint8 / int8) requantized on the device
+ * in the FP32 family: acc (+ bias[j]) times scales[j] (one scale, or one
+ * per output column), rounded to even, + zp, clamped to [lo, hi].  The
+ * scales are ONNX Runtime's float scales, computed by the caller exactly
+ * as ONNX Runtime does; one that is not a positive normal float cannot be
+ * a job's scale and is refused.
+ */
+static int gemm_requant(struct qaccel_onnx_model *m, struct qo_node *n, const float *scales,
+			size_t n_scales, const int32_t *bias, int32_t y_type, int32_t zp,
+			int32_t lo, int32_t hi)
+{
+	struct qo_gemm *g = &n->gemm;
+	struct qaccel_quant *q = NULL;
+	void *pb = NULL;
+	int ret;
+
+	if (m->dev && !(m->caps.caps & QACCEL_CAP_RQ_MODES))
+		return qo_node_fail(n, -EOPNOTSUPP,
+				    "the device has no FP32 requantization (QACCEL_CAP_RQ_MODES)");
+	for (size_t c = 0; c < n_scales; c++)
+		if (qaccel_fp32_multiplier(scales[c], &g->out_multiplier))
+			return qo_node_fail(n, -EOPNOTSUPP,
+					    "requantization scale %a of channel %zu is not a positive normal float",
+					    (double)scales[c], c);
+	g->flags = (g->flags & ~QACCEL_GEMM_OUT_MASK) | QACCEL_GEMM_RQ_FP32 |
+		   (y_type == QACCEL_ONNX_UINT8 ? QACCEL_GEMM_OUT_UINT8 : QACCEL_GEMM_OUT_INT8) |
+		   (n_scales > 1 ? QACCEL_GEMM_PER_CHANNEL : 0) | (bias ? QACCEL_GEMM_BIAS : 0);
+	g->c_size = 1;
+	g->c_zp = zp;
+	g->clamp_min = lo;
+	g->clamp_max = hi;
+	if (n_scales > 1)
+		g->out_multiplier = 0;
+	if (!m->dev)
+		return 0;
+	if (bias) {
+		ret = gemm_alloc(m, n, (size_t)g->n * 4, &g->bias, &pb);
+		if (ret)
+			return ret;
+		memcpy(pb, bias, (size_t)g->n * 4);
+	}
+	if (n_scales > 1) {
+		ret = gemm_alloc(m, n, n_scales * sizeof(*q), &g->quant, (void **)&q);
+		if (ret)
+			return ret;
+		for (size_t c = 0; c < n_scales; c++) {
+			qaccel_fp32_multiplier(scales[c], &q[c].multiplier);
+			q[c].shift = 0;
+		}
+	}
+	return 0;
 }
 
 /* Reap count jobs; every one, even after a failure, so that none is left over for the next run. */
@@ -333,13 +394,18 @@ static int gemm_run(struct qaccel_onnx_model *m, struct qo_node *n)
 			.params = {
 				.m = g->m - row < max ? g->m - row : max,
 				.n = g->n, .k = g->k,
-				.lda = g->k, .ldb = g->k, .ldc = g->n * 4,
+				.lda = g->k, .ldb = g->k, .ldc = g->n * (uint32_t)g->c_size,
 				.flags = g->flags,
 				.a_zero_point = g->a_zp, .b_zero_point = g->b_zp,
+				.c_zero_point = g->c_zp,
+				.clamp_min = g->clamp_min, .clamp_max = g->clamp_max,
+				.out_multiplier = g->out_multiplier,
 			},
 			.a = { g->a, row * g->k },
 			.b = { g->b, 0 },
-			.c = { g->c, row * g->n * 4 },
+			.c = { g->c, row * g->n * (uint32_t)g->c_size },
+			.bias = { g->bias, 0 },
+			.quant = { g->quant, 0 },
 		};
 
 		for (;;) {
@@ -379,12 +445,6 @@ static void transpose_b(const uint8_t *b, uint32_t k, uint32_t n, uint8_t *out)
  */
 static const unsigned int integer_io[4] = { 0, 1, 2, 3 };
 static const unsigned int qlinear_io[4] = { 0, 3, 2, 5 };
-
-/* Where the int32 result of a GEMM node goes: Y, or the QLinear node's accumulator. */
-static int32_t *acc_out(struct qaccel_onnx_model *m, struct qo_node *n)
-{
-	return n->acc ? n->acc : out_val(m, n, 0)->data;
-}
 
 static int matmulinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 {
@@ -444,7 +504,7 @@ static int matmulinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
 	ret = gemm_run(m, n);
 	if (ret)
 		return ret;
-	memcpy(acc_out(m, n), g->pc, (size_t)g->m * g->n * 4);
+	memcpy(out_val(m, n, 0)->data, g->pc, (size_t)g->m * g->n * g->c_size);
 	return 0;
 }
 
@@ -602,14 +662,23 @@ static int convinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 	return 0;
 }
 
+#define NCHW_FROM_GEMM(T)							\
+	do {									\
+		const T *c = g->pc;						\
+		T *out = y->data;						\
+		for (uint32_t b = 0; b < batch; b++)				\
+			for (uint32_t p = 0; p < pix; p++)			\
+				for (uint32_t ch = 0; ch < g->n; ch++)		\
+					out[((size_t)b * g->n + ch) * pix + p] = \
+						c[((size_t)b * pix + p) * g->n + ch]; \
+	} while (0)
+
 static int convinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
 {
 	const struct qo_value *x = in_val(m, n, n->gio[0]), *w = in_val(m, n, n->gio[1]);
 	struct qo_value *y = out_val(m, n, 0);
 	struct qo_gemm *g = &n->gemm;
 	uint32_t batch = (uint32_t)x->dims[0], pix = (uint32_t)(y->dims[2] * y->dims[3]);
-	int32_t *out = acc_out(m, n);
-	const int32_t *c = g->pc;
 	uint64_t t0;
 	int ret = zp_update(m, n, g);
 
@@ -627,11 +696,10 @@ static int convinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
 	if (ret)
 		return ret;
 	/* C is [batch][pixel][channel]; ONNX wants [batch][channel][pixel]. */
-	for (uint32_t b = 0; b < batch; b++)
-		for (uint32_t p = 0; p < pix; p++)
-			for (uint32_t ch = 0; ch < g->n; ch++)
-				out[((size_t)b * g->n + ch) * pix + p] =
-					c[((size_t)b * pix + p) * g->n + ch];
+	if (g->c_size == 4)
+		NCHW_FROM_GEMM(int32_t);
+	else
+		NCHW_FROM_GEMM(uint8_t);
 	return 0;
 }
 
@@ -656,19 +724,54 @@ static int scale_of(struct qaccel_onnx_model *m, const struct qo_node *n, unsign
 	return 0;
 }
 
+/* A one-element initializer zero point of Y (uint8 / int8): its type and value. */
+static int y_zero_point(struct qaccel_onnx_model *m, const struct qo_node *n, unsigned int i,
+			int32_t *dtype, int32_t *zp)
+{
+	const struct qo_value *v = in_val(m, n, i);
+
+	if (!is_q8(v->dtype))
+		return qo_node_fail(n, -EINVAL, "y_zero_point is %s (uint8 or int8)",
+				    qo_dtype_name(v->dtype));
+	if (!v->is_const || v->count != 1)
+		return qo_node_fail(n, -EOPNOTSUPP, "y_zero_point must be a one-element initializer");
+	*dtype = v->dtype;
+	*zp = v->dtype == QACCEL_ONNX_UINT8 ? *(const uint8_t *)v->data : *(const int8_t *)v->data;
+	return 0;
+}
+
+/* An int32 bias initializer of channels elements, or NULL when input i is absent. */
+static int bias_of(struct qaccel_onnx_model *m, const struct qo_node *n, unsigned int i,
+		   size_t channels, const int32_t **out)
+{
+	const struct qo_value *b = in_val(m, n, i);
+
+	*out = NULL;
+	if (!b)
+		return 0;
+	if (b->dtype != QACCEL_ONNX_INT32 || b->count != channels || b->rank != 1)
+		return qo_node_fail(n, -EINVAL, "bias must be int32 of %zu elements", channels);
+	if (!b->is_const)
+		return qo_node_fail(n, -EOPNOTSUPP, "bias must be an initializer");
+	*out = b->data;
+	return 0;
+}
+
 /*
- * The FP32 requantization of a QLinear node: the int32 GEMM (run as
- * MatMulInteger / ConvInteger would, into n->acc), + bias, then
- * qaccel_requant_fp32() with ONNX Runtime's scale fl(fl(a_s * b_s[c]) / y_s)
- * (qaccel_scale_onnxruntime()), + y_zero_point, saturated to Y's type.  On
- * the host until the device's FP32 mode lands.
+ * QLinearMatMul / QLinearConv: the GEMM of MatMulInteger / ConvInteger
+ * with the requantization on the device (FP32 family): + bias, ONNX
+ * Runtime's scale fl(fl(a_s * b_s[c]) / y_s) (qaccel_scale_onnxruntime(),
+ * per tensor or per output channel), rounded to even, + y_zero_point,
+ * saturated to Y's type; the same steps as ONNX Runtime's
+ * MlasRequantizeOutput.
  */
 static int qlinear_prepare(struct qaccel_onnx_model *m, struct qo_node *n, bool conv)
 {
-	const struct qo_value *yzp = in_val(m, n, 7), *bias = conv ? in_val(m, n, 8) : NULL;
 	const float *as, *bs, *ys;
+	const int32_t *bias;
 	size_t na, nb, ny, channels;
-	struct qo_value *y;
+	int32_t y_type = 0, y_zp = 0;
+	float *scales;
 	int ret;
 
 	n->gio = qlinear_io;
@@ -678,40 +781,26 @@ static int qlinear_prepare(struct qaccel_onnx_model *m, struct qo_node *n, bool 
 	channels = n->gemm.n;
 	if ((ret = scale_of(m, n, 1, 1, &as, &na)) ||
 	    (ret = scale_of(m, n, 4, channels, &bs, &nb)) ||
-	    (ret = scale_of(m, n, 6, 1, &ys, &ny)))
+	    (ret = scale_of(m, n, 6, 1, &ys, &ny)) ||
+	    (ret = y_zero_point(m, n, 7, &y_type, &y_zp)) ||
+	    (ret = bias_of(m, n, conv ? 8 : QO_MAX_IO, channels, &bias)))
 		return ret;
-	if (!is_q8(yzp->dtype))
-		return qo_node_fail(n, -EINVAL, "y_zero_point is %s (uint8 or int8)",
-				    qo_dtype_name(yzp->dtype));
-	if (!yzp->is_const || yzp->count != 1)
-		return qo_node_fail(n, -EOPNOTSUPP, "y_zero_point must be a one-element initializer");
-	n->y_zp = yzp->dtype == QACCEL_ONNX_UINT8 ? *(const uint8_t *)yzp->data
-						  : *(const int8_t *)yzp->data;
-	if (bias) {
-		if (bias->dtype != QACCEL_ONNX_INT32 || bias->count != channels || bias->rank != 1)
-			return qo_node_fail(n, -EINVAL, "bias must be int32 of %zu elements", channels);
-		if (!bias->is_const)
-			return qo_node_fail(n, -EOPNOTSUPP, "bias must be an initializer");
-		n->bias = bias->data;
-	}
-	n->scale = calloc(channels, sizeof(*n->scale));
-	if (!n->scale)
+	scales = calloc(nb, sizeof(*scales));
+	if (!scales)
 		return qo_node_fail(n, -ENOMEM, "out of memory");
-	for (size_t c = 0; c < channels; c++) {
-		ret = qaccel_scale_onnxruntime(as[0], bs[nb == 1 ? 0 : c], ys[0], &n->scale[c]);
-		if (ret)
+	for (size_t c = 0; c < nb; c++)
+		if (qaccel_scale_onnxruntime(as[0], bs[c], ys[0], &scales[c])) {
+			free(scales);
 			return qo_node_fail(n, -EOPNOTSUPP,
 					    "requantization scale of channel %zu is not a positive normal float",
 					    c);
-	}
-	y = out_val(m, n, 0);
-	n->acc = calloc(y->count ? y->count : 1, sizeof(int32_t));
-	if (!n->acc)
-		return qo_node_fail(n, -ENOMEM, "out of memory");
-	y->dtype = yzp->dtype;
-	/* Channel of element e: (e / chan_div) % channels. */
-	n->chan_div = conv ? (size_t)(y->dims[2] * y->dims[3]) : 1;
-	return 0;
+		}
+	ret = gemm_requant(m, n, scales, nb, bias, y_type, y_zp,
+			   y_type == QACCEL_ONNX_UINT8 ? 0 : -128,
+			   y_type == QACCEL_ONNX_UINT8 ? 255 : 127);
+	free(scales);
+	out_val(m, n, 0)->dtype = y_type;
+	return ret;
 }
 
 static int qlinearmatmul_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
@@ -722,45 +811,6 @@ static int qlinearmatmul_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 static int qlinearconv_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 {
 	return qlinear_prepare(m, n, true);
-}
-
-static int qlinear_run(struct qaccel_onnx_model *m, struct qo_node *n, bool conv)
-{
-	struct qo_value *y = out_val(m, n, 0);
-	uint32_t channels = n->gemm.n;
-	bool u8 = y->dtype == QACCEL_ONNX_UINT8;
-	int32_t lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
-	int ret = conv ? convinteger_run(m, n) : matmulinteger_run(m, n);
-
-	if (ret)
-		return ret;
-	for (size_t e = 0; e < y->count; e++) {
-		uint32_t c = (uint32_t)((e / n->chan_div) % channels);
-		int32_t acc = n->acc[e], v;
-
-		if (n->bias)	/* wraps like the device's accumulator */
-			acc = (int32_t)((uint32_t)acc + (uint32_t)n->bias[c]);
-		v = qaccel_requant_fp32(acc, n->scale[c]);
-		/* |y_zp| <= 255: keep the sum inside int32 before the clamp. */
-		v = v > INT32_MAX - 255 ? INT32_MAX - 255 : v < INT32_MIN + 255 ? INT32_MIN + 255 : v;
-		v += n->y_zp;
-		v = v < lo ? lo : v > hi ? hi : v;
-		if (u8)
-			((uint8_t *)y->data)[e] = (uint8_t)v;
-		else
-			((int8_t *)y->data)[e] = (int8_t)v;
-	}
-	return 0;
-}
-
-static int qlinearmatmul_run(struct qaccel_onnx_model *m, struct qo_node *n)
-{
-	return qlinear_run(m, n, false);
-}
-
-static int qlinearconv_run(struct qaccel_onnx_model *m, struct qo_node *n)
-{
-	return qlinear_run(m, n, true);
 }
 
 /* --- MaxPool ------------------------------------------------------------------ */
@@ -1096,8 +1146,8 @@ static const char *const perm_attrs[] = { "perm", NULL };
 static const struct qo_op ops[] = {
 	{ "MatMulInteger", 2, 4, 1, no_attrs, matmulinteger_prepare, matmulinteger_run },
 	{ "ConvInteger", 2, 4, 1, conv_attrs, convinteger_prepare, convinteger_run },
-	{ "QLinearMatMul", 8, 8, 1, no_attrs, qlinearmatmul_prepare, qlinearmatmul_run },
-	{ "QLinearConv", 8, 9, 1, conv_attrs, qlinearconv_prepare, qlinearconv_run },
+	{ "QLinearMatMul", 8, 8, 1, no_attrs, qlinearmatmul_prepare, matmulinteger_run },
+	{ "QLinearConv", 8, 9, 1, conv_attrs, qlinearconv_prepare, convinteger_run },
 	{ "MaxPool", 1, 1, 1, pool_attrs, maxpool_prepare, maxpool_run },
 	{ "Reshape", 2, 2, 1, reshape_attrs, reshape_prepare, copy_run },
 	{ "Flatten", 1, 1, 1, axis_attrs, flatten_prepare, copy_run },

@@ -243,8 +243,8 @@ TEST_F_TIMEOUT(onnx, data_movement_cases_match_or_are_rejected, 600)
 }
 
 /*
- * QLinearMatMul / QLinearConv (device GEMM, FP32 requantization on the
- * host) match, or are rejected at load naming the op (e.g. a batched B).
+ * QLinearMatMul / QLinearConv (device GEMM with the FP32 requantization on
+ * the device) match, or are rejected at load naming the op (e.g. a batched B).
  */
 TEST_F_TIMEOUT(onnx, qlinear_cases_match_onnxruntime_or_are_rejected, 600)
 {
