@@ -376,14 +376,16 @@ static int load_node(struct qaccel_onnx_model *m, struct qo_node *n,
 		     const Onnx__NodeProto *np)
 {
 	const char *dom = str_or_empty(np->domain);
+	bool ms;
 	int ret;
 
 	n->proto = np;
 	n->name = str_or_empty(np->name);
 	n->op_type = str_or_empty(np->op_type);
-	if (*dom && strcmp(dom, "ai.onnx"))
+	ms = !strcmp(dom, "com.microsoft");
+	if (*dom && strcmp(dom, "ai.onnx") && !ms)
 		return qo_node_fail(n, -EOPNOTSUPP, "domain '%s' not supported", dom);
-	n->op = qo_op_find(n->op_type);
+	n->op = qo_op_find(n->op_type, ms);
 	if (!n->op)
 		return qo_node_fail(n, -EOPNOTSUPP, "op not supported%s%s",
 				    qo_op_later(n->op_type) ? ": " : "",
@@ -605,6 +607,7 @@ void qaccel_onnx_free(struct qaccel_onnx_model *m)
 		return;
 	for (unsigned int i = 0; i < m->n_nodes; i++) {
 		qo_gemm_release(&m->nodes[i]);
+		free(m->nodes[i].scale);
 	}
 	for (unsigned int i = 0; i < m->n_values; i++)
 		free(m->values[i].data);

@@ -65,6 +65,14 @@ struct qo_node {
 	int64_t kernel[2], stride[2], dilation[2], pad[4];	/* pad: top, left, bottom, right */
 	struct qo_gemm gemm;
 	const unsigned int *gio;	/* A, B, A zp, B zp among the inputs */
+	/*
+	 * Host-side arithmetic: scales (QGemm's float output, Q / DQ, QLinearAdd's
+	 * ratios, Clip's bounds), the element stride between channels (Q / DQ
+	 * per axis), broadcast strides of two inputs (Add).
+	 */
+	float *scale;
+	size_t n_scale, chan_div;
+	size_t bstride[2][QACCEL_ONNX_MAX_RANK];
 	uint64_t runs, host_ns;
 };
 
@@ -75,7 +83,10 @@ struct qo_op {
 	/* Check types and attributes, set the outputs' types and shapes. */
 	int (*prepare)(struct qaccel_onnx_model *m, struct qo_node *n);
 	int (*run)(struct qaccel_onnx_model *m, struct qo_node *n);
+	int domain;	/* 0: ai.onnx; QO_MS: com.microsoft (ONNX Runtime's contrib ops) */
 };
+
+#define QO_MS	1
 
 struct qaccel_onnx_model {
 	struct qaccel_dev *dev;
@@ -99,7 +110,9 @@ int qo_count(const int64_t *dims, uint32_t rank, size_t *count);
 int qo_value_find(const struct qaccel_onnx_model *m, const char *name);
 int qo_value_alloc(struct qo_value *v);
 
-const struct qo_op *qo_op_find(const char *name);
+const struct qo_op *qo_op_find(const char *name, bool ms_domain);
+/* Clip's min and max (attributes or initializers, by opset), or -errno. */
+int qo_clip_bounds(const struct qaccel_onnx_model *m, const struct qo_node *n, float *lo, float *hi);
 /* Why a known op is not supported yet, or NULL. */
 const char *qo_op_later(const char *name);
 int qo_attrs_check(struct qo_node *n);

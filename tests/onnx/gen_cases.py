@@ -30,17 +30,18 @@ from onnx.backend.test.case import node as case_node
 
 OPS = {"MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
        "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Concat",
-       "MaxPool"}
+       "MaxPool", "QuantizeLinear", "DequantizeLinear", "Add", "Relu", "Clip"}
 MODULES = ["matmulinteger", "convinteger", "qlinearmatmul", "qlinearconv",
            "reshape", "flatten", "transpose", "squeeze", "unsqueeze", "concat",
-           "maxpool"]
+           "maxpool", "quantizelinear", "dequantizelinear", "add", "relu", "clip"]
 # (op, input index) of inputs that carry a shape or axes, not data.
 # So are QLinear*'s scales, zero points and bias: a quantized model has
 # them as initializers, and qaccel_onnx computes the requantization scales
 # at load.
 FREEZE = {("Reshape", 1), ("Squeeze", 1), ("Unsqueeze", 1)} | \
     {("QLinearMatMul", i) for i in (1, 2, 4, 5, 6, 7)} | \
-    {("QLinearConv", i) for i in (1, 2, 4, 5, 6, 7, 8)}
+    {("QLinearConv", i) for i in (1, 2, 4, 5, 6, 7, 8)} | \
+    {(op, i) for op in ("QuantizeLinear", "DequantizeLinear", "Clip") for i in (1, 2)}
 
 
 def write_case(outdir, name, model, inputs, outputs=None):
@@ -134,10 +135,12 @@ def zp_tensor(rng, dtype, name):
 ELEM = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8}
 
 
-def mk_model(nodes, inputs, outputs, inits, opset=13):
+def mk_model(nodes, inputs, outputs, inits, opset=13, ms=False):
     g = helper.make_graph(nodes, "g", inputs, outputs, initializer=inits)
-    m = helper.make_model(g, opset_imports=[helper.make_operatorsetid("", opset)],
-                          producer_name="qaccel-gen")
+    imports = [helper.make_operatorsetid("", opset)]
+    if ms:
+        imports.append(helper.make_operatorsetid("com.microsoft", 1))
+    m = helper.make_model(g, opset_imports=imports, producer_name="qaccel-gen")
     m.ir_version = 8
     return m
 
@@ -240,6 +243,185 @@ def random_qlinear(outdir, rng, i, conv):
                model, [x])
 
 
+# --- cases of the contrib ops, Q / DQ and the float glue ops ---------------
+
+MS = "com.microsoft"
+QRANGE = {np.uint8: (0, 255), np.int8: (-128, 127)}
+
+
+def f32(x):
+    return np.array(x, dtype=np.float32)
+
+
+def scalar_init(name, value, dtype):
+    # quantize_static writes scales and zero points as rank-0 initializers.
+    return numpy_helper.from_array(np.array(value, dtype=dtype), name)
+
+
+def act_qparams(rng, dtype, tie):
+    """An activation's (scale, zero point); tie: a power of two, so that
+    rescaled values land on .5 ties often."""
+    scale = 2.0 ** -int(rng.integers(3, 8)) if tie else float(rng.uniform(0.005, 0.08))
+    lo, hi = QRANGE[dtype]
+    zp = int(rng.integers(lo, hi + 1))
+    return np.float32(scale), zp
+
+
+def random_qlinearadd(outdir, rng, i):
+    dt = [np.uint8, np.int8][i % 2]
+    tie = i % 3 == 0
+    rank = int(rng.integers(1, 5))
+    shape = [int(x) for x in rng.integers(1, 9, rank)]
+    a = rand_q(rng, dt, shape)
+    mode = ["same", "b_scalar", "a_scalar"][i % 3 if i < 6 else 0]
+    b = rand_q(rng, dt, shape if mode == "same" else [1])
+    if mode == "a_scalar":
+        a, b = b, a
+    inits = []
+    for n in "abc":
+        s, z = act_qparams(rng, dt, tie)
+        inits += [scalar_init(n + "_s", s, np.float32), scalar_init(n + "_zp", z, dt)]
+    node = helper.make_node("QLinearAdd", ["A", "a_s", "a_zp", "B", "b_s", "b_zp", "c_s", "c_zp"],
+                            ["C"], name="qadd", domain=MS)
+    model = mk_model([node], [helper.make_tensor_value_info("A", ELEM[dt], a.shape),
+                              helper.make_tensor_value_info("B", ELEM[dt], b.shape)],
+                     [helper.make_tensor_value_info("C", ELEM[dt], (a if a.size >= b.size else b).shape)],
+                     inits, ms=True)
+    write_case(outdir, "random_qlinearadd_%d" % i, model, [a, b])
+
+
+def exhaustive_qlinearadd(outdir, rng, i):
+    """Every pair of input values (or every value with one scalar) under
+    non-tie scales: the outputs near .5 tell ONNX Runtime's fused
+    multiply-add arithmetic apart from a plain float rescale."""
+    dt = [np.uint8, np.int8][i % 2]
+    lo, hi = QRANGE[dt]
+    vals = np.arange(lo, hi + 1).astype(dt)
+    if i < 2:
+        a, b = np.repeat(vals, 256).reshape(256, 256), np.tile(vals, 256).reshape(256, 256)
+    else:
+        a, b = vals.reshape(1, 256), rand_q(rng, dt, [1])
+    inits = []
+    for n, near_tie in zip("abc", (0.45, 0.45, 0.3)):
+        s, z = act_qparams(rng, dt, False)
+        if i % 2 == 0:
+            # fl(0.45 / 0.3) is 1.5 - 2^-23: every sum lies next to a .5.
+            s = np.float32(near_tie)
+        inits += [scalar_init(n + "_s", s, np.float32), scalar_init(n + "_zp", z, dt)]
+    node = helper.make_node("QLinearAdd", ["A", "a_s", "a_zp", "B", "b_s", "b_zp", "c_s", "c_zp"],
+                            ["C"], name="qadd", domain=MS)
+    model = mk_model([node], [helper.make_tensor_value_info("A", ELEM[dt], a.shape),
+                              helper.make_tensor_value_info("B", ELEM[dt], b.shape)],
+                     [helper.make_tensor_value_info("C", ELEM[dt], a.shape)], inits, ms=True)
+    write_case(outdir, "exhaustive_qlinearadd_%d" % i, model, [a, b])
+
+
+def random_qgemm(outdir, rng, i):
+    ta = [np.uint8, np.int8][i % 2]
+    tb = np.int8 if ta == np.int8 else [np.uint8, np.int8][int(rng.integers(2))]
+    m, k, n = (int(x) for x in rng.integers(1, 40, 3))
+    trans_a, trans_b = (i >> 1) & 1, ((i >> 2) & 1) ^ (i & 1)
+    alpha = 1.0 if i % 3 else float(np.float32(rng.uniform(0.25, 2.0)))
+    float_out = i % 4 == 3
+    a = rand_q(rng, ta, [k, m] if trans_a else [m, k])
+    b = rand_q(rng, tb, [n, k] if trans_b else [k, n])
+    per_col = i % 2 == 0
+    bs = rng.uniform(0.001, 0.02, [n] if per_col else []).astype(np.float32)
+    sa, za = act_qparams(rng, ta, i % 5 == 0)
+    inits = [scalar_init("a_s", sa, np.float32), scalar_init("a_zp", za, ta),
+             numpy_helper.from_array(b, "B"), numpy_helper.from_array(bs, "b_s"),
+             numpy_helper.from_array(np.zeros(bs.shape, tb) if tb == np.int8 else
+                                     np.full(bs.shape, int(rng.integers(0, 256)), np.uint8), "b_zp")]
+    ins = ["A", "a_s", "a_zp", "B", "b_s", "b_zp"]
+    cshape = [[n], [1, n], [], None][i % 4]
+    if cshape is not None:
+        inits.append(numpy_helper.from_array(
+            rng.integers(-20000, 20000, cshape).astype(np.int32), "C"))
+        ins.append("C")
+    elif not float_out:
+        ins.append("")
+    if not float_out:
+        sy, zy = act_qparams(rng, ta, i % 5 == 0)
+        sy = np.float32(sy * 8)
+        inits += [scalar_init("y_s", sy, np.float32), scalar_init("y_zp", zy, ta)]
+        ins += ["y_s", "y_zp"]
+    node = helper.make_node("QGemm", ins, ["Y"], name="qgemm", domain=MS, alpha=alpha,
+                            transA=trans_a, transB=trans_b)
+    model = mk_model([node], [helper.make_tensor_value_info("A", ELEM[ta], a.shape)],
+                     [helper.make_tensor_value_info(
+                         "Y", TensorProto.FLOAT if float_out else ELEM[ta], [m, n])],
+                     inits, ms=True)
+    write_case(outdir, "random_qgemm_%d" % i, model, [a])
+
+
+def random_quantize(outdir, rng, i):
+    dt = [np.uint8, np.int8][i % 2]
+    shape = [int(x) for x in rng.integers(1, 7, 3)]
+    axis = int(rng.integers(0, 3)) if i % 4 >= 2 else None
+    cnt = shape[axis] if axis is not None else 1
+    scale = (2.0 ** -rng.integers(0, 6, cnt)).astype(np.float32)
+    lo, hi = QRANGE[dt]
+    zp = rng.integers(lo, hi + 1, cnt).astype(dt)
+    bshape = [1] * 3
+    if axis is not None:
+        bshape[axis] = cnt
+    # Exact .5 ties, values beyond the range both ways, and plain values.
+    k = rng.integers(-400, 400, shape).astype(np.float32)
+    x = ((k + 0.5 * rng.integers(0, 2, shape)) * scale.reshape(bshape)).astype(np.float32)
+    x[..., 0] += np.float32(0.1) * scale.reshape(bshape)[..., 0]
+    sv = scale if axis is not None else scale.reshape([])
+    zv = zp if axis is not None else zp.reshape([])
+    inits = [numpy_helper.from_array(sv, "s"), numpy_helper.from_array(zv, "zp")]
+    kw = {"axis": axis} if axis is not None else {}
+    node = helper.make_node("QuantizeLinear", ["X", "s", "zp"], ["Y"], name="q", **kw)
+    model = mk_model([node], [helper.make_tensor_value_info("X", TensorProto.FLOAT, x.shape)],
+                     [helper.make_tensor_value_info("Y", ELEM[dt], None)], inits)
+    write_case(outdir, "random_quantizelinear_%d" % i, model, [x])
+    # The way back.
+    q = rand_q(rng, dt, shape)
+    dsc = rng.uniform(0.001, 3.0, cnt).astype(np.float32)
+    inits = [numpy_helper.from_array(dsc if axis is not None else dsc.reshape([]), "s"),
+             numpy_helper.from_array(zv, "zp")]
+    node = helper.make_node("DequantizeLinear", ["X", "s", "zp"], ["Y"], name="dq", **kw)
+    model = mk_model([node], [helper.make_tensor_value_info("X", ELEM[dt], q.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], inits)
+    write_case(outdir, "random_dequantizelinear_%d" % i, model, [q])
+
+
+def random_add(outdir, rng, i):
+    shape = [int(x) for x in rng.integers(1, 6, 4)]
+    bshape = [d if rng.integers(2) else 1 for d in shape][int(rng.integers(0, 3)):]
+    if i % 2:
+        a = rng.normal(0, 10, shape).astype(np.float32)
+        b = rng.normal(0, 10, bshape).astype(np.float32)
+        t = TensorProto.FLOAT
+    else:
+        a = rng.integers(-2**31, 2**31, shape, dtype=np.int64).astype(np.int32)
+        b = rng.integers(-2**31, 2**31, bshape, dtype=np.int64).astype(np.int32)
+        t = TensorProto.INT32
+    node = helper.make_node("Add", ["A", "B"], ["Y"], name="add")
+    model = mk_model([node], [helper.make_tensor_value_info("A", t, a.shape),
+                              helper.make_tensor_value_info("B", t, b.shape)],
+                     [helper.make_tensor_value_info("Y", t, None)], [])
+    write_case(outdir, "random_add_%d" % i, model, [a, b])
+
+
+def random_new(outdir, rng):
+    n = 0
+    for i in range(8):
+        random_qlinearadd(outdir, rng, i)
+        random_qgemm(outdir, rng, i)
+        random_add(outdir, rng, i)
+        n += 3
+    for i in range(6):
+        random_quantize(outdir, rng, i)
+        n += 2
+    for i in range(4):
+        exhaustive_qlinearadd(outdir, rng, i)
+        n += 1
+    return n
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_cases.py OUTDIR")
@@ -255,7 +437,8 @@ def main():
     for i in range(6):
         random_qlinear(outdir, rng, i, conv=False)
         random_qlinear(outdir, rng, i, conv=True)
-    print("gen_cases: %d conformance cases, 40 random cases in %s" % (n, outdir))
+    r = 40 + random_new(outdir, rng)
+    print("gen_cases: %d conformance cases, %d random cases in %s" % (n, r, outdir))
 
 
 if __name__ == "__main__":
