@@ -99,6 +99,7 @@ struct qaccel_onnx_model {
 	unsigned int n_nodes;
 	int *inputs, *outputs;
 	unsigned int n_inputs, n_outputs;
+	void *qdq_nodes;	/* the nodes QDQ fusion rewrote (qaccel_onnx_qdq.c) */
 };
 
 int qo_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -116,7 +117,11 @@ int qo_clip_bounds(const struct qaccel_onnx_model *m, const struct qo_node *n, f
 /* Why a known op is not supported yet, or NULL. */
 const char *qo_op_later(const char *name);
 int qo_attrs_check(struct qo_node *n);
-
+/*
+ * QDQ fusion as ONNX Runtime does it (qaccel_onnx_qdq.c): the list of
+ * NodeProtos to load, in order (malloc; rewritten ones owned by m).
+ */
+int qo_qdq_rewrite(struct qaccel_onnx_model *m, const Onnx__NodeProto ***out, size_t *count);
 void qo_gemm_release(struct qo_node *n);
 
 /*

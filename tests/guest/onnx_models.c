@@ -6,8 +6,9 @@
  * Runtime's outputs in CASE/ort/, tests/onnx/ort_run.js) is run through
  * build/onnx/qaccel-run --compare CASE/ort.  On the RTL device only the
  * first case of each combination of ops runs, to keep make check short;
- * the functional device runs them all.  Per-op counts are printed as
- * comments.
+ * the functional device runs them all.  A case with an "expect" file (a
+ * QDQ graph ONNX Runtime runs in float) must be refused at load.  Per-op
+ * counts are printed as comments.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -177,7 +178,8 @@ static int run_group(struct __test_metadata *_metadata, bool (*want)(const char 
 	for (int i = 0; i < n; i++) {
 		struct case_run r;
 		struct tally *t;
-		char ort_err[PATH_MAX + 8], opsf[PATH_MAX + 8];
+		char ort_err[PATH_MAX + 8], opsf[PATH_MAX + 8], expect[PATH_MAX + 8];
+		bool refuse;
 
 		if (!PATHF(cdir, "%s/%s", dir, names[i]) || !PATHF(ort_err, "%s/ort/ERROR", cdir) ||
 		    !PATHF(opsf, "%s/ops", cdir)) {
@@ -190,10 +192,22 @@ static int run_group(struct __test_metadata *_metadata, bool (*want)(const char 
 			free(names[i]);
 			continue;
 		}
+		/* A case whose graph ONNX Runtime runs in float must be refused at load. */
+		refuse = PATHF(expect, "%s/expect", cdir) && !access(expect, F_OK);
 		ran++;
 		run_case(build, cdir, &r);
 		t = tally_of(tallies, &nt, ops);
-		if (r.status == 0) {
+		if (refuse) {
+			if (r.status == 3) {
+				t->rejected++;
+				ksft_print_msg("%s refused as expected: %s", names[i], r.err);
+			} else {
+				t->failed++;
+				fails++;
+				TH_LOG("%s: should be refused at load, qaccel-run exit %d: %s",
+				       names[i], r.status, r.err);
+			}
+		} else if (r.status == 0) {
 			t->compared++;
 		} else if (r.status == 1) {
 			t->compared++;
@@ -232,10 +246,16 @@ static bool qlinear(const char *ops)
 	return !strncmp(ops, "QLinear", 7) || !strcmp(ops, "QGemm");
 }
 
+/* Graphs in the QDQ format: Q and DQ around float ops. */
+static bool qdq(const char *ops)
+{
+	return strstr(ops, "QuantizeLinear+") && strstr(ops, "DequantizeLinear");
+}
+
 /* Data movement, standalone Q / DQ, float Add, Relu, Clip. */
 static bool host_ops(const char *ops)
 {
-	return !integer_gemm(ops) && !qlinear(ops);
+	return !integer_gemm(ops) && !qlinear(ops) && !qdq(ops);
 }
 
 /* Each case costs about half a second in the TCG guest. */
@@ -267,6 +287,16 @@ TEST_F_TIMEOUT(onnx, host_op_cases_match_or_are_rejected, 600)
 TEST_F_TIMEOUT(onnx, qlinear_cases_match_onnxruntime_or_are_rejected, 600)
 {
 	EXPECT_EQ(0, run_group(_metadata, qlinear, false, true));
+}
+
+/*
+ * QDQ graphs: the units ONNX Runtime fuses run fused (on the device) and
+ * match; the ones it runs in float (marked by the generator) are refused
+ * at load; nothing else may be refused.
+ */
+TEST_F_TIMEOUT(onnx, qdq_cases_match_onnxruntime_or_are_refused_as_expected, 600)
+{
+	EXPECT_EQ(0, run_group(_metadata, qdq, true, false));
 }
 
 /*

@@ -44,7 +44,9 @@ FREEZE = {("Reshape", 1), ("Squeeze", 1), ("Unsqueeze", 1)} | \
     {(op, i) for op in ("QuantizeLinear", "DequantizeLinear", "Clip") for i in (1, 2)}
 
 
-def write_case(outdir, name, model, inputs, outputs=None):
+def write_case(outdir, name, model, inputs, outputs=None, expect=None):
+    """expect: None (must run and match ONNX Runtime) or "reject" (qaccel_onnx
+    must refuse it at load, as ONNX Runtime would run it in float)."""
     d = os.path.join(outdir, name)
     ds = os.path.join(d, "test_data_set_0")
     os.makedirs(ds, exist_ok=True)
@@ -64,6 +66,9 @@ def write_case(outdir, name, model, inputs, outputs=None):
             ops.append(x.op_type)
     with open(os.path.join(d, "ops"), "w") as f:
         f.write("+".join(ops) + "\n")
+    if expect:
+        with open(os.path.join(d, "expect"), "w") as f:
+            f.write(expect + "\n")
     with open(os.path.join(d, "model.onnx"), "wb") as f:
         f.write(model.SerializeToString())
     names = [i.name for i in model.graph.input]
@@ -243,7 +248,7 @@ def random_qlinear(outdir, rng, i, conv):
                model, [x])
 
 
-# --- cases of the contrib ops, Q / DQ and the float glue ops ---------------
+# --- cases of the QDQ format, the contrib ops and the float glue ops ---------
 
 MS = "com.microsoft"
 QRANGE = {np.uint8: (0, 255), np.int8: (-128, 127)}
@@ -406,6 +411,218 @@ def random_add(outdir, rng, i):
     write_case(outdir, "random_add_%d" % i, model, [a, b])
 
 
+class QDQ:
+    """A QDQ graph as onnxruntime.quantization.quantize_static writes it:
+    Q -> DQ on every activation, weights stored quantized with a DQ, int32
+    biases at scale x_scale * w_scale with a DQ, rank-0 scales and zero
+    points named <tensor>_scale / <tensor>_zero_point."""
+
+    def __init__(self, rng, act):
+        self.rng, self.act = rng, act
+        self.nodes, self.inits = [], []
+
+    def qdq(self, x, scale, zp, dtype=None):
+        dtype = dtype or self.act
+        self.inits += [scalar_init(x + "_scale", scale, np.float32),
+                       scalar_init(x + "_zero_point", zp, dtype)]
+        self.nodes.append(helper.make_node("QuantizeLinear", [x, x + "_scale", x + "_zero_point"],
+                                           [x + "_QuantizeLinear_Output"], name=x + "_QuantizeLinear"))
+        self.nodes.append(helper.make_node("DequantizeLinear",
+                                           [x + "_QuantizeLinear_Output", x + "_scale", x + "_zero_point"],
+                                           [x + "_DequantizeLinear_Output"], name=x + "_DequantizeLinear"))
+        return x + "_DequantizeLinear_Output"
+
+    def weight(self, name, w, axis, per_channel):
+        """Symmetric int8 weights (per channel along axis, or per tensor)."""
+        wt = np.int8
+        if per_channel:
+            red = tuple(d for d in range(w.ndim) if d != axis)
+            scale = (np.abs(w).max(axis=red) / 127).astype(np.float32)
+            shape = [1] * w.ndim
+            shape[axis] = -1
+            q = np.clip(np.round(w / scale.reshape(shape)), -127, 127).astype(wt)
+            zp = np.zeros(scale.shape, wt)
+        else:
+            scale = np.float32(np.abs(w).max() / 127)
+            q = np.clip(np.round(w / scale), -127, 127).astype(wt)
+            zp = np.array(0, wt)
+        self.inits += [numpy_helper.from_array(q, name + "_quantized"),
+                       numpy_helper.from_array(np.asarray(scale, np.float32), name + "_scale"),
+                       numpy_helper.from_array(zp, name + "_zero_point")]
+        kw = {"axis": axis} if per_channel else {}
+        self.nodes.append(helper.make_node("DequantizeLinear", [name + "_quantized", name + "_scale",
+                                                                name + "_zero_point"],
+                                           [name + "_DequantizeLinear_Output"],
+                                           name=name + "_DequantizeLinear", **kw))
+        return name + "_DequantizeLinear_Output", scale
+
+    def bias(self, name, b, x_scale, w_scale):
+        scale = (np.float32(x_scale) * np.asarray(w_scale, np.float32)).astype(np.float32)
+        scale = np.broadcast_to(scale, b.shape).astype(np.float32)
+        q = np.round(b / scale).astype(np.int32)
+        self.inits += [numpy_helper.from_array(q, name + "_quantized"),
+                       numpy_helper.from_array(scale, name + "_quantized_scale"),
+                       numpy_helper.from_array(np.zeros(b.shape, np.int32),
+                                               name + "_quantized_zero_point")]
+        self.nodes.append(helper.make_node("DequantizeLinear",
+                                           [name + "_quantized", name + "_quantized_scale",
+                                            name + "_quantized_zero_point"],
+                                           [name + "_quantized_DequantizeLinear_Output"],
+                                           name=name + "_quantized_DequantizeLinear", axis=0))
+        return name + "_quantized_DequantizeLinear_Output"
+
+    def out_qparams(self, relu, tie):
+        lo, hi = QRANGE[self.act]
+        scale = np.float32(2.0 ** -int(self.rng.integers(2, 6)) if tie
+                           else self.rng.uniform(0.02, 0.2))
+        zp = lo if relu else int(self.rng.integers(lo + 60, hi - 60))
+        return scale, zp
+
+    def write(self, outdir, name, inputs, out, out_type=TensorProto.FLOAT, expect=None,
+              opset=13):
+        model = mk_model(self.nodes, [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape)
+                                      for n, a in inputs],
+                         [helper.make_tensor_value_info(out, out_type, None)], self.inits,
+                         opset=opset)
+        write_case(outdir, name, model, [a for _, a in inputs], expect=expect)
+
+
+def qdq_conv(outdir, rng, i, act_kind):
+    """X -> Q/DQ -> Conv (DQ weights and bias) [-> Relu / Clip] -> Q/DQ -> Y.
+    act_kind: none, relu (removable: zero point at the type's lowest),
+    clip (0..6 covering the output range: removable), relu_kept (zero point
+    not the lowest: ONNX Runtime keeps Relu and runs Conv in float)."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    c, co = int(rng.integers(1, 5)), int(rng.integers(1, 9))
+    h, w = (int(x) for x in rng.integers(5, 12, 2))
+    x = rng.normal(0, 1, [1, c, h, w]).astype(np.float32)
+    xs, xz = np.float32(rng.uniform(0.01, 0.04)), 0 if act == np.int8 else 128
+    if i % 3 == 0:
+        xs = np.float32(2.0 ** -5)
+    xd = g.qdq("X", xs, xz)
+    wf = rng.normal(0, 0.3, [co, c, 3, 3]).astype(np.float32)
+    wd, ws = g.weight("W", wf, 0, per_channel=i % 4 != 1)
+    bd = g.bias("B", rng.normal(0, 0.5, [co]).astype(np.float32), xs, ws)
+    g.nodes.append(helper.make_node("Conv", [xd, wd, bd], ["conv_out"], name="conv",
+                                    pads=[1, 1, 1, 1], strides=[1 + i % 2, 1]))
+    src = "conv_out"
+    relu = act_kind in ("relu", "clip")
+    ys, yz = g.out_qparams(relu, i % 3 == 0)
+    expect = None
+    if act_kind in ("relu", "relu_kept"):
+        g.nodes.append(helper.make_node("Relu", [src], ["act_out"], name="relu"))
+        src = "act_out"
+        if act_kind == "relu_kept":
+            expect = "reject"
+    elif act_kind == "clip":
+        ys = np.float32(min(ys, 6.0 / 255))
+        g.inits += [numpy_helper.from_array(f32(0.0), "clip_min"),
+                    numpy_helper.from_array(f32(6.0), "clip_max")]
+        g.nodes.append(helper.make_node("Clip", [src, "clip_min", "clip_max"], ["act_out"],
+                                        name="clip"))
+        src = "act_out"
+    yd = g.qdq(src, ys, yz)
+    g.write(outdir, "qdq_conv_%s_%d" % (act_kind, i), [("X", x)], yd, expect=expect)
+
+
+def qdq_matmul(outdir, rng, i, with_q=True):
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    m, k, n = (int(v) for v in rng.integers(1, 40, 3))
+    x = rng.normal(0, 1, [m, k]).astype(np.float32)
+    xs = np.float32(rng.uniform(0.01, 0.04))
+    xd = g.qdq("X", xs, 0 if act == np.int8 else 128)
+    wd, _ = g.weight("W", rng.normal(0, 0.3, [k, n]).astype(np.float32), 1,
+                     per_channel=i % 3 == 0)
+    g.nodes.append(helper.make_node("MatMul", [xd, wd], ["mm_out"], name="matmul"))
+    if with_q:
+        ys, yz = g.out_qparams(False, i % 4 == 0)
+        g.write(outdir, "qdq_matmul_%d" % i, [("X", x)], g.qdq("mm_out", ys, yz))
+    else:
+        g.write(outdir, "qdq_matmul_float_out_%d" % i, [("X", x)], "mm_out", expect="reject")
+
+
+def qdq_gemm(outdir, rng, i, with_q=True):
+    """PyTorch's Linear as exported: Gemm with transB=1 and a bias."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    m, k, n = (int(v) for v in rng.integers(1, 40, 3))
+    x = rng.normal(0, 1, [m, k]).astype(np.float32)
+    xs = np.float32(rng.uniform(0.01, 0.04))
+    xd = g.qdq("X", xs, 0 if act == np.int8 else 128)
+    wd, ws = g.weight("W", rng.normal(0, 0.3, [n, k]).astype(np.float32), 0,
+                      per_channel=i % 3 != 2)
+    bd = g.bias("B", rng.normal(0, 0.5, [n]).astype(np.float32), xs, ws)
+    g.nodes.append(helper.make_node("Gemm", [xd, wd, bd], ["gemm_out"], name="gemm",
+                                    transB=1, alpha=1.0, beta=1.0))
+    if with_q:
+        ys, yz = g.out_qparams(False, i % 4 == 0)
+        g.write(outdir, "qdq_gemm_%d" % i, [("X", x)], g.qdq("gemm_out", ys, yz))
+    else:
+        g.write(outdir, "qdq_gemm_float_out_%d" % i, [("X", x)], "gemm_out")
+
+
+def qdq_add(outdir, rng, i):
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    shape = [1, int(rng.integers(1, 6)), int(rng.integers(1, 9)), int(rng.integers(1, 9))]
+    tie = i % 2 == 0
+    ins = []
+    ds = []
+    for nme in ("X1", "X2"):
+        s, z = act_qparams(rng, act, tie)
+        a = rng.normal(0, 2, shape).astype(np.float32)
+        ins.append((nme, a))
+        ds.append(g.qdq(nme, s, z))
+    g.nodes.append(helper.make_node("Add", ds, ["add_out"], name="add"))
+    s, z = act_qparams(rng, act, tie)
+    g.write(outdir, "qdq_add_%d" % i, ins, g.qdq("add_out", s, z))
+
+
+def qdq_cnn(outdir, rng, i):
+    """A small CNN in QDQ form: Conv -> Relu -> MaxPool -> Reshape -> Gemm, the
+    data movement between Q/DQ pairs of equal parameters (dropped), the Relu
+    folded, the Gemm a QGemm."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    x = rng.uniform(0, 1, [2, 1, 12, 12]).astype(np.float32)
+    xs = np.float32(1 / 255) if act == np.uint8 else np.float32(1 / 127)
+    xd = g.qdq("input", xs, 0)
+    wd, ws = g.weight("conv_w", rng.normal(0, 0.4, [4, 1, 3, 3]).astype(np.float32), 0, True)
+    bd = g.bias("conv_b", rng.normal(0, 0.1, [4]).astype(np.float32), xs, ws)
+    g.nodes.append(helper.make_node("Conv", [xd, wd, bd], ["conv"], name="conv", pads=[1, 1, 1, 1]))
+    g.nodes.append(helper.make_node("Relu", ["conv"], ["relu"], name="relu"))
+    rs, rz = np.float32(rng.uniform(0.01, 0.03)), QRANGE[act][0]
+    rd = g.qdq("relu", rs, rz)
+    g.nodes.append(helper.make_node("MaxPool", [rd], ["pool"], name="pool", kernel_shape=[2, 2],
+                                    strides=[2, 2]))
+    pd = g.qdq("pool", rs, rz)
+    g.inits.append(numpy_helper.from_array(np.array([2, -1], np.int64), "flat_shape"))
+    g.nodes.append(helper.make_node("Reshape", [pd, "flat_shape"], ["flat"], name="flatten"))
+    fd = g.qdq("flat", rs, rz)
+    w2, ws2 = g.weight("fc_w", rng.normal(0, 0.1, [10, 144]).astype(np.float32), 0, True)
+    b2 = g.bias("fc_b", rng.normal(0, 0.1, [10]).astype(np.float32), rs, ws2)
+    g.nodes.append(helper.make_node("Gemm", [fd, w2, b2], ["logits"], name="fc", transB=1,
+                                    alpha=1.0, beta=1.0))
+    ls, lz = np.float32(rng.uniform(0.05, 0.2)), 0 if act == np.int8 else 128
+    g.write(outdir, "qdq_cnn_%d" % i, [("input", x)], g.qdq("logits", ls, lz))
+
+
+def qdq_reshape_requant(outdir, rng, i):
+    """DQ -> Reshape -> Q with different parameters: not dropped, it runs as
+    DQ, a float Reshape, Q."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    x = rng.normal(0, 1, [2, 3, 4]).astype(np.float32)
+    s, z = act_qparams(rng, act, True)
+    xd = g.qdq("X", s, z)
+    g.inits.append(numpy_helper.from_array(np.array([6, 4], np.int64), "shape"))
+    g.nodes.append(helper.make_node("Reshape", [xd, "shape"], ["r"], name="reshape"))
+    s2, z2 = act_qparams(rng, act, True)
+    g.write(outdir, "qdq_reshape_requant_%d" % i, [("X", x)], g.qdq("r", np.float32(s2 * 3), z2))
+
+
 def random_new(outdir, rng):
     n = 0
     for i in range(8):
@@ -419,6 +636,21 @@ def random_new(outdir, rng):
     for i in range(4):
         exhaustive_qlinearadd(outdir, rng, i)
         n += 1
+    for i in range(4):
+        for kind in ("none", "relu", "clip"):
+            qdq_conv(outdir, rng, i, kind)
+            n += 1
+        qdq_matmul(outdir, rng, i)
+        qdq_gemm(outdir, rng, i)
+        qdq_add(outdir, rng, i)
+        n += 3
+    for i in range(2):
+        qdq_conv(outdir, rng, i, "relu_kept")
+        qdq_matmul(outdir, rng, i, with_q=False)
+        qdq_gemm(outdir, rng, i, with_q=False)
+        qdq_cnn(outdir, rng, i)
+        qdq_reshape_requant(outdir, rng, i)
+        n += 5
     return n
 
 
