@@ -1179,6 +1179,7 @@ static int qgemm_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 	if (a->rank != 2 || b->rank != 2)
 		return qo_node_fail(n, -EINVAL, "A and B must be matrices (ranks %u, %u)", a->rank,
 				    b->rank);
+	/* transA and transB, kept in fields a QGemm node has no other use for. */
 	n->axis = trans_a != 0;
 	n->perm[0] = trans_b != 0;
 	rows = (size_t)a->dims[trans_a ? 1 : 0];
@@ -1233,7 +1234,7 @@ static int qgemm_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 		bias[i] = ((const int32_t *)c->data)[c->count == 1 ? 0 : i];
 	for (size_t i = 0; i < nb; i++) {
 		/* alpha * a_scale * b_scale[i], then / y_scale: ONNX Runtime's order. */
-		volatile float s = alpha * as[0];
+		float s = alpha * as[0];
 
 		s = s * bs[i];
 		if (ys)
@@ -1394,7 +1395,7 @@ static int quantize_run(struct qaccel_onnx_model *m, struct qo_node *n)
 		size_t c = n->n_scale == 1 ? 0 : (e / n->chan_div) % n->n_scale;
 		int32_t zp = zp_at(z, c);
 		float lo = (float)(qmin - zp), hi = (float)(qmax - zp);
-		volatile float v = ((const float *)x->data)[e] / ((const float *)s->data)[c];
+		float v = ((const float *)x->data)[e] / ((const float *)s->data)[c];
 		int32_t q;
 
 		v = v > lo ? v : lo;	/* MAXPS: the second operand when v is NaN */
@@ -1632,6 +1633,7 @@ static int qlinearadd_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 	n->n_scale = 3;
 	n->scale[0] = sa / sc;
 	n->scale[1] = sb / sc;
+	/* The zero points, kept in fields a QLinearAdd node has no other use for. */
 	n->axis = zc;
 	n->perm[0] = za;
 	n->perm[1] = zb;
