@@ -1722,7 +1722,7 @@ static const struct {
 	const char *name, *why;
 } later[] = {
 	{ "Conv", "a float convolution (ONNX Runtime runs it in float: its DQ -> Conv -> Q unit did not fuse, docs/models.md \"QDQ fusion\")" },
-	{ "MatMul", "a float MatMul (ONNX Runtime runs it in float or as MatMulIntegerToFloat: no DQ -> MatMul -> Q unit, docs/models.md \"QDQ fusion\")" },
+	{ "MatMul", "a float MatMul (ONNX Runtime runs it in float or as MatMulIntegerToFloat: its DQ -> MatMul -> Q unit did not fuse, docs/models.md \"QDQ fusion\")" },
 	{ "Gemm", "a float Gemm (ONNX Runtime runs it in float: its DQ -> Gemm unit did not fuse, docs/models.md \"QDQ fusion\")" },
 	{ "AveragePool", "not in this version (docs/models.md: pooling variants next)" },
 	{ "GlobalAveragePool", "not in this version (docs/models.md: pooling variants next)" },

@@ -306,6 +306,19 @@ static float attr_f(const struct qo_snode *s, const char *name, float def)
 	return def;
 }
 
+/* A DQ of a matrix whose scale is one value or one per column (axis 1 or -1, the default). */
+static bool per_column(const struct qdq *q, const struct qo_snode *d)
+{
+	const struct qo_value *sv = constant(q, nstr(d->proto.input[1]));
+
+	if (sv && sv->count == 1)
+		return true;
+	for (size_t i = 0; i < d->proto.n_attribute; i++)
+		if (!strcmp(nstr(d->proto.attribute[i]->name), "axis"))
+			return d->proto.attribute[i]->i == 1 || d->proto.attribute[i]->i == -1;
+	return true;
+}
+
 static void fuse_unit(struct qdq *q, struct qo_snode *t)
 {
 	struct qo_snode *dq[3] = { NULL, NULL, NULL }, *qn;
@@ -341,6 +354,9 @@ static void fuse_unit(struct qdq *q, struct qo_snode *t)
 		if (nin == 3 && qtype(q, dq[2]) != QACCEL_ONNX_INT32)
 			return;
 		if (gemm && nin == 3 && attr_f(t, "beta", 1.0f) != 1.0f)
+			return;
+		/* QLinearMatMul's b_scale is per column: a DQ per row (axis 0) stays unfused. */
+		if (mm && !per_column(q, dq[1]))
 			return;
 	}
 	if (!own(t))

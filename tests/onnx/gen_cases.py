@@ -526,17 +526,24 @@ def qdq_conv(outdir, rng, i, act_kind):
     g.write(outdir, "qdq_conv_%s_%d" % (act_kind, i), [("X", x)], yd, expect=expect)
 
 
-def qdq_matmul(outdir, rng, i, with_q=True):
+def qdq_matmul(outdir, rng, i, with_q=True, per_row=False):
     act = np.int8 if i % 2 else np.uint8
     g = QDQ(rng, act)
     m, k, n = (int(v) for v in rng.integers(1, 40, 3))
+    if per_row:
+        k = n
     x = rng.normal(0, 1, [m, k]).astype(np.float32)
     xs = np.float32(rng.uniform(0.01, 0.04))
     xd = g.qdq("X", xs, 0 if act == np.int8 else 128)
-    wd, _ = g.weight("W", rng.normal(0, 0.3, [k, n]).astype(np.float32), 1,
-                     per_channel=i % 3 == 0)
+    wd, _ = g.weight("W", rng.normal(0, 0.3, [k, n]).astype(np.float32), 0 if per_row else 1,
+                     per_channel=per_row or i % 3 == 0)
     g.nodes.append(helper.make_node("MatMul", [xd, wd], ["mm_out"], name="matmul"))
-    if with_q:
+    if per_row:
+        # Scales per row of B (K of them, K == N): not QLinearMatMul's per column.
+        ys, yz = g.out_qparams(False, False)
+        g.write(outdir, "qdq_matmul_per_row_%d" % i, [("X", x)], g.qdq("mm_out", ys, yz),
+                expect="reject")
+    elif with_q:
         ys, yz = g.out_qparams(False, i % 4 == 0)
         g.write(outdir, "qdq_matmul_%d" % i, [("X", x)], g.qdq("mm_out", ys, yz))
     else:
@@ -647,10 +654,11 @@ def random_new(outdir, rng):
     for i in range(2):
         qdq_conv(outdir, rng, i, "relu_kept")
         qdq_matmul(outdir, rng, i, with_q=False)
+        qdq_matmul(outdir, rng, i, per_row=True)
         qdq_gemm(outdir, rng, i, with_q=False)
         qdq_cnn(outdir, rng, i)
         qdq_reshape_requant(outdir, rng, i)
-        n += 5
+        n += 6
     return n
 
 
