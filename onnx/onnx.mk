@@ -11,9 +11,9 @@ ONNX_PROTO	?= $(firstword $(shell dpkg -L libonnx-dev 2>/dev/null | grep '/onnx\
 ONNX_GEN_C	:= $(ONNX_DIR)/gen/onnx.pb-c.c
 ONNX_GEN_H	:= $(ONNX_DIR)/gen/onnx.pb-c.h
 ONNX_PKG_CFLAGS	:= $(shell pkg-config --cflags libprotobuf-c 2>/dev/null)
-ONNX_PKG_LIBS	:= $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
+ONNX_PKG_LIBS	:= $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c) -lm
 ONNX_CFLAGS	:= $(LIB_CFLAGS) $(ONNX_PKG_CFLAGS) -I$(TOP)/onnx -I$(ONNX_DIR)/gen
-ONNX_SRCS	:= $(TOP)/onnx/qaccel_onnx.c $(TOP)/onnx/qaccel_onnx_ops.c
+ONNX_SRCS	:= $(TOP)/onnx/qaccel_onnx.c $(TOP)/onnx/qaccel_onnx_ops.c $(TOP)/onnx/qaccel_onnx_qdq.c
 ONNX_OBJS	:= $(patsubst $(TOP)/onnx/%.c,$(ONNX_DIR)/obj/%.o,$(ONNX_SRCS)) \
 		   $(ONNX_DIR)/obj/onnx.pb-c.o
 ONNX_A		:= $(ONNX_DIR)/libqaccel_onnx.a

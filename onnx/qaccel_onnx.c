@@ -376,14 +376,16 @@ static int load_node(struct qaccel_onnx_model *m, struct qo_node *n,
 		     const Onnx__NodeProto *np)
 {
 	const char *dom = str_or_empty(np->domain);
+	bool ms;
 	int ret;
 
 	n->proto = np;
 	n->name = str_or_empty(np->name);
 	n->op_type = str_or_empty(np->op_type);
-	if (*dom && strcmp(dom, "ai.onnx"))
+	ms = !strcmp(dom, "com.microsoft");
+	if (*dom && strcmp(dom, "ai.onnx") && !ms)
 		return qo_node_fail(n, -EOPNOTSUPP, "domain '%s' not supported", dom);
-	n->op = qo_op_find(n->op_type);
+	n->op = qo_op_find(n->op_type, ms);
 	if (!n->op)
 		return qo_node_fail(n, -EOPNOTSUPP, "op not supported%s%s",
 				    qo_op_later(n->op_type) ? ": " : "",
@@ -438,6 +440,8 @@ static int load_node(struct qaccel_onnx_model *m, struct qo_node *n,
 static int load(struct qaccel_onnx_model *m, const void *buf, size_t len)
 {
 	const Onnx__GraphProto *g;
+	const Onnx__NodeProto **list;
+	size_t count;
 	int ret;
 
 	m->proto = onnx__model_proto__unpack(NULL, len, buf);
@@ -509,13 +513,19 @@ static int load(struct qaccel_onnx_model *m, const void *buf, size_t len)
 	m->nodes = calloc(g->n_node + 1, sizeof(*m->nodes));
 	if (!m->nodes)
 		return qo_fail(-ENOMEM, "out of memory");
-	for (size_t i = 0; i < g->n_node; i++) {
+	ret = qo_qdq_rewrite(m, &list, &count);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < count; i++) {
 		m->nodes[i].index = (unsigned int)i;
-		ret = load_node(m, &m->nodes[i], g->node[i]);
+		ret = load_node(m, &m->nodes[i], list[i]);
 		m->n_nodes = (unsigned int)i + 1;
 		if (ret)
-			return ret;
+			break;
 	}
+	free(list);
+	if (ret)
+		return ret;
 
 	if (!g->n_output)
 		return qo_fail(-EINVAL, "graph has no output");
@@ -605,13 +615,13 @@ void qaccel_onnx_free(struct qaccel_onnx_model *m)
 		return;
 	for (unsigned int i = 0; i < m->n_nodes; i++) {
 		qo_gemm_release(&m->nodes[i]);
-		free(m->nodes[i].acc);
 		free(m->nodes[i].scale);
 	}
 	for (unsigned int i = 0; i < m->n_values; i++)
 		free(m->values[i].data);
 	free(m->values);
 	free(m->nodes);
+	free(m->qdq_nodes);
 	free(m->inputs);
 	free(m->outputs);
 	if (m->proto)

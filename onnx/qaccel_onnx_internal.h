@@ -30,14 +30,21 @@ struct qo_value {
 	bool set;		/* a graph input given since load */
 };
 
-/* A node lowered to device GEMMs: C (m x n int32) = A (m x k) . B (n x k)^T. */
+/*
+ * A node lowered to device GEMMs: C (m x n) = out(A (m x k) . B (n x k)^T):
+ * int32 C, or with gemm_requant() int8/uint8 C requantized on the device
+ * (FP32 family: + bias, binary32 scale per tensor or per channel, + zero
+ * point, clamp).
+ */
 struct qo_gemm {
 	bool on_device;
 	uint32_t m, n, k;
-	uint32_t flags;		/* QACCEL_GEMM_A_UINT8 / _B_UINT8 */
+	uint32_t flags;		/* QACCEL_GEMM_*: operand and output types, requantization */
 	int32_t a_zp, b_zp;
+	int32_t c_zp, clamp_min, clamp_max, out_multiplier;
+	size_t c_size;		/* bytes of one C element: 4 or 1 */
 	bool b_const;		/* B uploaded at load */
-	struct qaccel_buf *a, *b, *c;
+	struct qaccel_buf *a, *b, *c, *bias, *quant;
 	void *pa, *pb, *pc;
 	uint64_t cycles, macs, im2col_ns;
 };
@@ -58,12 +65,14 @@ struct qo_node {
 	int64_t kernel[2], stride[2], dilation[2], pad[4];	/* pad: top, left, bottom, right */
 	struct qo_gemm gemm;
 	const unsigned int *gio;	/* A, B, A zp, B zp among the inputs */
-	/* QLinear*: int32 accumulators, per-channel scales, bias, output zp. */
-	int32_t *acc;
+	/*
+	 * Host-side arithmetic: scales (QGemm's float output, Q / DQ, QLinearAdd's
+	 * ratios, Clip's bounds), the element stride between channels (Q / DQ
+	 * per axis), broadcast strides of two inputs (Add).
+	 */
 	float *scale;
-	const int32_t *bias;
-	int32_t y_zp;
-	size_t chan_div;
+	size_t n_scale, chan_div;
+	size_t bstride[2][QACCEL_ONNX_MAX_RANK];
 	uint64_t runs, host_ns;
 };
 
@@ -74,7 +83,10 @@ struct qo_op {
 	/* Check types and attributes, set the outputs' types and shapes. */
 	int (*prepare)(struct qaccel_onnx_model *m, struct qo_node *n);
 	int (*run)(struct qaccel_onnx_model *m, struct qo_node *n);
+	int domain;	/* 0: ai.onnx; QO_MS: com.microsoft (ONNX Runtime's contrib ops) */
 };
+
+#define QO_MS	1
 
 struct qaccel_onnx_model {
 	struct qaccel_dev *dev;
@@ -87,6 +99,7 @@ struct qaccel_onnx_model {
 	unsigned int n_nodes;
 	int *inputs, *outputs;
 	unsigned int n_inputs, n_outputs;
+	void *qdq_nodes;	/* the nodes QDQ fusion rewrote (qaccel_onnx_qdq.c) */
 };
 
 int qo_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -98,10 +111,17 @@ int qo_count(const int64_t *dims, uint32_t rank, size_t *count);
 int qo_value_find(const struct qaccel_onnx_model *m, const char *name);
 int qo_value_alloc(struct qo_value *v);
 
-const struct qo_op *qo_op_find(const char *name);
+const struct qo_op *qo_op_find(const char *name, bool ms_domain);
+/* Clip's min and max (attributes or initializers, by opset), or -errno. */
+int qo_clip_bounds(const struct qaccel_onnx_model *m, const struct qo_node *n, float *lo, float *hi);
 /* Why a known op is not supported yet, or NULL. */
 const char *qo_op_later(const char *name);
 int qo_attrs_check(struct qo_node *n);
+/*
+ * QDQ fusion as ONNX Runtime does it (qaccel_onnx_qdq.c): the list of
+ * NodeProtos to load, in order (malloc; rewritten ones owned by m).
+ */
+int qo_qdq_rewrite(struct qaccel_onnx_model *m, const Onnx__NodeProto ***out, size_t *count);
 void qo_gemm_release(struct qo_node *n);
 
 /*

@@ -3,12 +3,16 @@
  * The ops of qaccel_onnx: for each, prepare() (check types, attributes and
  * shapes exactly as ONNX defines them, set the outputs' static shapes, set
  * up device buffers) and run().  MatMulInteger and ConvInteger run their
- * GEMM on the device with int32 output; everything else moves data on the
- * host.  docs/models.md describes the lowering.
+ * GEMM on the device with int32 output, QLinearMatMul, QLinearConv and
+ * QGemm theirs with the FP32 requantization on the device too; the rest
+ * (QuantizeLinear, DequantizeLinear, QLinearAdd, float Add / Relu / Clip,
+ * data movement) runs on the host with ONNX Runtime's arithmetic.
+ * docs/models.md describes the lowering.
  */
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,6 +277,7 @@ static int gemm_setup(struct qaccel_onnx_model *m, struct qo_node *n, uint64_t r
 	g->flags = QACCEL_GEMM_OUT_INT32 |
 		   (ta == QACCEL_ONNX_UINT8 ? QACCEL_GEMM_A_UINT8 : 0) |
 		   (tb == QACCEL_ONNX_UINT8 ? QACCEL_GEMM_B_UINT8 : 0);
+	g->c_size = 4;
 	g->on_device = true;
 	if (!m->dev)
 		return 0;
@@ -293,7 +298,65 @@ void qo_gemm_release(struct qo_node *n)
 		qaccel_buf_free(g->b);
 	if (g->c)
 		qaccel_buf_free(g->c);
-	g->a = g->b = g->c = NULL;
+	if (g->bias)
+		qaccel_buf_free(g->bias);
+	if (g->quant)
+		qaccel_buf_free(g->quant);
+	g->a = g->b = g->c = g->bias = g->quant = NULL;
+}
+
+/*
+ * Make the GEMM's output y_type (uint8 / int8) requantized on the device
+ * in the FP32 family: acc (+ bias[j]) times scales[j] (one scale, or one
+ * per output column), rounded to even, + zp, clamped to [lo, hi].  The
+ * scales are ONNX Runtime's float scales, computed by the caller exactly
+ * as ONNX Runtime does; one that is not a positive normal float cannot be
+ * a job's scale and is refused.
+ */
+static int gemm_requant(struct qaccel_onnx_model *m, struct qo_node *n, const float *scales,
+			size_t n_scales, const int32_t *bias, int32_t y_type, int32_t zp,
+			int32_t lo, int32_t hi)
+{
+	struct qo_gemm *g = &n->gemm;
+	struct qaccel_quant *q = NULL;
+	void *pb = NULL;
+	int ret;
+
+	if (m->dev && !(m->caps.caps & QACCEL_CAP_RQ_MODES))
+		return qo_node_fail(n, -EOPNOTSUPP,
+				    "the device has no FP32 requantization (QACCEL_CAP_RQ_MODES)");
+	for (size_t c = 0; c < n_scales; c++)
+		if (qaccel_fp32_multiplier(scales[c], &g->out_multiplier))
+			return qo_node_fail(n, -EOPNOTSUPP,
+					    "requantization scale %a of channel %zu is not a positive normal float",
+					    (double)scales[c], c);
+	g->flags = (g->flags & ~QACCEL_GEMM_OUT_MASK) | QACCEL_GEMM_RQ_FP32 |
+		   (y_type == QACCEL_ONNX_UINT8 ? QACCEL_GEMM_OUT_UINT8 : QACCEL_GEMM_OUT_INT8) |
+		   (n_scales > 1 ? QACCEL_GEMM_PER_CHANNEL : 0) | (bias ? QACCEL_GEMM_BIAS : 0);
+	g->c_size = 1;
+	g->c_zp = zp;
+	g->clamp_min = lo;
+	g->clamp_max = hi;
+	if (n_scales > 1)
+		g->out_multiplier = 0;
+	if (!m->dev)
+		return 0;
+	if (bias) {
+		ret = gemm_alloc(m, n, (size_t)g->n * 4, &g->bias, &pb);
+		if (ret)
+			return ret;
+		memcpy(pb, bias, (size_t)g->n * 4);
+	}
+	if (n_scales > 1) {
+		ret = gemm_alloc(m, n, n_scales * sizeof(*q), &g->quant, (void **)&q);
+		if (ret)
+			return ret;
+		for (size_t c = 0; c < n_scales; c++) {
+			qaccel_fp32_multiplier(scales[c], &q[c].multiplier);
+			q[c].shift = 0;
+		}
+	}
+	return 0;
 }
 
 /* Reap count jobs; every one, even after a failure, so that none is left over for the next run. */
@@ -333,13 +396,18 @@ static int gemm_run(struct qaccel_onnx_model *m, struct qo_node *n)
 			.params = {
 				.m = g->m - row < max ? g->m - row : max,
 				.n = g->n, .k = g->k,
-				.lda = g->k, .ldb = g->k, .ldc = g->n * 4,
+				.lda = g->k, .ldb = g->k, .ldc = g->n * (uint32_t)g->c_size,
 				.flags = g->flags,
 				.a_zero_point = g->a_zp, .b_zero_point = g->b_zp,
+				.c_zero_point = g->c_zp,
+				.clamp_min = g->clamp_min, .clamp_max = g->clamp_max,
+				.out_multiplier = g->out_multiplier,
 			},
 			.a = { g->a, row * g->k },
 			.b = { g->b, 0 },
-			.c = { g->c, row * g->n * 4 },
+			.c = { g->c, row * g->n * (uint32_t)g->c_size },
+			.bias = { g->bias, 0 },
+			.quant = { g->quant, 0 },
 		};
 
 		for (;;) {
@@ -379,12 +447,6 @@ static void transpose_b(const uint8_t *b, uint32_t k, uint32_t n, uint8_t *out)
  */
 static const unsigned int integer_io[4] = { 0, 1, 2, 3 };
 static const unsigned int qlinear_io[4] = { 0, 3, 2, 5 };
-
-/* Where the int32 result of a GEMM node goes: Y, or the QLinear node's accumulator. */
-static int32_t *acc_out(struct qaccel_onnx_model *m, struct qo_node *n)
-{
-	return n->acc ? n->acc : out_val(m, n, 0)->data;
-}
 
 static int matmulinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 {
@@ -444,7 +506,7 @@ static int matmulinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
 	ret = gemm_run(m, n);
 	if (ret)
 		return ret;
-	memcpy(acc_out(m, n), g->pc, (size_t)g->m * g->n * 4);
+	memcpy(out_val(m, n, 0)->data, g->pc, (size_t)g->m * g->n * g->c_size);
 	return 0;
 }
 
@@ -602,14 +664,23 @@ static int convinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 	return 0;
 }
 
+#define NCHW_FROM_GEMM(T)							\
+	do {									\
+		const T *c = g->pc;						\
+		T *out = y->data;						\
+		for (uint32_t b = 0; b < batch; b++)				\
+			for (uint32_t p = 0; p < pix; p++)			\
+				for (uint32_t ch = 0; ch < g->n; ch++)		\
+					out[((size_t)b * g->n + ch) * pix + p] = \
+						c[((size_t)b * pix + p) * g->n + ch]; \
+	} while (0)
+
 static int convinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
 {
 	const struct qo_value *x = in_val(m, n, n->gio[0]), *w = in_val(m, n, n->gio[1]);
 	struct qo_value *y = out_val(m, n, 0);
 	struct qo_gemm *g = &n->gemm;
 	uint32_t batch = (uint32_t)x->dims[0], pix = (uint32_t)(y->dims[2] * y->dims[3]);
-	int32_t *out = acc_out(m, n);
-	const int32_t *c = g->pc;
 	uint64_t t0;
 	int ret = zp_update(m, n, g);
 
@@ -627,11 +698,10 @@ static int convinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
 	if (ret)
 		return ret;
 	/* C is [batch][pixel][channel]; ONNX wants [batch][channel][pixel]. */
-	for (uint32_t b = 0; b < batch; b++)
-		for (uint32_t p = 0; p < pix; p++)
-			for (uint32_t ch = 0; ch < g->n; ch++)
-				out[((size_t)b * g->n + ch) * pix + p] =
-					c[((size_t)b * pix + p) * g->n + ch];
+	if (g->c_size == 4)
+		NCHW_FROM_GEMM(int32_t);
+	else
+		NCHW_FROM_GEMM(uint8_t);
 	return 0;
 }
 
@@ -656,19 +726,54 @@ static int scale_of(struct qaccel_onnx_model *m, const struct qo_node *n, unsign
 	return 0;
 }
 
+/* A one-element initializer zero point of Y (uint8 / int8): its type and value. */
+static int y_zero_point(struct qaccel_onnx_model *m, const struct qo_node *n, unsigned int i,
+			int32_t *dtype, int32_t *zp)
+{
+	const struct qo_value *v = in_val(m, n, i);
+
+	if (!is_q8(v->dtype))
+		return qo_node_fail(n, -EINVAL, "y_zero_point is %s (uint8 or int8)",
+				    qo_dtype_name(v->dtype));
+	if (!v->is_const || v->count != 1)
+		return qo_node_fail(n, -EOPNOTSUPP, "y_zero_point must be a one-element initializer");
+	*dtype = v->dtype;
+	*zp = v->dtype == QACCEL_ONNX_UINT8 ? *(const uint8_t *)v->data : *(const int8_t *)v->data;
+	return 0;
+}
+
+/* An int32 bias initializer of channels elements, or NULL when input i is absent. */
+static int bias_of(struct qaccel_onnx_model *m, const struct qo_node *n, unsigned int i,
+		   size_t channels, const int32_t **out)
+{
+	const struct qo_value *b = in_val(m, n, i);
+
+	*out = NULL;
+	if (!b)
+		return 0;
+	if (b->dtype != QACCEL_ONNX_INT32 || b->count != channels || b->rank != 1)
+		return qo_node_fail(n, -EINVAL, "bias must be int32 of %zu elements", channels);
+	if (!b->is_const)
+		return qo_node_fail(n, -EOPNOTSUPP, "bias must be an initializer");
+	*out = b->data;
+	return 0;
+}
+
 /*
- * The FP32 requantization of a QLinear node: the int32 GEMM (run as
- * MatMulInteger / ConvInteger would, into n->acc), + bias, then
- * qaccel_requant_fp32() with ONNX Runtime's scale fl(fl(a_s * b_s[c]) / y_s)
- * (qaccel_scale_onnxruntime()), + y_zero_point, saturated to Y's type.  On
- * the host until the device's FP32 mode lands.
+ * QLinearMatMul / QLinearConv: the GEMM of MatMulInteger / ConvInteger
+ * with the requantization on the device (FP32 family): + bias, ONNX
+ * Runtime's scale fl(fl(a_s * b_s[c]) / y_s) (qaccel_scale_onnxruntime(),
+ * per tensor or per output channel), rounded to even, + y_zero_point,
+ * saturated to Y's type; the same steps as ONNX Runtime's
+ * MlasRequantizeOutput.
  */
 static int qlinear_prepare(struct qaccel_onnx_model *m, struct qo_node *n, bool conv)
 {
-	const struct qo_value *yzp = in_val(m, n, 7), *bias = conv ? in_val(m, n, 8) : NULL;
 	const float *as, *bs, *ys;
+	const int32_t *bias;
 	size_t na, nb, ny, channels;
-	struct qo_value *y;
+	int32_t y_type = 0, y_zp = 0;
+	float *scales;
 	int ret;
 
 	n->gio = qlinear_io;
@@ -678,40 +783,26 @@ static int qlinear_prepare(struct qaccel_onnx_model *m, struct qo_node *n, bool 
 	channels = n->gemm.n;
 	if ((ret = scale_of(m, n, 1, 1, &as, &na)) ||
 	    (ret = scale_of(m, n, 4, channels, &bs, &nb)) ||
-	    (ret = scale_of(m, n, 6, 1, &ys, &ny)))
+	    (ret = scale_of(m, n, 6, 1, &ys, &ny)) ||
+	    (ret = y_zero_point(m, n, 7, &y_type, &y_zp)) ||
+	    (ret = bias_of(m, n, conv ? 8 : QO_MAX_IO, channels, &bias)))
 		return ret;
-	if (!is_q8(yzp->dtype))
-		return qo_node_fail(n, -EINVAL, "y_zero_point is %s (uint8 or int8)",
-				    qo_dtype_name(yzp->dtype));
-	if (!yzp->is_const || yzp->count != 1)
-		return qo_node_fail(n, -EOPNOTSUPP, "y_zero_point must be a one-element initializer");
-	n->y_zp = yzp->dtype == QACCEL_ONNX_UINT8 ? *(const uint8_t *)yzp->data
-						  : *(const int8_t *)yzp->data;
-	if (bias) {
-		if (bias->dtype != QACCEL_ONNX_INT32 || bias->count != channels || bias->rank != 1)
-			return qo_node_fail(n, -EINVAL, "bias must be int32 of %zu elements", channels);
-		if (!bias->is_const)
-			return qo_node_fail(n, -EOPNOTSUPP, "bias must be an initializer");
-		n->bias = bias->data;
-	}
-	n->scale = calloc(channels, sizeof(*n->scale));
-	if (!n->scale)
+	scales = calloc(nb, sizeof(*scales));
+	if (!scales)
 		return qo_node_fail(n, -ENOMEM, "out of memory");
-	for (size_t c = 0; c < channels; c++) {
-		ret = qaccel_scale_onnxruntime(as[0], bs[nb == 1 ? 0 : c], ys[0], &n->scale[c]);
-		if (ret)
+	for (size_t c = 0; c < nb; c++)
+		if (qaccel_scale_onnxruntime(as[0], bs[c], ys[0], &scales[c])) {
+			free(scales);
 			return qo_node_fail(n, -EOPNOTSUPP,
 					    "requantization scale of channel %zu is not a positive normal float",
 					    c);
-	}
-	y = out_val(m, n, 0);
-	n->acc = calloc(y->count ? y->count : 1, sizeof(int32_t));
-	if (!n->acc)
-		return qo_node_fail(n, -ENOMEM, "out of memory");
-	y->dtype = yzp->dtype;
-	/* Channel of element e: (e / chan_div) % channels. */
-	n->chan_div = conv ? (size_t)(y->dims[2] * y->dims[3]) : 1;
-	return 0;
+		}
+	ret = gemm_requant(m, n, scales, nb, bias, y_type, y_zp,
+			   y_type == QACCEL_ONNX_UINT8 ? 0 : -128,
+			   y_type == QACCEL_ONNX_UINT8 ? 255 : 127);
+	free(scales);
+	out_val(m, n, 0)->dtype = y_type;
+	return ret;
 }
 
 static int qlinearmatmul_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
@@ -722,45 +813,6 @@ static int qlinearmatmul_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 static int qlinearconv_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 {
 	return qlinear_prepare(m, n, true);
-}
-
-static int qlinear_run(struct qaccel_onnx_model *m, struct qo_node *n, bool conv)
-{
-	struct qo_value *y = out_val(m, n, 0);
-	uint32_t channels = n->gemm.n;
-	bool u8 = y->dtype == QACCEL_ONNX_UINT8;
-	int32_t lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
-	int ret = conv ? convinteger_run(m, n) : matmulinteger_run(m, n);
-
-	if (ret)
-		return ret;
-	for (size_t e = 0; e < y->count; e++) {
-		uint32_t c = (uint32_t)((e / n->chan_div) % channels);
-		int32_t acc = n->acc[e], v;
-
-		if (n->bias)	/* wraps like the device's accumulator */
-			acc = (int32_t)((uint32_t)acc + (uint32_t)n->bias[c]);
-		v = qaccel_requant_fp32(acc, n->scale[c]);
-		/* |y_zp| <= 255: keep the sum inside int32 before the clamp. */
-		v = v > INT32_MAX - 255 ? INT32_MAX - 255 : v < INT32_MIN + 255 ? INT32_MIN + 255 : v;
-		v += n->y_zp;
-		v = v < lo ? lo : v > hi ? hi : v;
-		if (u8)
-			((uint8_t *)y->data)[e] = (uint8_t)v;
-		else
-			((int8_t *)y->data)[e] = (int8_t)v;
-	}
-	return 0;
-}
-
-static int qlinearmatmul_run(struct qaccel_onnx_model *m, struct qo_node *n)
-{
-	return qlinear_run(m, n, false);
-}
-
-static int qlinearconv_run(struct qaccel_onnx_model *m, struct qo_node *n)
-{
-	return qlinear_run(m, n, true);
 }
 
 /* --- MaxPool ------------------------------------------------------------------ */
@@ -1080,6 +1132,554 @@ static int concat_run(struct qaccel_onnx_model *m, struct qo_node *n)
 	return 0;
 }
 
+/* --- QGemm (com.microsoft) ------------------------------------------------------ */
+
+static int attr_float(const struct qo_node *n, const char *name, float def, float *out)
+{
+	const Onnx__AttributeProto *a = attr_find(n, name);
+
+	*out = def;
+	if (!a)
+		return 0;
+	if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT || !a->has_f)
+		return qo_node_fail(n, -EINVAL, "attribute '%s' is not a float", name);
+	*out = a->f;
+	return 0;
+}
+
+/*
+ * QGemm: Y = requant(alpha * A' . B' + C), A' = transA ? A^T : A, B' likewise,
+ * as ONNX Runtime's QGemm kernel computes it: C (int32, scalar or per
+ * column) is the accumulator's start, the output scale per column is
+ * fl(fl(fl(alpha * a_s) * b_s[c]) / y_s) (its ComputeOutputScale, in that
+ * order), and the requantization is MlasRequantizeOutput's (the device's
+ * FP32 family).  Without y_zero_point Y is float: fl(fl(acc) * scale[c]),
+ * on the host from the device's int32 accumulators.
+ */
+static int qgemm_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *a = in_val(m, n, 0), *b = in_val(m, n, 3), *c = in_val(m, n, 6);
+	const struct qo_value *ys_v = in_val(m, n, 7), *yzp_v = in_val(m, n, 8);
+	int64_t trans_a, trans_b, dims[2];
+	const float *as, *bs, *ys = NULL;
+	size_t na, nb, ny, rows, depth, cols;
+	int32_t *bias = NULL, y_type = QACCEL_ONNX_FLOAT, y_zp = 0;
+	float alpha;
+	int ret;
+
+	n->gio = qlinear_io;
+	if ((ret = attr_int(n, "transA", 0, &trans_a)) || (ret = attr_int(n, "transB", 0, &trans_b)) ||
+	    (ret = attr_float(n, "alpha", 1.0f, &alpha)))
+		return ret;
+	if (!is_q8(a->dtype) || !is_q8(b->dtype))
+		return qo_node_fail(n, -EINVAL, "A and B are %s and %s (uint8 or int8)",
+				    qo_dtype_name(a->dtype), qo_dtype_name(b->dtype));
+	if (a->dtype == QACCEL_ONNX_INT8 && b->dtype != QACCEL_ONNX_INT8)
+		return qo_node_fail(n, -EOPNOTSUPP, "int8 A with uint8 B (ONNX Runtime has no such kernel)");
+	if (a->rank != 2 || b->rank != 2)
+		return qo_node_fail(n, -EINVAL, "A and B must be matrices (ranks %u, %u)", a->rank,
+				    b->rank);
+	/* transA and transB, kept in fields a QGemm node has no other use for. */
+	n->axis = trans_a != 0;
+	n->perm[0] = trans_b != 0;
+	rows = (size_t)a->dims[trans_a ? 1 : 0];
+	depth = (size_t)a->dims[trans_a ? 0 : 1];
+	cols = (size_t)b->dims[trans_b ? 0 : 1];
+	if ((int64_t)depth != b->dims[trans_b ? 1 : 0])
+		return qo_node_fail(n, -EINVAL, "A' is %zu x %zu, B' %lld x %zu", rows, depth,
+				    (long long)b->dims[trans_b ? 1 : 0], cols);
+	if (!(alpha > 0.0f))
+		return qo_node_fail(n, -EOPNOTSUPP, "alpha %g: only positive alphas give a job's scale",
+				    (double)alpha);
+	if ((ret = scale_of(m, n, 1, 1, &as, &na)) || (ret = scale_of(m, n, 4, cols, &bs, &nb)))
+		return ret;
+	if (ys_v && (ret = scale_of(m, n, 7, 1, &ys, &ny)))
+		return ret;
+	if (yzp_v && !ys_v)
+		return qo_node_fail(n, -EINVAL, "y_zero_point without y_scale");
+	if (ys_v && !yzp_v)
+		return qo_node_fail(n, -EOPNOTSUPP, "y_scale without y_zero_point (float output of a scaled-down sum)");
+	if (yzp_v && (ret = y_zero_point(m, n, 8, &y_type, &y_zp)))
+		return ret;
+	if (yzp_v && y_type != a->dtype)
+		return qo_node_fail(n, -EINVAL, "Y is %s, A %s (must be the same)",
+				    qo_dtype_name(y_type), qo_dtype_name(a->dtype));
+	if (c) {
+		if (c->dtype != QACCEL_ONNX_INT32)
+			return qo_node_fail(n, -EINVAL, "C is %s (int32)", qo_dtype_name(c->dtype));
+		if (!c->is_const)
+			return qo_node_fail(n, -EOPNOTSUPP, "C must be an initializer");
+		if (!(c->count == 1 || (c->count == cols && (c->rank == 1 ||
+							     (c->rank == 2 && c->dims[0] == 1)))))
+			return qo_node_fail(n, -EOPNOTSUPP,
+					    "C of %zu elements: only a scalar or one per column (the device adds one bias per column)",
+					    c->count);
+	}
+	dims[0] = (int64_t)rows;
+	dims[1] = (int64_t)cols;
+	if ((ret = set_out(m, n, 0, y_type, 2, dims)) ||
+	    (ret = zero_point(m, n, 2, a->dtype, 1, &n->gemm.a_zp)) ||
+	    (ret = zero_point(m, n, 5, b->dtype, cols, &n->gemm.b_zp)) ||
+	    (ret = gemm_setup(m, n, rows, cols, depth, a->dtype, b->dtype)))
+		return ret;
+	n->n_scale = nb;
+	n->scale = calloc(nb, sizeof(*n->scale));
+	if (c)
+		bias = calloc(cols, sizeof(*bias));
+	if (!n->scale || (c && !bias)) {
+		free(bias);
+		return qo_node_fail(n, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; c && i < cols; i++)
+		bias[i] = ((const int32_t *)c->data)[c->count == 1 ? 0 : i];
+	for (size_t i = 0; i < nb; i++) {
+		/* alpha * a_scale * b_scale[i], then / y_scale: ONNX Runtime's order. */
+		float s = alpha * as[0];
+
+		s = s * bs[i];
+		if (ys)
+			s = s / ys[0];
+		n->scale[i] = s;
+	}
+	if (yzp_v) {
+		ret = gemm_requant(m, n, n->scale, nb, bias, y_type, y_zp,
+				   y_type == QACCEL_ONNX_UINT8 ? 0 : -128,
+				   y_type == QACCEL_ONNX_UINT8 ? 255 : 127);
+	} else if (bias) {
+		/* Float output: the int32 sum with the bias comes from the device. */
+		ret = 0;
+		n->gemm.flags |= QACCEL_GEMM_BIAS;
+		if (m->dev) {
+			void *pb;
+
+			ret = gemm_alloc(m, n, cols * 4, &n->gemm.bias, &pb);
+			if (!ret)
+				memcpy(pb, bias, cols * 4);
+		}
+	}
+	free(bias);
+	if (ret)
+		return ret;
+	n->gemm.b_const = b->is_const;
+	if (m->dev && b->is_const) {
+		if (trans_b)
+			memcpy(n->gemm.pb, b->data, b->count);
+		else
+			transpose_b(b->data, n->gemm.k, n->gemm.n, n->gemm.pb);
+	}
+	return 0;
+}
+
+static int qgemm_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	struct qo_gemm *g = &n->gemm;
+	const struct qo_value *a = in_val(m, n, 0), *b = in_val(m, n, 3);
+	struct qo_value *y = out_val(m, n, 0);
+	int ret = zp_update(m, n, g);
+
+	if (ret)
+		return ret;
+	if (n->axis)	/* transA: A is K x M */
+		transpose_b(a->data, g->k, g->m, g->pa);
+	else
+		memcpy(g->pa, a->data, (size_t)g->m * g->k);
+	if (!g->b_const) {
+		if (n->perm[0])
+			memcpy(g->pb, b->data, b->count);
+		else
+			transpose_b(b->data, g->k, g->n, g->pb);
+	}
+	ret = gemm_run(m, n);
+	if (ret)
+		return ret;
+	if (y->dtype != QACCEL_ONNX_FLOAT) {
+		memcpy(y->data, g->pc, y->count);
+		return 0;
+	}
+	for (size_t e = 0; e < y->count; e++) {
+		float s = n->scale[n->n_scale == 1 ? 0 : e % g->n];
+
+		((float *)y->data)[e] = (float)((const int32_t *)g->pc)[e] * s;
+	}
+	return 0;
+}
+
+/* --- QuantizeLinear / DequantizeLinear ------------------------------------------- */
+
+/*
+ * Scale and zero point of a Q or DQ node: initializers, one element or
+ * (opset 13 on) one per index of axis.  n->axis is the normalized axis,
+ * n->n_scale the count; the zero point's type is the quantized type.
+ */
+static int qdq_params(struct qaccel_onnx_model *m, struct qo_node *n, const struct qo_value *x,
+		      int32_t *qtype)
+{
+	const struct qo_value *s = in_val(m, n, 1), *z = in_val(m, n, 2);
+	int64_t axis;
+	int ret;
+
+	if ((ret = attr_int(n, "axis", 1, &axis)))
+		return ret;
+	if (s->dtype != QACCEL_ONNX_FLOAT)
+		return qo_node_fail(n, -EINVAL, "scale '%s' is %s, not float", s->name,
+				    qo_dtype_name(s->dtype));
+	if (!s->is_const || (z && !z->is_const))
+		return qo_node_fail(n, -EOPNOTSUPP, "scale and zero point must be initializers");
+	if (z && (z->count != s->count || z->rank != s->rank))
+		return qo_node_fail(n, -EINVAL, "zero point and scale differ in shape");
+	*qtype = z ? z->dtype : QACCEL_ONNX_UINT8;
+	if (s->count == 1 && s->rank <= 1) {
+		n->n_scale = 1;
+		n->axis = 0;
+		n->chan_div = 1;
+		return 0;
+	}
+	if (s->rank != 1 || m->opset < 13)
+		return qo_node_fail(n, -EOPNOTSUPP, "scale of %zu elements: per tensor or per axis (1-D, opset 13) only",
+				    s->count);
+	if ((ret = norm_axis(n, axis, x->rank, &n->axis)))
+		return ret;
+	if ((int64_t)s->count != x->dims[n->axis])
+		return qo_node_fail(n, -EINVAL, "scale has %zu elements, axis %lld has %lld",
+				    s->count, (long long)n->axis, (long long)x->dims[n->axis]);
+	n->n_scale = s->count;
+	n->chan_div = 1;
+	for (uint32_t d = (uint32_t)n->axis + 1; d < x->rank; d++)
+		n->chan_div *= (size_t)x->dims[d];
+	return 0;
+}
+
+static int32_t zp_at(const struct qo_value *z, size_t i)
+{
+	if (!z)
+		return 0;
+	if (z->dtype == QACCEL_ONNX_UINT8)
+		return ((const uint8_t *)z->data)[i];
+	if (z->dtype == QACCEL_ONNX_INT8)
+		return ((const int8_t *)z->data)[i];
+	return ((const int32_t *)z->data)[i];
+}
+
+static int quantize_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int32_t qtype;
+	int64_t sat;
+	int ret;
+
+	if (x->dtype != QACCEL_ONNX_FLOAT)
+		return qo_node_fail(n, -EOPNOTSUPP, "x is %s (float only)", qo_dtype_name(x->dtype));
+	if ((ret = attr_int(n, "saturate", 1, &sat)) || (ret = qdq_params(m, n, x, &qtype)))
+		return ret;
+	if (!is_q8(qtype))
+		return qo_node_fail(n, -EOPNOTSUPP, "output type %s (uint8 or int8)",
+				    qo_dtype_name(qtype));
+	return set_out(m, n, 0, qtype, x->rank, x->dims);
+}
+
+
+/*
+ * ONNX Runtime's MlasQuantizeLinear: x / scale (a division, not a
+ * multiplication by the reciprocal), clamped to [qmin - zp, qmax - zp]
+ * as floats (MAXPS / MINPS: a NaN quotient becomes qmin - zp), rounded to
+ * nearest even (CVTPS2DQ), + zp.
+ */
+static int quantize_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0), *s = in_val(m, n, 1), *z = in_val(m, n, 2);
+	struct qo_value *y = out_val(m, n, 0);
+	bool u8 = y->dtype == QACCEL_ONNX_UINT8;
+	int32_t qmin = u8 ? 0 : -128, qmax = u8 ? 255 : 127;
+
+	for (size_t e = 0; e < x->count; e++) {
+		size_t c = n->n_scale == 1 ? 0 : (e / n->chan_div) % n->n_scale;
+		int32_t zp = zp_at(z, c);
+		float lo = (float)(qmin - zp), hi = (float)(qmax - zp);
+		float v = ((const float *)x->data)[e] / ((const float *)s->data)[c];
+		int32_t q;
+
+		v = v > lo ? v : lo;	/* MAXPS: the second operand when v is NaN */
+		v = v < hi ? v : hi;
+		q = (int32_t)nearbyintf(v) + zp;
+		if (u8)
+			((uint8_t *)y->data)[e] = (uint8_t)q;
+		else
+			((int8_t *)y->data)[e] = (int8_t)q;
+	}
+	return 0;
+}
+
+static int dequantize_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0), *z = in_val(m, n, 2);
+	int32_t qtype;
+	int ret;
+
+	if (!is_q8(x->dtype) && x->dtype != QACCEL_ONNX_INT32)
+		return qo_node_fail(n, -EOPNOTSUPP, "x is %s (uint8, int8 or int32)",
+				    qo_dtype_name(x->dtype));
+	if ((ret = qdq_params(m, n, x, &qtype)))
+		return ret;
+	if (z && z->dtype != x->dtype)
+		return qo_node_fail(n, -EINVAL, "zero point is %s, x %s", qo_dtype_name(z->dtype),
+				    qo_dtype_name(x->dtype));
+	return set_out(m, n, 0, QACCEL_ONNX_FLOAT, x->rank, x->dims);
+}
+
+/* ONNX Runtime: (float)(x - zp) * scale, one rounding. */
+static int dequantize_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0), *s = in_val(m, n, 1), *z = in_val(m, n, 2);
+	float *y = out_val(m, n, 0)->data;
+
+	for (size_t e = 0; e < x->count; e++) {
+		size_t c = n->n_scale == 1 ? 0 : (e / n->chan_div) % n->n_scale;
+
+		y[e] = (float)(zp_at(x, e) - zp_at(z, c)) * ((const float *)s->data)[c];
+	}
+	return 0;
+}
+
+/* --- Add, Relu, Clip ------------------------------------------------------------- */
+
+/*
+ * Multidirectional (numpy) broadcasting of inputs a and b: the output's
+ * shape, and for each input the stride of each output axis (0 where the
+ * input's dimension is 1), in sa and sb.
+ */
+static int broadcast(const struct qo_node *n, const struct qo_value *a, const struct qo_value *b,
+		     uint32_t *rank, int64_t *dims, size_t *sa, size_t *sb)
+{
+	uint32_t r = a->rank > b->rank ? a->rank : b->rank;
+	size_t ma = 1, mb = 1;
+
+	for (uint32_t i = r; i-- > 0;) {
+		int64_t da = i + a->rank >= r ? a->dims[i + a->rank - r] : 1;
+		int64_t db = i + b->rank >= r ? b->dims[i + b->rank - r] : 1;
+
+		if (da != db && da != 1 && db != 1)
+			return qo_node_fail(n, -EINVAL, "shapes do not broadcast (axis %u: %lld, %lld)",
+					    i, (long long)da, (long long)db);
+		dims[i] = da == 1 ? db : da;
+		sa[i] = da == 1 ? 0 : ma;
+		sb[i] = db == 1 ? 0 : mb;
+		ma *= (size_t)da;
+		mb *= (size_t)db;
+	}
+	*rank = r;
+	return 0;
+}
+
+static int add_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *a = in_val(m, n, 0), *b = in_val(m, n, 1);
+	int64_t dims[QACCEL_ONNX_MAX_RANK];
+	uint32_t rank = 0;
+	int ret;
+
+	if (a->dtype != b->dtype || (a->dtype != QACCEL_ONNX_FLOAT && a->dtype != QACCEL_ONNX_INT32))
+		return qo_node_fail(n, a->dtype != b->dtype ? -EINVAL : -EOPNOTSUPP,
+				    "inputs are %s and %s (float or int32, the same)",
+				    qo_dtype_name(a->dtype), qo_dtype_name(b->dtype));
+	ret = broadcast(n, a, b, &rank, dims, n->bstride[0], n->bstride[1]);
+	return ret ? ret : set_out(m, n, 0, a->dtype, rank, dims);
+}
+
+static int add_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *a = in_val(m, n, 0), *b = in_val(m, n, 1);
+	struct qo_value *y = out_val(m, n, 0);
+	size_t idx[QACCEL_ONNX_MAX_RANK] = { 0 }, ia = 0, ib = 0;
+
+	for (size_t e = 0; e < y->count; e++) {
+		if (y->dtype == QACCEL_ONNX_FLOAT)
+			((float *)y->data)[e] = ((const float *)a->data)[ia] +
+						((const float *)b->data)[ib];
+		else	/* int32 wraps, as ONNX Runtime's Eigen sum does on x86 */
+			((int32_t *)y->data)[e] = (int32_t)((uint32_t)((const int32_t *)a->data)[ia] +
+							    (uint32_t)((const int32_t *)b->data)[ib]);
+		for (uint32_t i = y->rank; i-- > 0;) {
+			ia += n->bstride[0][i];
+			ib += n->bstride[1][i];
+			if (++idx[i] < (size_t)y->dims[i])
+				break;
+			ia -= n->bstride[0][i] * idx[i];
+			ib -= n->bstride[1][i] * idx[i];
+			idx[i] = 0;
+		}
+	}
+	return 0;
+}
+
+static int float_unary_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+
+	if (x->dtype != QACCEL_ONNX_FLOAT)
+		return qo_node_fail(n, -EOPNOTSUPP, "input is %s (float only)", qo_dtype_name(x->dtype));
+	return set_out(m, n, 0, x->dtype, x->rank, x->dims);
+}
+
+/* Clip's bounds: attributes before opset 11, optional initializer inputs from 11 on. */
+int qo_clip_bounds(const struct qaccel_onnx_model *m, const struct qo_node *n, float *lo, float *hi)
+{
+	int ret;
+
+	*lo = -FLT_MAX;
+	*hi = FLT_MAX;
+	if (m->opset < 11) {
+		if ((ret = attr_float(n, "min", -FLT_MAX, lo)) || (ret = attr_float(n, "max", FLT_MAX, hi)))
+			return ret;
+		return 0;
+	}
+	for (unsigned int i = 1; i < 3; i++) {
+		const struct qo_value *v = i < n->n_in && n->in[i] >= 0 ? &m->values[n->in[i]] : NULL;
+
+		if (!v)
+			continue;
+		if (!v->is_const || v->dtype != QACCEL_ONNX_FLOAT || v->count != 1)
+			return qo_node_fail(n, -EOPNOTSUPP, "%s must be a one-element float initializer",
+					    i == 1 ? "min" : "max");
+		*(i == 1 ? lo : hi) = *(const float *)v->data;
+	}
+	return 0;
+}
+
+static int clip_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	float lo, hi;
+	int ret = float_unary_prepare(m, n);
+
+	if (!ret)
+		ret = qo_clip_bounds(m, n, &lo, &hi);
+	if (ret)
+		return ret;
+	n->n_scale = 2;
+	n->scale = calloc(2, sizeof(float));
+	if (!n->scale)
+		return qo_node_fail(n, -ENOMEM, "out of memory");
+	n->scale[0] = lo;
+	n->scale[1] = hi;
+	return 0;
+}
+
+/* min(max(x, lo), hi) and max(x, 0): exact, whoever computes them (NaN stays NaN). */
+static int clip_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	float *y = out_val(m, n, 0)->data, lo = n->scale ? n->scale[0] : 0.0f;
+	float hi = n->scale ? n->scale[1] : FLT_MAX;
+
+	for (size_t e = 0; e < x->count; e++) {
+		float v = ((const float *)x->data)[e];
+
+		y[e] = v < lo ? lo : v > hi ? hi : v;
+	}
+	return 0;
+}
+
+/* --- QLinearAdd (com.microsoft) --------------------------------------------------- */
+
+static int qscalar(struct qaccel_onnx_model *m, const struct qo_node *n, unsigned int si,
+		   unsigned int zi, int32_t dtype, float *s, int32_t *zp)
+{
+	const struct qo_value *sv = in_val(m, n, si), *zv = in_val(m, n, zi);
+
+	if (sv->dtype != QACCEL_ONNX_FLOAT || !sv->is_const || sv->count != 1)
+		return qo_node_fail(n, -EOPNOTSUPP, "scale '%s' must be a one-element float initializer",
+				    sv->name);
+	*s = *(const float *)sv->data;
+	*zp = 0;
+	if (!zv)
+		return 0;
+	if (zv->dtype != dtype || !zv->is_const || zv->count != 1)
+		return qo_node_fail(n, -EOPNOTSUPP,
+				    "zero point '%s' must be a one-element %s initializer", zv->name,
+				    qo_dtype_name(dtype));
+	*zp = zp_at(zv, 0);
+	return 0;
+}
+
+/*
+ * QLinearAdd as ONNX Runtime computes it on x86 with AVX2 (MLAS's
+ * MlasQLinearAddKernelAvx2Helper): ratios rA = fl(sA / sC), rB = fl(sB / sC),
+ * a fixed part F = zC - (rA * zA + rB * zB), then per element
+ * fma(a, rA, fma(b, rB, F)) (a scalar input is folded into F first),
+ * converted with CVTPS2DQ (nearest even; out of range gives INT32_MIN) and
+ * narrowed with signed saturation to int16, then to the output type.
+ * Inputs of the same shape, or one of them a single element.
+ */
+static int qlinearadd_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *a = in_val(m, n, 0), *b = in_val(m, n, 3);
+	float sa, sb, sc;
+	int32_t za, zb, zc;
+	int ret;
+
+	if (!is_q8(a->dtype) || a->dtype != b->dtype)
+		return qo_node_fail(n, -EINVAL, "A and B are %s and %s (both uint8 or both int8)",
+				    qo_dtype_name(a->dtype), qo_dtype_name(b->dtype));
+	if ((ret = qscalar(m, n, 1, 2, a->dtype, &sa, &za)) ||
+	    (ret = qscalar(m, n, 4, 5, a->dtype, &sb, &zb)) ||
+	    (ret = qscalar(m, n, 6, 7, a->dtype, &sc, &zc)))
+		return ret;
+	if (a->count != 1 && b->count != 1 &&
+	    (a->rank != b->rank || memcmp(a->dims, b->dims, a->rank * sizeof(a->dims[0]))))
+		return qo_node_fail(n, -EOPNOTSUPP,
+				    "broadcasting between shapes not supported (same shape, or one single element)");
+	n->scale = calloc(3, sizeof(float));
+	if (!n->scale)
+		return qo_node_fail(n, -ENOMEM, "out of memory");
+	n->n_scale = 3;
+	n->scale[0] = sa / sc;
+	n->scale[1] = sb / sc;
+	/* The zero points, kept in fields a QLinearAdd node has no other use for. */
+	n->axis = zc;
+	n->perm[0] = za;
+	n->perm[1] = zb;
+	{
+		const struct qo_value *big = a->count >= b->count ? a : b;
+
+		return set_out(m, n, 0, a->dtype, big->rank, big->dims);
+	}
+}
+
+static int qlinearadd_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *a = in_val(m, n, 0), *b = in_val(m, n, 3);
+	struct qo_value *y = out_val(m, n, 0);
+	const struct qo_value *vec = a, *sc = NULL;
+	float ra = n->scale[0], rb = n->scale[1], rv = ra, rs = rb;
+	float fixed = (float)n->axis - fmaf(ra, (float)n->perm[0], rb * (float)n->perm[1]);
+	bool u8 = y->dtype == QACCEL_ONNX_UINT8;
+
+	/* ONNX Runtime swaps a scalar A into B's place. */
+	if (a->count == 1 && b->count != 1) {
+		vec = b;
+		sc = a;
+		rv = rb;
+		rs = ra;
+	} else if (b->count == 1) {
+		sc = b;
+	}
+	if (sc)
+		fixed = fmaf((float)zp_at(sc, 0), rs, fixed);
+	for (size_t e = 0; e < y->count; e++) {
+		float t = sc ? fmaf((float)zp_at(vec, e), rv, fixed)
+			     : fmaf((float)zp_at(a, e), ra,
+					  fmaf((float)zp_at(b, e), rb, fixed));
+		int32_t q = t >= -2147483648.0f && t < 2147483648.0f ?
+			    (int32_t)nearbyintf(t) : INT32_MIN;
+
+		q = q < -32768 ? -32768 : q > 32767 ? 32767 : q;
+		if (u8)
+			((uint8_t *)y->data)[e] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+		else
+			((int8_t *)y->data)[e] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+	}
+	return 0;
+}
+
 /* --- the table ------------------------------------------------------------------ */
 
 static const char *const no_attrs[] = { NULL };
@@ -1092,29 +1692,38 @@ static const char *const reshape_attrs[] = { "allowzero", NULL };
 static const char *const axis_attrs[] = { "axis", NULL };
 static const char *const axes_attrs[] = { "axes", NULL };
 static const char *const perm_attrs[] = { "perm", NULL };
+static const char *const qdq_attrs[] = { "axis", "saturate", NULL };
+static const char *const clip_attrs[] = { "min", "max", NULL };
+static const char *const qgemm_attrs[] = { "alpha", "transA", "transB", NULL };
 
 static const struct qo_op ops[] = {
-	{ "MatMulInteger", 2, 4, 1, no_attrs, matmulinteger_prepare, matmulinteger_run },
-	{ "ConvInteger", 2, 4, 1, conv_attrs, convinteger_prepare, convinteger_run },
-	{ "QLinearMatMul", 8, 8, 1, no_attrs, qlinearmatmul_prepare, qlinearmatmul_run },
-	{ "QLinearConv", 8, 9, 1, conv_attrs, qlinearconv_prepare, qlinearconv_run },
-	{ "MaxPool", 1, 1, 1, pool_attrs, maxpool_prepare, maxpool_run },
-	{ "Reshape", 2, 2, 1, reshape_attrs, reshape_prepare, copy_run },
-	{ "Flatten", 1, 1, 1, axis_attrs, flatten_prepare, copy_run },
-	{ "Squeeze", 1, 2, 1, axes_attrs, squeeze_prepare, copy_run },
-	{ "Unsqueeze", 1, 2, 1, axes_attrs, unsqueeze_prepare, copy_run },
-	{ "Transpose", 1, 1, 1, perm_attrs, transpose_prepare, transpose_run },
-	{ "Concat", 1, QO_MAX_IO, 1, axis_attrs, concat_prepare, concat_run },
+	{ "MatMulInteger", 2, 4, 1, no_attrs, matmulinteger_prepare, matmulinteger_run, 0 },
+	{ "ConvInteger", 2, 4, 1, conv_attrs, convinteger_prepare, convinteger_run, 0 },
+	{ "QLinearMatMul", 8, 8, 1, no_attrs, qlinearmatmul_prepare, matmulinteger_run, 0 },
+	{ "QLinearConv", 8, 9, 1, conv_attrs, qlinearconv_prepare, convinteger_run, 0 },
+	{ "MaxPool", 1, 1, 1, pool_attrs, maxpool_prepare, maxpool_run, 0 },
+	{ "Reshape", 2, 2, 1, reshape_attrs, reshape_prepare, copy_run, 0 },
+	{ "Flatten", 1, 1, 1, axis_attrs, flatten_prepare, copy_run, 0 },
+	{ "Squeeze", 1, 2, 1, axes_attrs, squeeze_prepare, copy_run, 0 },
+	{ "Unsqueeze", 1, 2, 1, axes_attrs, unsqueeze_prepare, copy_run, 0 },
+	{ "Transpose", 1, 1, 1, perm_attrs, transpose_prepare, transpose_run, 0 },
+	{ "Concat", 1, QO_MAX_IO, 1, axis_attrs, concat_prepare, concat_run, 0 },
+	{ "QuantizeLinear", 2, 3, 1, qdq_attrs, quantize_prepare, quantize_run, 0 },
+	{ "DequantizeLinear", 2, 3, 1, qdq_attrs, dequantize_prepare, dequantize_run, 0 },
+	{ "Add", 2, 2, 1, no_attrs, add_prepare, add_run, 0 },
+	{ "Relu", 1, 1, 1, no_attrs, float_unary_prepare, clip_run, 0 },
+	{ "Clip", 1, 3, 1, clip_attrs, clip_prepare, clip_run, 0 },
+	{ "QGemm", 6, 9, 1, qgemm_attrs, qgemm_prepare, qgemm_run, QO_MS },
+	{ "QLinearAdd", 7, 8, 1, no_attrs, qlinearadd_prepare, qlinearadd_run, QO_MS },
 };
 
 /* Ops people will bring that are known and not in this version, and why. */
 static const struct {
 	const char *name, *why;
 } later[] = {
-	{ "QGemm", "not in this version (docs/models.md: next)" },
-	{ "QLinearAdd", "not in this version (docs/models.md: next)" },
-	{ "QuantizeLinear", "not in this version: a QDQ model needs QDQ fusion (docs/models.md: next)" },
-	{ "DequantizeLinear", "not in this version: a QDQ model needs QDQ fusion (docs/models.md: next)" },
+	{ "Conv", "a float convolution (ONNX Runtime runs it in float: its DQ -> Conv -> Q unit did not fuse, docs/models.md \"QDQ fusion\")" },
+	{ "MatMul", "a float MatMul (ONNX Runtime runs it in float or as MatMulIntegerToFloat: its DQ -> MatMul -> Q unit did not fuse, docs/models.md \"QDQ fusion\")" },
+	{ "Gemm", "a float Gemm (ONNX Runtime runs it in float: its DQ -> Gemm unit did not fuse, docs/models.md \"QDQ fusion\")" },
 	{ "AveragePool", "not in this version (docs/models.md: pooling variants next)" },
 	{ "GlobalAveragePool", "not in this version (docs/models.md: pooling variants next)" },
 };
@@ -1127,10 +1736,10 @@ const char *qo_op_later(const char *name)
 	return NULL;
 }
 
-const struct qo_op *qo_op_find(const char *name)
+const struct qo_op *qo_op_find(const char *name, bool ms_domain)
 {
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (!strcmp(ops[i].name, name))
+		if (!strcmp(ops[i].name, name) && (ops[i].domain == QO_MS) == ms_domain)
 			return &ops[i];
 	return NULL;
 }

@@ -30,20 +30,23 @@ from onnx.backend.test.case import node as case_node
 
 OPS = {"MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
        "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Concat",
-       "MaxPool"}
+       "MaxPool", "QuantizeLinear", "DequantizeLinear", "Add", "Relu", "Clip"}
 MODULES = ["matmulinteger", "convinteger", "qlinearmatmul", "qlinearconv",
            "reshape", "flatten", "transpose", "squeeze", "unsqueeze", "concat",
-           "maxpool"]
+           "maxpool", "quantizelinear", "dequantizelinear", "add", "relu", "clip"]
 # (op, input index) of inputs that carry a shape or axes, not data.
 # So are QLinear*'s scales, zero points and bias: a quantized model has
 # them as initializers, and qaccel_onnx computes the requantization scales
 # at load.
 FREEZE = {("Reshape", 1), ("Squeeze", 1), ("Unsqueeze", 1)} | \
     {("QLinearMatMul", i) for i in (1, 2, 4, 5, 6, 7)} | \
-    {("QLinearConv", i) for i in (1, 2, 4, 5, 6, 7, 8)}
+    {("QLinearConv", i) for i in (1, 2, 4, 5, 6, 7, 8)} | \
+    {(op, i) for op in ("QuantizeLinear", "DequantizeLinear", "Clip") for i in (1, 2)}
 
 
-def write_case(outdir, name, model, inputs, outputs=None):
+def write_case(outdir, name, model, inputs, outputs=None, expect=None):
+    """expect: None (must run and match ONNX Runtime) or "reject" (qaccel_onnx
+    must refuse it at load, as ONNX Runtime would run it in float)."""
     d = os.path.join(outdir, name)
     ds = os.path.join(d, "test_data_set_0")
     os.makedirs(ds, exist_ok=True)
@@ -63,6 +66,9 @@ def write_case(outdir, name, model, inputs, outputs=None):
             ops.append(x.op_type)
     with open(os.path.join(d, "ops"), "w") as f:
         f.write("+".join(ops) + "\n")
+    if expect:
+        with open(os.path.join(d, "expect"), "w") as f:
+            f.write(expect + "\n")
     with open(os.path.join(d, "model.onnx"), "wb") as f:
         f.write(model.SerializeToString())
     names = [i.name for i in model.graph.input]
@@ -134,10 +140,12 @@ def zp_tensor(rng, dtype, name):
 ELEM = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8}
 
 
-def mk_model(nodes, inputs, outputs, inits, opset=13):
+def mk_model(nodes, inputs, outputs, inits, opset=13, ms=False):
     g = helper.make_graph(nodes, "g", inputs, outputs, initializer=inits)
-    m = helper.make_model(g, opset_imports=[helper.make_operatorsetid("", opset)],
-                          producer_name="qaccel-gen")
+    imports = [helper.make_operatorsetid("", opset)]
+    if ms:
+        imports.append(helper.make_operatorsetid("com.microsoft", 1))
+    m = helper.make_model(g, opset_imports=imports, producer_name="qaccel-gen")
     m.ir_version = 8
     return m
 
@@ -240,6 +248,420 @@ def random_qlinear(outdir, rng, i, conv):
                model, [x])
 
 
+# --- cases of the QDQ format, the contrib ops and the float glue ops ---------
+
+MS = "com.microsoft"
+QRANGE = {np.uint8: (0, 255), np.int8: (-128, 127)}
+
+
+def f32(x):
+    return np.array(x, dtype=np.float32)
+
+
+def scalar_init(name, value, dtype):
+    # quantize_static writes scales and zero points as rank-0 initializers.
+    return numpy_helper.from_array(np.array(value, dtype=dtype), name)
+
+
+def act_qparams(rng, dtype, tie):
+    """An activation's (scale, zero point); tie: a power of two, so that
+    rescaled values land on .5 ties often."""
+    scale = 2.0 ** -int(rng.integers(3, 8)) if tie else float(rng.uniform(0.005, 0.08))
+    lo, hi = QRANGE[dtype]
+    zp = int(rng.integers(lo, hi + 1))
+    return np.float32(scale), zp
+
+
+def random_qlinearadd(outdir, rng, i):
+    dt = [np.uint8, np.int8][i % 2]
+    tie = i % 3 == 0
+    rank = int(rng.integers(1, 5))
+    shape = [int(x) for x in rng.integers(1, 9, rank)]
+    a = rand_q(rng, dt, shape)
+    mode = ["same", "b_scalar", "a_scalar"][i % 3 if i < 6 else 0]
+    b = rand_q(rng, dt, shape if mode == "same" else [1])
+    if mode == "a_scalar":
+        a, b = b, a
+    inits = []
+    for n in "abc":
+        s, z = act_qparams(rng, dt, tie)
+        inits += [scalar_init(n + "_s", s, np.float32), scalar_init(n + "_zp", z, dt)]
+    node = helper.make_node("QLinearAdd", ["A", "a_s", "a_zp", "B", "b_s", "b_zp", "c_s", "c_zp"],
+                            ["C"], name="qadd", domain=MS)
+    model = mk_model([node], [helper.make_tensor_value_info("A", ELEM[dt], a.shape),
+                              helper.make_tensor_value_info("B", ELEM[dt], b.shape)],
+                     [helper.make_tensor_value_info("C", ELEM[dt], (a if a.size >= b.size else b).shape)],
+                     inits, ms=True)
+    write_case(outdir, "random_qlinearadd_%d" % i, model, [a, b])
+
+
+def exhaustive_qlinearadd(outdir, rng, i):
+    """Every pair of input values (or every value with one scalar) under
+    non-tie scales: the outputs near .5 tell ONNX Runtime's fused
+    multiply-add arithmetic apart from a plain float rescale."""
+    dt = [np.uint8, np.int8][i % 2]
+    lo, hi = QRANGE[dt]
+    vals = np.arange(lo, hi + 1).astype(dt)
+    if i < 2:
+        a, b = np.repeat(vals, 256).reshape(256, 256), np.tile(vals, 256).reshape(256, 256)
+    else:
+        a, b = vals.reshape(1, 256), rand_q(rng, dt, [1])
+    inits = []
+    for n, near_tie in zip("abc", (0.45, 0.45, 0.3)):
+        s, z = act_qparams(rng, dt, False)
+        if i % 2 == 0:
+            # fl(0.45 / 0.3) is 1.5 - 2^-23: every sum lies next to a .5.
+            s = np.float32(near_tie)
+        inits += [scalar_init(n + "_s", s, np.float32), scalar_init(n + "_zp", z, dt)]
+    node = helper.make_node("QLinearAdd", ["A", "a_s", "a_zp", "B", "b_s", "b_zp", "c_s", "c_zp"],
+                            ["C"], name="qadd", domain=MS)
+    model = mk_model([node], [helper.make_tensor_value_info("A", ELEM[dt], a.shape),
+                              helper.make_tensor_value_info("B", ELEM[dt], b.shape)],
+                     [helper.make_tensor_value_info("C", ELEM[dt], a.shape)], inits, ms=True)
+    write_case(outdir, "exhaustive_qlinearadd_%d" % i, model, [a, b])
+
+
+def random_qgemm(outdir, rng, i):
+    ta = [np.uint8, np.int8][i % 2]
+    tb = np.int8 if ta == np.int8 else [np.uint8, np.int8][int(rng.integers(2))]
+    m, k, n = (int(x) for x in rng.integers(1, 40, 3))
+    trans_a, trans_b = (i >> 1) & 1, ((i >> 2) & 1) ^ (i & 1)
+    alpha = 1.0 if i % 3 else float(np.float32(rng.uniform(0.25, 2.0)))
+    float_out = i % 4 == 3
+    a = rand_q(rng, ta, [k, m] if trans_a else [m, k])
+    b = rand_q(rng, tb, [n, k] if trans_b else [k, n])
+    per_col = i % 2 == 0
+    bs = rng.uniform(0.001, 0.02, [n] if per_col else []).astype(np.float32)
+    sa, za = act_qparams(rng, ta, i % 5 == 0)
+    inits = [scalar_init("a_s", sa, np.float32), scalar_init("a_zp", za, ta),
+             numpy_helper.from_array(b, "B"), numpy_helper.from_array(bs, "b_s"),
+             numpy_helper.from_array(np.zeros(bs.shape, tb) if tb == np.int8 else
+                                     np.full(bs.shape, int(rng.integers(0, 256)), np.uint8), "b_zp")]
+    ins = ["A", "a_s", "a_zp", "B", "b_s", "b_zp"]
+    cshape = [[n], [1, n], [], None][i % 4]
+    if cshape is not None:
+        inits.append(numpy_helper.from_array(
+            rng.integers(-20000, 20000, cshape).astype(np.int32), "C"))
+        ins.append("C")
+    elif not float_out:
+        ins.append("")
+    if not float_out:
+        sy, zy = act_qparams(rng, ta, i % 5 == 0)
+        sy = np.float32(sy * 8)
+        inits += [scalar_init("y_s", sy, np.float32), scalar_init("y_zp", zy, ta)]
+        ins += ["y_s", "y_zp"]
+    node = helper.make_node("QGemm", ins, ["Y"], name="qgemm", domain=MS, alpha=alpha,
+                            transA=trans_a, transB=trans_b)
+    model = mk_model([node], [helper.make_tensor_value_info("A", ELEM[ta], a.shape)],
+                     [helper.make_tensor_value_info(
+                         "Y", TensorProto.FLOAT if float_out else ELEM[ta], [m, n])],
+                     inits, ms=True)
+    write_case(outdir, "random_qgemm_%d" % i, model, [a])
+
+
+def random_quantize(outdir, rng, i):
+    dt = [np.uint8, np.int8][i % 2]
+    shape = [int(x) for x in rng.integers(1, 7, 3)]
+    axis = int(rng.integers(0, 3)) if i % 4 >= 2 else None
+    cnt = shape[axis] if axis is not None else 1
+    scale = (2.0 ** -rng.integers(0, 6, cnt)).astype(np.float32)
+    lo, hi = QRANGE[dt]
+    zp = rng.integers(lo, hi + 1, cnt).astype(dt)
+    bshape = [1] * 3
+    if axis is not None:
+        bshape[axis] = cnt
+    # Exact .5 ties, values beyond the range both ways, and plain values.
+    k = rng.integers(-400, 400, shape).astype(np.float32)
+    x = ((k + 0.5 * rng.integers(0, 2, shape)) * scale.reshape(bshape)).astype(np.float32)
+    x[..., 0] += np.float32(0.1) * scale.reshape(bshape)[..., 0]
+    sv = scale if axis is not None else scale.reshape([])
+    zv = zp if axis is not None else zp.reshape([])
+    inits = [numpy_helper.from_array(sv, "s"), numpy_helper.from_array(zv, "zp")]
+    kw = {"axis": axis} if axis is not None else {}
+    node = helper.make_node("QuantizeLinear", ["X", "s", "zp"], ["Y"], name="q", **kw)
+    model = mk_model([node], [helper.make_tensor_value_info("X", TensorProto.FLOAT, x.shape)],
+                     [helper.make_tensor_value_info("Y", ELEM[dt], None)], inits)
+    write_case(outdir, "random_quantizelinear_%d" % i, model, [x])
+    # The way back.
+    q = rand_q(rng, dt, shape)
+    dsc = rng.uniform(0.001, 3.0, cnt).astype(np.float32)
+    inits = [numpy_helper.from_array(dsc if axis is not None else dsc.reshape([]), "s"),
+             numpy_helper.from_array(zv, "zp")]
+    node = helper.make_node("DequantizeLinear", ["X", "s", "zp"], ["Y"], name="dq", **kw)
+    model = mk_model([node], [helper.make_tensor_value_info("X", ELEM[dt], q.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], inits)
+    write_case(outdir, "random_dequantizelinear_%d" % i, model, [q])
+
+
+def random_add(outdir, rng, i):
+    shape = [int(x) for x in rng.integers(1, 6, 4)]
+    bshape = [d if rng.integers(2) else 1 for d in shape][int(rng.integers(0, 3)):]
+    if i % 2:
+        a = rng.normal(0, 10, shape).astype(np.float32)
+        b = rng.normal(0, 10, bshape).astype(np.float32)
+        t = TensorProto.FLOAT
+    else:
+        a = rng.integers(-2**31, 2**31, shape, dtype=np.int64).astype(np.int32)
+        b = rng.integers(-2**31, 2**31, bshape, dtype=np.int64).astype(np.int32)
+        t = TensorProto.INT32
+    node = helper.make_node("Add", ["A", "B"], ["Y"], name="add")
+    model = mk_model([node], [helper.make_tensor_value_info("A", t, a.shape),
+                              helper.make_tensor_value_info("B", t, b.shape)],
+                     [helper.make_tensor_value_info("Y", t, None)], [])
+    write_case(outdir, "random_add_%d" % i, model, [a, b])
+
+
+class QDQ:
+    """A QDQ graph as onnxruntime.quantization.quantize_static writes it:
+    Q -> DQ on every activation, weights stored quantized with a DQ, int32
+    biases at scale x_scale * w_scale with a DQ, rank-0 scales and zero
+    points named <tensor>_scale / <tensor>_zero_point."""
+
+    def __init__(self, rng, act):
+        self.rng, self.act = rng, act
+        self.nodes, self.inits = [], []
+
+    def qdq(self, x, scale, zp, dtype=None):
+        dtype = dtype or self.act
+        self.inits += [scalar_init(x + "_scale", scale, np.float32),
+                       scalar_init(x + "_zero_point", zp, dtype)]
+        self.nodes.append(helper.make_node("QuantizeLinear", [x, x + "_scale", x + "_zero_point"],
+                                           [x + "_QuantizeLinear_Output"], name=x + "_QuantizeLinear"))
+        self.nodes.append(helper.make_node("DequantizeLinear",
+                                           [x + "_QuantizeLinear_Output", x + "_scale", x + "_zero_point"],
+                                           [x + "_DequantizeLinear_Output"], name=x + "_DequantizeLinear"))
+        return x + "_DequantizeLinear_Output"
+
+    def weight(self, name, w, axis, per_channel):
+        """Symmetric int8 weights (per channel along axis, or per tensor)."""
+        wt = np.int8
+        if per_channel:
+            red = tuple(d for d in range(w.ndim) if d != axis)
+            scale = (np.abs(w).max(axis=red) / 127).astype(np.float32)
+            shape = [1] * w.ndim
+            shape[axis] = -1
+            q = np.clip(np.round(w / scale.reshape(shape)), -127, 127).astype(wt)
+            zp = np.zeros(scale.shape, wt)
+        else:
+            scale = np.float32(np.abs(w).max() / 127)
+            q = np.clip(np.round(w / scale), -127, 127).astype(wt)
+            zp = np.array(0, wt)
+        self.inits += [numpy_helper.from_array(q, name + "_quantized"),
+                       numpy_helper.from_array(np.asarray(scale, np.float32), name + "_scale"),
+                       numpy_helper.from_array(zp, name + "_zero_point")]
+        kw = {"axis": axis} if per_channel else {}
+        self.nodes.append(helper.make_node("DequantizeLinear", [name + "_quantized", name + "_scale",
+                                                                name + "_zero_point"],
+                                           [name + "_DequantizeLinear_Output"],
+                                           name=name + "_DequantizeLinear", **kw))
+        return name + "_DequantizeLinear_Output", scale
+
+    def bias(self, name, b, x_scale, w_scale):
+        scale = (np.float32(x_scale) * np.asarray(w_scale, np.float32)).astype(np.float32)
+        scale = np.broadcast_to(scale, b.shape).astype(np.float32)
+        q = np.round(b / scale).astype(np.int32)
+        self.inits += [numpy_helper.from_array(q, name + "_quantized"),
+                       numpy_helper.from_array(scale, name + "_quantized_scale"),
+                       numpy_helper.from_array(np.zeros(b.shape, np.int32),
+                                               name + "_quantized_zero_point")]
+        self.nodes.append(helper.make_node("DequantizeLinear",
+                                           [name + "_quantized", name + "_quantized_scale",
+                                            name + "_quantized_zero_point"],
+                                           [name + "_quantized_DequantizeLinear_Output"],
+                                           name=name + "_quantized_DequantizeLinear", axis=0))
+        return name + "_quantized_DequantizeLinear_Output"
+
+    def out_qparams(self, relu, tie):
+        lo, hi = QRANGE[self.act]
+        scale = np.float32(2.0 ** -int(self.rng.integers(2, 6)) if tie
+                           else self.rng.uniform(0.02, 0.2))
+        zp = lo if relu else int(self.rng.integers(lo + 60, hi - 60))
+        return scale, zp
+
+    def write(self, outdir, name, inputs, out, out_type=TensorProto.FLOAT, expect=None,
+              opset=13):
+        model = mk_model(self.nodes, [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape)
+                                      for n, a in inputs],
+                         [helper.make_tensor_value_info(out, out_type, None)], self.inits,
+                         opset=opset)
+        write_case(outdir, name, model, [a for _, a in inputs], expect=expect)
+
+
+def qdq_conv(outdir, rng, i, act_kind):
+    """X -> Q/DQ -> Conv (DQ weights and bias) [-> Relu / Clip] -> Q/DQ -> Y.
+    act_kind: none, relu (removable: zero point at the type's lowest),
+    clip (0..6 covering the output range: removable), relu_kept (zero point
+    not the lowest: ONNX Runtime keeps Relu and runs Conv in float)."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    c, co = int(rng.integers(1, 5)), int(rng.integers(1, 9))
+    h, w = (int(x) for x in rng.integers(5, 12, 2))
+    x = rng.normal(0, 1, [1, c, h, w]).astype(np.float32)
+    xs, xz = np.float32(rng.uniform(0.01, 0.04)), 0 if act == np.int8 else 128
+    if i % 3 == 0:
+        xs = np.float32(2.0 ** -5)
+    xd = g.qdq("X", xs, xz)
+    wf = rng.normal(0, 0.3, [co, c, 3, 3]).astype(np.float32)
+    wd, ws = g.weight("W", wf, 0, per_channel=i % 4 != 1)
+    bd = g.bias("B", rng.normal(0, 0.5, [co]).astype(np.float32), xs, ws)
+    g.nodes.append(helper.make_node("Conv", [xd, wd, bd], ["conv_out"], name="conv",
+                                    pads=[1, 1, 1, 1], strides=[1 + i % 2, 1]))
+    src = "conv_out"
+    relu = act_kind in ("relu", "clip")
+    ys, yz = g.out_qparams(relu, i % 3 == 0)
+    expect = None
+    if act_kind in ("relu", "relu_kept"):
+        g.nodes.append(helper.make_node("Relu", [src], ["act_out"], name="relu"))
+        src = "act_out"
+        if act_kind == "relu_kept":
+            expect = "reject"
+    elif act_kind == "clip":
+        ys = np.float32(min(ys, 6.0 / 255))
+        g.inits += [numpy_helper.from_array(f32(0.0), "clip_min"),
+                    numpy_helper.from_array(f32(6.0), "clip_max")]
+        g.nodes.append(helper.make_node("Clip", [src, "clip_min", "clip_max"], ["act_out"],
+                                        name="clip"))
+        src = "act_out"
+    yd = g.qdq(src, ys, yz)
+    g.write(outdir, "qdq_conv_%s_%d" % (act_kind, i), [("X", x)], yd, expect=expect)
+
+
+def qdq_matmul(outdir, rng, i, with_q=True, per_row=False):
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    m, k, n = (int(v) for v in rng.integers(1, 40, 3))
+    if per_row:
+        k = n
+    x = rng.normal(0, 1, [m, k]).astype(np.float32)
+    xs = np.float32(rng.uniform(0.01, 0.04))
+    xd = g.qdq("X", xs, 0 if act == np.int8 else 128)
+    wd, _ = g.weight("W", rng.normal(0, 0.3, [k, n]).astype(np.float32), 0 if per_row else 1,
+                     per_channel=per_row or i % 3 == 0)
+    g.nodes.append(helper.make_node("MatMul", [xd, wd], ["mm_out"], name="matmul"))
+    if per_row:
+        # Scales per row of B (K of them, K == N): not QLinearMatMul's per column.
+        ys, yz = g.out_qparams(False, False)
+        g.write(outdir, "qdq_matmul_per_row_%d" % i, [("X", x)], g.qdq("mm_out", ys, yz),
+                expect="reject")
+    elif with_q:
+        ys, yz = g.out_qparams(False, i % 4 == 0)
+        g.write(outdir, "qdq_matmul_%d" % i, [("X", x)], g.qdq("mm_out", ys, yz))
+    else:
+        g.write(outdir, "qdq_matmul_float_out_%d" % i, [("X", x)], "mm_out", expect="reject")
+
+
+def qdq_gemm(outdir, rng, i, with_q=True):
+    """PyTorch's Linear as exported: Gemm with transB=1 and a bias."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    m, k, n = (int(v) for v in rng.integers(1, 40, 3))
+    x = rng.normal(0, 1, [m, k]).astype(np.float32)
+    xs = np.float32(rng.uniform(0.01, 0.04))
+    xd = g.qdq("X", xs, 0 if act == np.int8 else 128)
+    wd, ws = g.weight("W", rng.normal(0, 0.3, [n, k]).astype(np.float32), 0,
+                      per_channel=i % 3 != 2)
+    bd = g.bias("B", rng.normal(0, 0.5, [n]).astype(np.float32), xs, ws)
+    g.nodes.append(helper.make_node("Gemm", [xd, wd, bd], ["gemm_out"], name="gemm",
+                                    transB=1, alpha=1.0, beta=1.0))
+    if with_q:
+        ys, yz = g.out_qparams(False, i % 4 == 0)
+        g.write(outdir, "qdq_gemm_%d" % i, [("X", x)], g.qdq("gemm_out", ys, yz))
+    else:
+        g.write(outdir, "qdq_gemm_float_out_%d" % i, [("X", x)], "gemm_out")
+
+
+def qdq_add(outdir, rng, i):
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    shape = [1, int(rng.integers(1, 6)), int(rng.integers(1, 9)), int(rng.integers(1, 9))]
+    tie = i % 2 == 0
+    ins = []
+    ds = []
+    for nme in ("X1", "X2"):
+        s, z = act_qparams(rng, act, tie)
+        a = rng.normal(0, 2, shape).astype(np.float32)
+        ins.append((nme, a))
+        ds.append(g.qdq(nme, s, z))
+    g.nodes.append(helper.make_node("Add", ds, ["add_out"], name="add"))
+    s, z = act_qparams(rng, act, tie)
+    g.write(outdir, "qdq_add_%d" % i, ins, g.qdq("add_out", s, z))
+
+
+def qdq_cnn(outdir, rng, i):
+    """A small CNN in QDQ form: Conv -> Relu -> MaxPool -> Reshape -> Gemm, the
+    data movement between Q/DQ pairs of equal parameters (dropped), the Relu
+    folded, the Gemm a QGemm."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    x = rng.uniform(0, 1, [2, 1, 12, 12]).astype(np.float32)
+    xs = np.float32(1 / 255) if act == np.uint8 else np.float32(1 / 127)
+    xd = g.qdq("input", xs, 0)
+    wd, ws = g.weight("conv_w", rng.normal(0, 0.4, [4, 1, 3, 3]).astype(np.float32), 0, True)
+    bd = g.bias("conv_b", rng.normal(0, 0.1, [4]).astype(np.float32), xs, ws)
+    g.nodes.append(helper.make_node("Conv", [xd, wd, bd], ["conv"], name="conv", pads=[1, 1, 1, 1]))
+    g.nodes.append(helper.make_node("Relu", ["conv"], ["relu"], name="relu"))
+    rs, rz = np.float32(rng.uniform(0.01, 0.03)), QRANGE[act][0]
+    rd = g.qdq("relu", rs, rz)
+    g.nodes.append(helper.make_node("MaxPool", [rd], ["pool"], name="pool", kernel_shape=[2, 2],
+                                    strides=[2, 2]))
+    pd = g.qdq("pool", rs, rz)
+    g.inits.append(numpy_helper.from_array(np.array([2, -1], np.int64), "flat_shape"))
+    g.nodes.append(helper.make_node("Reshape", [pd, "flat_shape"], ["flat"], name="flatten"))
+    fd = g.qdq("flat", rs, rz)
+    w2, ws2 = g.weight("fc_w", rng.normal(0, 0.1, [10, 144]).astype(np.float32), 0, True)
+    b2 = g.bias("fc_b", rng.normal(0, 0.1, [10]).astype(np.float32), rs, ws2)
+    g.nodes.append(helper.make_node("Gemm", [fd, w2, b2], ["logits"], name="fc", transB=1,
+                                    alpha=1.0, beta=1.0))
+    ls, lz = np.float32(rng.uniform(0.05, 0.2)), 0 if act == np.int8 else 128
+    g.write(outdir, "qdq_cnn_%d" % i, [("input", x)], g.qdq("logits", ls, lz))
+
+
+def qdq_reshape_requant(outdir, rng, i):
+    """DQ -> Reshape -> Q with different parameters: not dropped, it runs as
+    DQ, a float Reshape, Q."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    x = rng.normal(0, 1, [2, 3, 4]).astype(np.float32)
+    s, z = act_qparams(rng, act, True)
+    xd = g.qdq("X", s, z)
+    g.inits.append(numpy_helper.from_array(np.array([6, 4], np.int64), "shape"))
+    g.nodes.append(helper.make_node("Reshape", [xd, "shape"], ["r"], name="reshape"))
+    s2, z2 = act_qparams(rng, act, True)
+    g.write(outdir, "qdq_reshape_requant_%d" % i, [("X", x)], g.qdq("r", np.float32(s2 * 3), z2))
+
+
+def random_new(outdir, rng):
+    n = 0
+    for i in range(8):
+        random_qlinearadd(outdir, rng, i)
+        random_qgemm(outdir, rng, i)
+        random_add(outdir, rng, i)
+        n += 3
+    for i in range(6):
+        random_quantize(outdir, rng, i)
+        n += 2
+    for i in range(4):
+        exhaustive_qlinearadd(outdir, rng, i)
+        n += 1
+    for i in range(4):
+        for kind in ("none", "relu", "clip"):
+            qdq_conv(outdir, rng, i, kind)
+            n += 1
+        qdq_matmul(outdir, rng, i)
+        qdq_gemm(outdir, rng, i)
+        qdq_add(outdir, rng, i)
+        n += 3
+    for i in range(2):
+        qdq_conv(outdir, rng, i, "relu_kept")
+        qdq_matmul(outdir, rng, i, with_q=False)
+        qdq_matmul(outdir, rng, i, per_row=True)
+        qdq_gemm(outdir, rng, i, with_q=False)
+        qdq_cnn(outdir, rng, i)
+        qdq_reshape_requant(outdir, rng, i)
+        n += 6
+    return n
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_cases.py OUTDIR")
@@ -255,7 +677,8 @@ def main():
     for i in range(6):
         random_qlinear(outdir, rng, i, conv=False)
         random_qlinear(outdir, rng, i, conv=True)
-    print("gen_cases: %d conformance cases, 40 random cases in %s" % (n, outdir))
+    r = 40 + random_new(outdir, rng)
+    print("gen_cases: %d conformance cases, %d random cases in %s" % (n, r, outdir))
 
 
 if __name__ == "__main__":

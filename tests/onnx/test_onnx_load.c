@@ -108,13 +108,15 @@ TEST(load_valid_chain_validates_without_a_device)
 	qaccel_onnx_free(m);
 }
 
-TEST(load_truncated_model_is_an_error_never_a_crash)
+/* Load every truncation of a case's model: returns how many were rejected (-1: no file). */
+static long truncations(const char *name, size_t *len)
 {
-	size_t len, rejected = 0;
-	uint8_t *buf = slurp("random_chain_0/model.onnx", &len);
+	uint8_t *buf = slurp(name, len);
+	long rejected = 0;
 
-	ASSERT_NE(NULL, buf);
-	for (size_t cut = 0; cut < len; cut++) {
+	if (!buf)
+		return -1;
+	for (size_t cut = 0; cut < *len; cut++) {
 		/* A copy of exactly cut bytes, so that ASan sees any overread. */
 		uint8_t *part = malloc(cut ? cut : 1);
 
@@ -122,32 +124,157 @@ TEST(load_truncated_model_is_an_error_never_a_crash)
 		rejected += try_load(part, cut) != 0;
 		free(part);
 	}
-	ksft_print_msg("%zu of %zu truncations rejected\n", rejected, len);
-	fflush(stdout);
-	/* Only a cut between the graph's fields can still be a valid model. */
-	EXPECT_GT(rejected, len * 9 / 10);
 	free(buf);
+	return rejected;
 }
 
-TEST(load_flipped_bytes_are_an_error_or_a_valid_model_never_a_crash)
+/* Flip 4 patterns into every byte and load: returns how many were rejected. */
+static long corruptions(const char *name, size_t *tried)
 {
 	static const uint8_t flips[] = { 0x01, 0x80, 0xff, 0x7f };
-	size_t len, rejected = 0, tried = 0;
-	uint8_t *buf = slurp("random_chain_0/model.onnx", &len);
+	size_t len;
+	uint8_t *buf = slurp(name, &len);
+	long rejected = 0;
 
-	ASSERT_NE(NULL, buf);
+	*tried = 0;
+	if (!buf)
+		return -1;
 	for (size_t i = 0; i < len; i++)
 		for (size_t f = 0; f < sizeof(flips); f++) {
 			buf[i] ^= flips[f];
 			rejected += try_load(buf, len) != 0;
-			tried++;
+			(*tried)++;
 			buf[i] ^= flips[f];
 		}
-	ksft_print_msg("%zu of %zu corruptions rejected\n", rejected, tried);
+	if (try_load(buf, len))
+		rejected = -2;
+	free(buf);
+	return rejected;
+}
+
+TEST(load_truncated_model_is_an_error_never_a_crash)
+{
+	size_t len;
+	long rejected = truncations("random_chain_0/model.onnx", &len);
+
+	ASSERT_LE(0, rejected);
+	ksft_print_msg("%ld of %zu truncations rejected\n", rejected, len);
+	fflush(stdout);
+	/* Only a cut between the graph's fields can still be a valid model. */
+	EXPECT_GT((size_t)rejected, len * 9 / 10);
+}
+
+TEST(load_flipped_bytes_are_an_error_or_a_valid_model_never_a_crash)
+{
+	size_t tried;
+	long rejected = corruptions("random_chain_0/model.onnx", &tried);
+
+	ksft_print_msg("%ld of %zu corruptions rejected\n", rejected, tried);
 	fflush(stdout);
 	EXPECT_GT(rejected, 0);
-	EXPECT_EQ(0, try_load(buf, len));
+}
+
+/*
+ * The same on a QDQ graph, which QDQ fusion rewrites before any node is
+ * checked: 28,000 loads, minutes under ASan on a loaded host, hence the
+ * fixture with its own timeout.
+ */
+FIXTURE(qdq_fuzz) {};
+FIXTURE_SETUP(qdq_fuzz) {}
+FIXTURE_TEARDOWN(qdq_fuzz) {}
+
+TEST_F_TIMEOUT(qdq_fuzz, load_qdq_graph_truncated_or_flipped_is_an_error_or_valid_never_a_crash, 900)
+{
+	size_t len, tried;
+	long cut = truncations("qdq_cnn_0/model.onnx", &len);
+	long flipped = corruptions("qdq_cnn_0/model.onnx", &tried);
+
+	ksft_print_msg("%ld of %zu truncations, %ld of %zu corruptions rejected\n", cut, len,
+		       flipped, tried);
+	fflush(stdout);
+	EXPECT_GT((size_t)cut, len * 9 / 10);
+	EXPECT_GT(flipped, 0);
+}
+
+/* The op of each node a model loads into, joined with '+'. */
+static int loaded_ops(const char *name, char *ops, size_t size)
+{
+	struct qaccel_onnx_model *m;
+	struct qaccel_onnx_node_stats st;
+	size_t len;
+	void *buf = slurp(name, &len);
+	int ret;
+
+	if (!buf)
+		return -ENOENT;
+	ret = qaccel_onnx_load(NULL, buf, len, &m);
 	free(buf);
+	if (ret)
+		return ret;
+	ops[0] = 0;
+	for (unsigned int i = 0; i < qaccel_onnx_node_count(m); i++) {
+		qaccel_onnx_node_stats(m, i, &st);
+		snprintf(ops + strlen(ops), size - strlen(ops), "%s%s", i ? "+" : "", st.op);
+	}
+	qaccel_onnx_free(m);
+	return 0;
+}
+
+/*
+ * quantize_static's CNN: Relu folded into the Q (zero point 0), the Conv
+ * a QLinearConv, MaxPool and Reshape between equal Q/DQ pairs on the
+ * integers, the Gemm a QGemm; only the graph's edges stay Q and DQ.
+ */
+TEST(load_qdq_cnn_fuses_as_onnxruntime_does)
+{
+	char ops[256];
+
+	ASSERT_EQ(0, loaded_ops("qdq_cnn_0/model.onnx", ops, sizeof(ops)))
+		TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_STREQ("QuantizeLinear+QLinearConv+MaxPool+Reshape+QGemm+DequantizeLinear", ops);
+	ASSERT_EQ(0, loaded_ops("qdq_conv_clip_0/model.onnx", ops, sizeof(ops)));
+	EXPECT_STREQ("QuantizeLinear+QLinearConv+DequantizeLinear", ops);
+	ASSERT_EQ(0, loaded_ops("qdq_gemm_float_out_0/model.onnx", ops, sizeof(ops)));
+	EXPECT_STREQ("QuantizeLinear+QGemm", ops);
+	ASSERT_EQ(0, loaded_ops("qdq_reshape_requant_0/model.onnx", ops, sizeof(ops)));
+	EXPECT_STREQ("QuantizeLinear+DequantizeLinear+Reshape+QuantizeLinear+DequantizeLinear", ops);
+}
+
+/* A Relu the Q cannot absorb stays: ONNX Runtime runs that Conv in float, this runtime refuses it. */
+TEST(load_qdq_conv_with_a_relu_that_stays_is_refused_naming_the_conv)
+{
+	size_t len;
+	void *buf = slurp("qdq_conv_relu_kept_0/model.onnx", &len);
+
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(-EOPNOTSUPP, try_load(buf, len));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "node 'conv' (Conv): op not supported: a float convolution"))
+		TH_LOG("%s", qaccel_onnx_error());
+	free(buf);
+}
+
+/* Clip(0, 1) cuts into the Q's range: it is not folded (ONNX Runtime's epsilon test). */
+TEST(load_qdq_clip_narrower_than_the_output_range_stays)
+{
+	size_t len;
+	void *buf = slurp("qdq_conv_clip_0/model.onnx", &len);
+	Onnx__ModelProto *p;
+	float one = 1.0f;
+
+	ASSERT_NE(NULL, buf);
+	p = onnx__model_proto__unpack(NULL, len, buf);
+	free(buf);
+	ASSERT_NE(NULL, p);
+	for (size_t i = 0; i < p->graph->n_initializer; i++) {
+		Onnx__TensorProto *t = p->graph->initializer[i];
+
+		if (!strcmp(t->name, "clip_max")) {
+			ASSERT_EQ(4, t->raw_data.len);
+			memcpy(t->raw_data.data, &one, 4);
+		}
+	}
+	EXPECT_EQ(-EOPNOTSUPP, load_edited(p));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "(Conv): op not supported")) TH_LOG("%s", qaccel_onnx_error());
 }
 
 TEST(load_unsupported_op_names_the_node_the_op_and_why)
