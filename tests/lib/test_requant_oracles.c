@@ -764,7 +764,16 @@ static int run_node(const char *in, const char *out)
 
 #define ORT_BATCHES 3
 
-TEST(fp32_family_matches_onnxruntime)
+/*
+ * Node starts three times and runs 3,000 GEMMs: about 10 s on a quiet host,
+ * past the harness's 30 s default on a loaded one.  A fixture is the
+ * harness's only way to give one test its own timeout.
+ */
+FIXTURE(onnxruntime) {};
+FIXTURE_SETUP(onnxruntime) {}
+FIXTURE_TEARDOWN(onnxruntime) {}
+
+TEST_F_TIMEOUT(onnxruntime, fp32_family_matches_onnxruntime, 600)
 {
 	struct caps cap = {
 		.rq = QACCEL_GEMM_RQ_FP32, .fscale = qaccel_scale_onnxruntime,
