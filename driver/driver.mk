@@ -6,6 +6,8 @@
 #                      other release in build/guest/kernel-releases
 #   make driver-lint   checkpatch --strict, and sparse over every build
 #                      (part of make lint)
+#   make kmod-debug    build/kmod-debug/driver/qaccel.ko for the debug kernel
+#                      (build/guest-debug, make debug-kernel)
 #
 # Kbuild tracks the module's header dependencies itself; the two shared
 # headers are listed so that a change to the interface rebuilds it.  One
@@ -40,6 +42,18 @@ $(KMOD_DIR)/driver/qaccel.ko: $(DRIVER_SRCS) $(TOP)/Kbuild $(DRIVER_SHARED_HDRS)
 
 $(BUILD)/kmod-%/driver/qaccel.ko: $(DRIVER_SRCS) $(TOP)/Kbuild $(DRIVER_SHARED_HDRS)
 	$(call kmod_build,$(BUILD)/kmod-$*,/usr/src/linux-headers-$*)
+
+# The module for the debug kernel (make debug-kernel, scripts/debug-kernel.sh):
+# built by that kernel's own build tree, for sim/qaccel-vm --debug-kernel and
+# make check-debug (tests/reliability.mk).
+KDIR_DEBUG := $(BUILD)/guest-debug/obj
+KMOD_DEBUG := $(BUILD)/kmod-debug/driver/qaccel.ko
+.PHONY: kmod-debug
+kmod-debug: $(KMOD_DEBUG)
+$(KMOD_DEBUG): $(DRIVER_SRCS) $(TOP)/Kbuild $(DRIVER_SHARED_HDRS) $(BUILD)/guest-debug/vmlinux
+	$(call kmod_build,$(BUILD)/kmod-debug,$(KDIR_DEBUG))
+$(BUILD)/guest-debug/vmlinux:
+	@echo "no debug kernel in $(@D): make debug-kernel (about an hour)" >&2; exit 1
 
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 # The two shared headers are also compiled in user space (lib/, sim/, tests,

@@ -150,7 +150,7 @@ static const struct drm_driver qaccel_drm_driver = {
 	.num_ioctls = ARRAY_SIZE(qaccel_ioctls),
 	.fops = &qaccel_fops,
 	.gem_create_object = qaccel_gem_create_object,
-	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
+	.gem_prime_import_sg_table = qaccel_gem_prime_import_sg_table,
 	QACCEL_PRIME_OPS
 	.name = QACCEL_DRIVER_NAME,
 	.desc = "qaccel int8 GEMM accelerator",

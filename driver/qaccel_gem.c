@@ -27,7 +27,8 @@ static void qaccel_gem_free_tables(struct qaccel_bo *bo)
 	struct device *dev = bo->base.base.dev->dev;
 	unsigned int i;
 
-	for (i = 0; i < bo->nr_l0; i++)
+	/* Also after a failed build: l0 may be missing, or some of its tables. */
+	for (i = 0; bo->l0 && i < bo->nr_l0; i++)
 		if (bo->l0[i])
 			dma_free_coherent(dev, QACCEL_PAGE_SIZE, bo->l0[i], bo->l0_dma[i]);
 	kfree(bo->l0);
@@ -84,12 +85,30 @@ struct drm_gem_object *qaccel_gem_create_object(struct drm_device *drm, size_t s
 	mutex_init(&bo->pt_lock);
 	bo->base.base.funcs = &qaccel_gem_funcs;
 	/*
-	 * Counted from here: every path to qaccel_gem_free() starts here.  (A
-	 * create that fails later inside the shmem helper, -ENOMEM or no mmap
-	 * offset space, kfree()s the object and leaves the count one high.)
+	 * Not counted in nr_bos yet: a create that fails later inside the
+	 * shmem helper (-ENOMEM, no mmap offset space) kfree()s the object
+	 * without qaccel_gem_free().  Its callers count it once it exists.
 	 */
-	atomic64_inc(&to_qaccel_device(drm)->nr_bos);
 	return &bo->base.base;
+}
+
+/**
+ * qaccel_gem_prime_import_sg_table() - &drm_driver.gem_prime_import_sg_table
+ * @drm: the DRM device
+ * @attach: the dma-buf attachment
+ * @sgt: its mapped pages
+ *
+ * Return: the new buffer object (counted in nr_bos), or an ERR_PTR.
+ */
+struct drm_gem_object *qaccel_gem_prime_import_sg_table(struct drm_device *drm,
+							struct dma_buf_attachment *attach,
+							struct sg_table *sgt)
+{
+	struct drm_gem_object *obj = drm_gem_shmem_prime_import_sg_table(drm, attach, sgt);
+
+	if (!IS_ERR(obj))
+		atomic64_inc(&to_qaccel_device(drm)->nr_bos);
+	return obj;
 }
 
 static int qaccel_gem_build_tables(struct qaccel_bo *bo, struct sg_table *sgt)
@@ -195,6 +214,8 @@ int qaccel_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *
 	shmem = drm_gem_shmem_create(drm, args->size);
 	if (IS_ERR(shmem))
 		return PTR_ERR(shmem);
+	/* qaccel_gem_free() uncounts it, also when the handle fails. */
+	atomic64_inc(&to_qaccel_device(drm)->nr_bos);
 
 	ret = drm_gem_handle_create(file, &shmem->base, &args->handle);
 	/* The handle holds the object now, or nothing does. */

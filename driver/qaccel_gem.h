@@ -10,8 +10,10 @@
 
 #include <drm/drm_gem_shmem_helper.h>
 
+struct dma_buf_attachment;
 struct drm_device;
 struct drm_file;
+struct sg_table;
 
 /**
  * struct qaccel_bo - a GEM shmem buffer object
@@ -44,6 +46,9 @@ static inline struct qaccel_bo *to_qaccel_bo(struct drm_gem_object *obj)
 }
 
 struct drm_gem_object *qaccel_gem_create_object(struct drm_device *drm, size_t size);
+struct drm_gem_object *qaccel_gem_prime_import_sg_table(struct drm_device *drm,
+							struct dma_buf_attachment *attach,
+							struct sg_table *sgt);
 int qaccel_gem_map(struct qaccel_bo *bo, dma_addr_t *table);
 
 int qaccel_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);

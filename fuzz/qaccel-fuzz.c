@@ -3,7 +3,8 @@
  * qaccel-fuzz: drive every entry point of the qaccel driver with random and
  * boundary arguments, from inside the guest.
  *
- *   qaccel-fuzz [--calls N] [--seed S] [-v]      (FUZZ_CALLS / FUZZ_SEED env)
+ *   qaccel-fuzz [--calls N] [--seed S] [--fail-alloc] [-v]
+ *                                           (FUZZ_CALLS / FUZZ_SEED env)
  *
  * Entry points: the driver's ioctls (GET_PARAM, BO_CREATE, BO_MMAP_OFFSET,
  * SUBMIT, WAIT), DRM's GEM_CLOSE, PRIME handle<->fd and SYNCOBJ ioctls,
@@ -21,6 +22,13 @@
  * and the line
  *   fuzz: N calls, N rejected, N oops, N warnings, device ok|device broken
  * Exit status 0 only when nothing undocumented happened and the device is ok.
+ *
+ * --fail-alloc: the fuzzer sets /proc/self/make-it-fail while it makes its
+ * calls, so that the kernel's fault injection (failslab, fail_page_alloc
+ * with task-filter, configured by the caller: tests/guest/run-debug.sh)
+ * fails allocations made on its behalf.  -ENOMEM is then a documented
+ * answer of every call, and an accepted job must still succeed.  Opening
+ * a file and the final device check run without it.
  *
  * Compiled with FUZZ_NO_MAIN, this file is the body of the guest test
  * tests/guest/fuzz_slice.c.
@@ -110,7 +118,7 @@ struct fz_file {
 };
 
 struct fz_stats {
-	uint64_t calls, rejected, undocumented, job_errors;
+	uint64_t calls, rejected, undocumented, job_errors, enomem;
 	uint64_t per_call[FZ_NCALLS], per_call_rej[FZ_NCALLS];
 	unsigned int oops, warnings;
 };
@@ -125,6 +133,8 @@ struct fz {
 	uint8_t *raw;			/* 16 KiB + a guard page */
 	uint8_t *unmapped;		/* an address that faults */
 	unsigned int skip;		/* FUZZ_SKIP: bit per fz_call not to make */
+	int make_it_fail;		/* --fail-alloc: /proc/self/make-it-fail, or -1 */
+	bool failing;			/* make-it-fail is 1 */
 };
 
 static uint64_t fz_rand(struct fz *z)
@@ -170,10 +180,27 @@ static void fz_note(struct fz *z, enum fz_call c, int err)
 	z->st.per_call_rej[c]++;
 	if (err > 0 && err < 128 && (fz_allowed[c] & E(err)))
 		return;
+	if (err == ENOMEM && z->make_it_fail >= 0) {
+		z->st.enomem++;		/* an injected allocation failure */
+		return;
+	}
 	z->st.undocumented++;
 	if (z->st.undocumented <= 20)
 		fprintf(stderr, "fuzz: %s returned undocumented %d (%s)\n",
 			fz_names[c], -err, strerror(err < 0 ? -err : err));
+}
+
+/*
+ * --fail-alloc: allocations of this task may fail (@on) or not.  The write
+ * itself allocates nothing, so it cannot be failed.
+ */
+static void fz_fail_alloc(struct fz *z, bool on)
+{
+	if (z->make_it_fail < 0)
+		return;
+	if (pwrite(z->make_it_fail, on ? "1" : "0", 1, 0) != 1)
+		fprintf(stderr, "fuzz: cannot write make-it-fail: %s\n", strerror(errno));
+	z->failing = on;
 }
 
 static int fz_ioctl(int fd, unsigned long req, void *arg)
@@ -484,7 +511,13 @@ static void fz_reap(struct fz *z, struct io_uring *ring, unsigned int *inflight,
 	struct io_uring_cqe *cqe;
 
 	while (*inflight) {
-		int ret = block ? io_uring_wait_cqe(ring, &cqe) : io_uring_peek_cqe(ring, &cqe);
+		/*
+		 * Blocking, submit first: an SQE the kernel did not take
+		 * (io_uring itself could not allocate) is still in the ring.
+		 */
+		int ret = block ? io_uring_submit_and_wait(ring, 1) : 0;
+
+		ret = ret < 0 ? ret : io_uring_peek_cqe(ring, &cqe);
 
 		if (ret)
 			return;
@@ -676,7 +709,8 @@ static void fz_raw(struct fz *z, int fi)
 	if (nr == 0x2d && size >= 12) {
 		int fd = *(int32_t *)(z->raw + 8);
 
-		if (fd > 2 && fd != z->f[0].fd && fd != z->f[1].fd && fd != z->kmsg)
+		if (fd > 2 && fd != z->f[0].fd && fd != z->f[1].fd && fd != z->kmsg &&
+		    fd != z->make_it_fail)
 			close(fd);
 	}
 	/* A raw SUBMIT's jobs pointer is never ours: it queued nothing. */
@@ -705,17 +739,22 @@ static void fz_leak_line(struct fz *z, const char *when)
 /* Files                                                               */
 /* ------------------------------------------------------------------ */
 
+/* A file and its rings, never with injected failures: the run needs them. */
 static int fz_open_file(struct fz *z, int fi, const char *path)
 {
 	struct fz_file *f = &z->f[fi];
+	bool failing = z->failing;
+	int ret = 0;
 
+	fz_fail_alloc(z, false);
 	memset(f, 0, sizeof(*f));
 	f->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (f->fd < 0)
-		return -errno;
-	if (raw_ring(&f->ring, FZ_RING, true) || raw_ring(&f->small, FZ_RING, false))
-		return -ENOMEM;
-	return 0;
+		ret = -errno;
+	else if (raw_ring(&f->ring, FZ_RING, true) || raw_ring(&f->small, FZ_RING, false))
+		ret = -ENOMEM;
+	fz_fail_alloc(z, failing);
+	return ret;
 }
 
 /*
@@ -726,7 +765,7 @@ static int fz_open_file(struct fz *z, int fi, const char *path)
 static void fz_close_strays(struct fz *z)
 {
 	for (int fd = 3; fd < 4096; fd++) {
-		bool ours = fd == z->kmsg;
+		bool ours = fd == z->kmsg || fd == z->make_it_fail;
 
 		for (int i = 0; i < FZ_FILES; i++)
 			ours |= fd == z->f[i].fd || fd == z->f[i].ring.ring_fd ||
@@ -824,13 +863,14 @@ static bool fz_device_ok(void)
 }
 
 struct fz_result {
-	uint64_t calls, rejected, undocumented, job_errors;
+	uint64_t calls, rejected, undocumented, job_errors, enomem;
 	unsigned int oops, warnings;
 	bool device_ok;
 	double seconds;
 };
 
-static int fz_run(uint64_t ncalls, uint64_t seed, bool verbose, struct fz_result *res)
+static int fz_run(uint64_t ncalls, uint64_t seed, bool verbose, bool fail_alloc,
+		  struct fz_result *res)
 {
 	struct fz *z = calloc(1, sizeof(*z));
 	char path[64];
@@ -842,6 +882,15 @@ static int fz_run(uint64_t ncalls, uint64_t seed, bool verbose, struct fz_result
 		return -ENOMEM;
 	z->rng = seed * 0x9e3779b97f4a7c15ull + 0x1234567;
 	z->verbose = verbose;
+	z->make_it_fail = -1;
+	if (fail_alloc) {
+		z->make_it_fail = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+		if (z->make_it_fail < 0) {
+			ret = -errno;
+			free(z);
+			return ret;
+		}
+	}
 	z->kmsg = fz_kmsg_open();
 	if (getenv("FUZZ_SKIP"))
 		z->skip = (unsigned int)strtoul(getenv("FUZZ_SKIP"), NULL, 0);
@@ -857,6 +906,8 @@ static int fz_run(uint64_t ncalls, uint64_t seed, bool verbose, struct fz_result
 	 */
 	mprotect(z->raw + 16384, 4096, PROT_NONE);
 	z->unmapped = z->raw + 16384;
+	/* Faulted in now: the fuzzer's own page faults are not under test. */
+	memset(z->raw, 0, 16384);
 
 	ret = qaccel_device_path(0, path, sizeof(path));
 	if (!ret)
@@ -877,6 +928,7 @@ static int fz_run(uint64_t ncalls, uint64_t seed, bool verbose, struct fz_result
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (verbose)
 		fz_leak_line(z, "before");
+	fz_fail_alloc(z, true);
 	while (z->st.calls < ncalls) {
 		int fi = fz_chance(z, 75) ? 0 : 1;
 		unsigned int r = fz_below(z, 100);
@@ -932,10 +984,13 @@ static int fz_run(uint64_t ncalls, uint64_t seed, bool verbose, struct fz_result
 			next_reopen += FZ_REOPEN_CALLS;
 		}
 		if (verbose && z->st.calls >= next_report) {
+			fz_fail_alloc(z, false);
 			fz_leak_line(z, "after");
+			fz_fail_alloc(z, true);
 			next_report += 10000;
 		}
 	}
+	fz_fail_alloc(z, false);
 	for (int i = 0; i < FZ_FILES; i++)
 		fz_close_file(z, i, true);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -948,6 +1003,7 @@ static int fz_run(uint64_t ncalls, uint64_t seed, bool verbose, struct fz_result
 	res->rejected = z->st.rejected;
 	res->undocumented = z->st.undocumented;
 	res->job_errors = z->st.job_errors;
+	res->enomem = z->st.enomem;
 	res->oops = z->st.oops;
 	res->warnings = z->st.warnings;
 	res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -957,6 +1013,8 @@ static int fz_run(uint64_t ncalls, uint64_t seed, bool verbose, struct fz_result
 				fz_names[c], z->st.per_call[c], z->st.per_call_rej[c]);
 	if (z->kmsg >= 0)
 		close(z->kmsg);
+	if (z->make_it_fail >= 0)
+		close(z->make_it_fail);
 	munmap(z->raw, 16384 + 4096);
 	free(z);
 	return 0;
@@ -968,9 +1026,9 @@ static bool fz_print(const struct fz_result *r)
 	bool ok = r->device_ok && !r->oops && !r->warnings && !r->undocumented && !r->job_errors;
 
 	printf("# fuzz: %.1f s, %.0f calls/s, %" PRIu64 " undocumented errnos, "
-	       "%" PRIu64 " accepted jobs failed\n",
+	       "%" PRIu64 " accepted jobs failed, %" PRIu64 " ENOMEM under --fail-alloc\n",
 	       r->seconds, r->seconds > 0 ? r->calls / r->seconds : 0.0,
-	       r->undocumented, r->job_errors);
+	       r->undocumented, r->job_errors, r->enomem);
 	printf("fuzz: %" PRIu64 " calls, %" PRIu64 " rejected, %u oops, %u warnings, device %s\n",
 	       r->calls, r->rejected, r->oops, r->warnings, ok ? "ok" : "broken");
 	fflush(stdout);
@@ -982,8 +1040,8 @@ int main(int argc, char **argv)
 {
 	uint64_t calls = 1000000, seed = 1;
 	const char *env = getenv("FUZZ_CALLS");
-	struct fz_result r;
-	bool verbose = false;
+	struct fz_result r = { 0 };
+	bool verbose = false, fail_alloc = false;
 	int ret;
 
 	if (env && *env)
@@ -998,12 +1056,15 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "-v")) {
 			verbose = true;
+		} else if (!strcmp(argv[i], "--fail-alloc")) {
+			fail_alloc = true;
 		} else {
-			fprintf(stderr, "usage: %s [--calls N] [--seed S] [-v]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--calls N] [--seed S] [--fail-alloc] [-v]\n",
+				argv[0]);
 			return 2;
 		}
 	}
-	ret = fz_run(calls, seed, verbose, &r);
+	ret = fz_run(calls, seed, verbose, fail_alloc, &r);
 	if (ret) {
 		fprintf(stderr, "fuzz: cannot start: %s\n", strerror(-ret));
 		printf("fuzz: 0 calls, 0 rejected, 0 oops, 0 warnings, device broken\n");

@@ -4,6 +4,9 @@
 #   make fuzz FUZZ_CALLS=1000000     qaccel-fuzz in the VM
 #   make soak SOAK_SECONDS=180       N processes x M threads of checked GEMMs in the VM
 #   make fuzz-lib FUZZ_SECONDS=10    the libFuzzer targets on the host
+#   make check-debug                 on the debug kernel (make debug-kernel): the
+#                                    fuzzer with failing allocations, a soak, the
+#                                    guest suite, kmemleak, the kernel log
 #
 # The guest tests tests/guest/fuzz_slice.c and rel_*.c are ordinary guest
 # test programs (tests/guest/guest-tests.mk), as is rel_soak_slice (the soak
@@ -35,7 +38,7 @@ $(call without_deps,$(FUZZ_BIN) $(SOAK_BIN)): FORCE
 
 all: $(FUZZ_BIN) $(SOAK_BIN)
 
-.PHONY: fuzz soak fuzz-lib
+.PHONY: fuzz soak fuzz-lib check-debug
 fuzz: all
 	$(TOP)/sim/qaccel-vm --array $(GUEST_ARRAY) --timeout $(FUZZ_VM_TIMEOUT) \
 		--dmesg-file $(FUZZ_DIR)/fuzz.dmesg \
@@ -47,6 +50,18 @@ soak: all
 		--dmesg-file $(FUZZ_DIR)/soak.dmesg \
 		-- $(SOAK_BIN) --seconds $(SOAK_SECONDS) --procs $(SOAK_PROCS) \
 		--threads $(SOAK_THREADS) --seed $(FUZZ_SEED)
+
+# The debug kernel's run (tests/guest/run-debug.sh; not part of make check):
+# build/kmod-debug's module on build/guest-debug's kernel, in a 1 GiB guest.
+# DEBUG_FAIL_PERCENT of the fuzzer's slab and page allocations fail.
+DEBUG_FUZZ_CALLS	?= 20000
+DEBUG_FAIL_PERCENT	?= 5
+DEBUG_SOAK_SECONDS	?= 60
+DEBUG_TIMEOUT		?= 7200
+check-debug: all $(KMOD_DEBUG)
+	$(TOP)/tests/run-tests.sh --debug-kernel --array $(GUEST_ARRAY) --timeout $(DEBUG_TIMEOUT) \
+		-- --fuzz-calls $(DEBUG_FUZZ_CALLS) --fuzz-seed $(FUZZ_SEED) \
+		--fail-percent $(DEBUG_FAIL_PERCENT) --soak-seconds $(DEBUG_SOAK_SECONDS)
 
 # libFuzzer targets of the library (fuzz/lib_*.c) with the library's
 # sources, under ASan + UBSan; clang's libFuzzer runtime comes with

@@ -3,6 +3,7 @@
 #
 #   [KERNELS="REL..."] tests/run-tests.sh [--no-guest] [--array RxC] [--timeout S]
 #                       [--share DIR]... [HOST_PROGRAM...]
+#   tests/run-tests.sh --debug-kernel [--array RxC] [--timeout S] [-- RUN_DEBUG_ARGS...]
 #
 # Each HOST_PROGRAM is a kselftest-harness program run on the host; then the
 # guest suite (tests/guest/run.sh) runs in a QEMU guest through
@@ -14,7 +15,10 @@
 # without that line (crash, hang, timeout) counts as one failure.  Logs are
 # kept under build/tests/logs/.  --share DIR is passed on to every
 # sim/qaccel-vm run (e.g. the target of a build/guest symlink, so that the
-# vgem tests can load vgem.ko from it).
+# vgem tests can load vgem.ko from it).  --debug-kernel (make check-debug)
+# runs instead tests/guest/run-debug.sh, with RUN_DEBUG_ARGS, on the debug
+# kernel (sim/qaccel-vm --debug-kernel): fuzzer with failing allocations,
+# soak, the guest suite, kmemleak and the kernel log (docs/reliability.md).
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +28,8 @@ array=4x4
 timeout=900
 progs=()
 vm_opts=()
+debug=0
+debug_args=()
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -31,8 +37,10 @@ while [ $# -gt 0 ]; do
 	--array) array=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--share) vm_opts+=(--share "$2"); shift ;;
+	--debug-kernel) debug=1 ;;
+	--) shift; debug_args=("$@"); break ;;
 	-h|--help)
-		sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0 ;;
 	*) progs+=("$1") ;;
 	esac
@@ -79,16 +87,21 @@ for prog in "${progs[@]}"; do
 done
 
 # The guest suite in one VM: $1 names the run, the rest are qaccel-vm options.
+guest_cmd=("$top/tests/guest/run.sh")
 guest_suite() {
 	local name=$1 log=$logs/guest-$1.log
 	shift
 	"$top/sim/qaccel-vm" --array "$array" --timeout "$timeout" "${vm_opts[@]}" "$@" \
 		--dmesg-file "$logs/guest-$name.dmesg" \
-		-- "$top/tests/guest/run.sh" 2>&1 | tee "$log"
+		-- "${guest_cmd[@]}" 2>&1 | tee "$log"
 	count "guest suite ($name)" "$log" "${PIPESTATUS[0]}"
 }
 
-if [ "$guest" = 1 ]; then
+if [ "$debug" = 1 ]; then
+	echo "== debug kernel run on a $array array (sim/qaccel-vm --debug-kernel)"
+	guest_cmd=("$top/tests/guest/run-debug.sh" "${debug_args[@]}")
+	guest_suite "$array-debug" --debug-kernel
+elif [ "$guest" = 1 ]; then
 	default_kernel=$(cat "$top/build/guest/kernel-release" 2>/dev/null)
 	read -r -a kernels <<<"${KERNELS:-$(cat "$top/build/guest/kernel-releases" 2>/dev/null | tr '\n' ' ')}"
 	[ ${#kernels[@]} -gt 0 ] || kernels=("$default_kernel")

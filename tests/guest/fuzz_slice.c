@@ -30,7 +30,7 @@ TEST_F_TIMEOUT(fuzz, slice_leaves_no_oops_and_a_working_device, 300)
 	uint64_t calls = env && *env ? strtoull(env, NULL, 0) : 20000;
 	struct fz_result r;
 
-	ASSERT_EQ(0, fz_run(calls, 1, false, &r));
+	ASSERT_EQ(0, fz_run(calls, 1, false, false, &r));
 	fz_print(&r);
 	EXPECT_EQ(0, r.oops);
 	EXPECT_EQ(0, r.warnings);
