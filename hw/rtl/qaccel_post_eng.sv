@@ -115,6 +115,7 @@ module qaccel_post_eng
   logic [WrBytes*8-1:0] row;
 
   qaccel_post #(.Cols(Cols), .WrBytes(WrBytes)) u_post (
+    .en_i          (q.st == PRow),
     .acc_i         (acc_row),
     .bias_i        (bias_q),
     .quant_i       (quant_q),
