@@ -115,7 +115,6 @@ module qaccel_cmd
   // Every field resets to zero, by reset and by soft reset alike.
   typedef struct packed {
     cmd_state_e              st;
-    logic [DescBytes*8-1:0]  desc;     // the job's descriptor
     logic [4:0]              dcnt;     // buffered, not taken
     logic [3:0]              didx;     // next to take
     logic [4:0]              dfetch;   // in the read in flight
@@ -143,53 +142,62 @@ module qaccel_cmd
   // ---------------------------------------------------------------------
   // Decode
   // ---------------------------------------------------------------------
-  function automatic logic [31:0] d32(logic [DescBytes*8-1:0] dsc, int unsigned off);
-    return dsc[off*8 +: 32];
-  endfunction
-  function automatic logic [15:0] d16(logic [DescBytes*8-1:0] dsc, int unsigned off);
-    return dsc[off*8 +: 16];
-  endfunction
-  function automatic logic [7:0] d8(logic [DescBytes*8-1:0] dsc, int unsigned off);
-    return dsc[off*8 +: 8];
-  endfunction
-  function automatic buf_ref_t dbuf(logic [DescBytes*8-1:0] dsc, int unsigned off);
-    return '{ptable: dsc[(off + BufTable)*8 +: 64], offset: d32(dsc, off + BufOffset),
-             size: d32(dsc, off + BufSize)};
-  endfunction
+  // The job's descriptor, taken from the buffer in CIdle (desc_take); zero
+  // after reset and soft reset.  A register of its own, apart from the
+  // sequencer's (q): a simulator then copies it only when it changes, and
+  // its fields are read with constant part-selects (a function taking the
+  // whole descriptor as an argument would copy it on every call).
+  logic [DescBytes*8-1:0] desc_q;
+  logic                   desc_take;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni)        desc_q <= '0;
+    else if (clear_i)   desc_q <= '0;
+    else if (desc_take) desc_q <= dbuf_q[q.didx];
+  end
 
   logic [7:0]  opcode;
   logic [15:0] flags;
   job_t        job;
 
-  assign opcode = d8(q.desc, DescOpcode);
-  assign flags  = d16(q.desc, DescFlags);
+  assign opcode = desc_q[DescOpcode*8 +: 8];
+  assign flags  = desc_q[DescFlags*8 +: 16];
 
   always_comb begin
     logic [31:0] slots;
-    job.m           = d32(q.desc, DescM);
-    job.n           = d32(q.desc, DescN);
-    job.k           = d32(q.desc, DescK);
-    job.lda         = d32(q.desc, DescLda);
-    job.ldb         = d32(q.desc, DescLdb);
-    job.ldc         = d32(q.desc, DescLdc);
-    job.out_mult    = d32(q.desc, DescOutMultiplier);
-    job.out_shift   = d8(q.desc, DescOutShift);
-    job.a_zp        = d16(q.desc, DescAZeroPoint);
-    job.b_zp        = d16(q.desc, DescBZeroPoint);
-    job.c_zp        = d16(q.desc, DescCZeroPoint);
-    job.clamp_min   = d16(q.desc, DescClampMin);
-    job.clamp_max   = d16(q.desc, DescClampMax);
+    job.m           = desc_q[DescM*8 +: 32];
+    job.n           = desc_q[DescN*8 +: 32];
+    job.k           = desc_q[DescK*8 +: 32];
+    job.lda         = desc_q[DescLda*8 +: 32];
+    job.ldb         = desc_q[DescLdb*8 +: 32];
+    job.ldc         = desc_q[DescLdc*8 +: 32];
+    job.out_mult    = desc_q[DescOutMultiplier*8 +: 32];
+    job.out_shift   = desc_q[DescOutShift*8 +: 8];
+    job.a_zp        = desc_q[DescAZeroPoint*8 +: 16];
+    job.b_zp        = desc_q[DescBZeroPoint*8 +: 16];
+    job.c_zp        = desc_q[DescCZeroPoint*8 +: 16];
+    job.clamp_min   = desc_q[DescClampMin*8 +: 16];
+    job.clamp_max   = desc_q[DescClampMax*8 +: 16];
     job.a_u8        = flags[FlagAUint8];
     job.b_u8        = flags[FlagBUint8];
     job.bias_en     = flags[FlagBias];
     job.out_type    = out_type_e'(flags[FlagOutShift +: 2]);
     job.rq          = rq_mode_e'(flags[FlagRequant +: 2]);
     job.per_channel = flags[FlagPerChannel] && job.out_type != OutInt32;
-    job.a           = dbuf(q.desc, DescA);
-    job.b           = dbuf(q.desc, DescB);
-    job.c           = dbuf(q.desc, DescC);
-    job.bias        = dbuf(q.desc, DescBias);
-    job.quant       = dbuf(q.desc, DescQuant);
+    job.a           = '{ptable: desc_q[(DescA + BufTable)*8 +: 64],
+                        offset: desc_q[(DescA + BufOffset)*8 +: 32],
+                        size:   desc_q[(DescA + BufSize)*8 +: 32]};
+    job.b           = '{ptable: desc_q[(DescB + BufTable)*8 +: 64],
+                        offset: desc_q[(DescB + BufOffset)*8 +: 32],
+                        size:   desc_q[(DescB + BufSize)*8 +: 32]};
+    job.c           = '{ptable: desc_q[(DescC + BufTable)*8 +: 64],
+                        offset: desc_q[(DescC + BufOffset)*8 +: 32],
+                        size:   desc_q[(DescC + BufSize)*8 +: 32]};
+    job.bias        = '{ptable: desc_q[(DescBias + BufTable)*8 +: 64],
+                        offset: desc_q[(DescBias + BufOffset)*8 +: 32],
+                        size:   desc_q[(DescBias + BufSize)*8 +: 32]};
+    job.quant       = '{ptable: desc_q[(DescQuant + BufTable)*8 +: 64],
+                        offset: desc_q[(DescQuant + BufOffset)*8 +: 32],
+                        size:   desc_q[(DescQuant + BufSize)*8 +: 32]};
     // GEMV: slots of 2^g_sh bytes (K rounded up to a power of two,
     // 64..GemvK) and g_ch channels a bank.
     job.gemv = GemvLanes != 0 && job.m * Cols < 32'd64;
@@ -215,8 +223,8 @@ module qaccel_cmd
     logic out_u8;
     out_u8 = job.out_type == OutUint8;
     decode_status = ErrOk;
-    if (opcode > OpGemm || d8(q.desc, DescReserved0) != '0 ||
-        d8(q.desc, DescReserved1) != '0) begin
+    if (opcode > OpGemm || desc_q[DescReserved0*8 +: 8] != '0 ||
+        desc_q[DescReserved1*8 +: 8] != '0) begin
       decode_status = ErrBadOpcode;
     end else if (opcode == OpNop) begin
       decode_status = ErrOk;
@@ -263,7 +271,7 @@ module qaccel_cmd
 
   always_comb begin
     cqe = '0;
-    cqe[CqeTag*8 +: 32]                = d32(q.desc, DescTag);
+    cqe[CqeTag*8 +: 32]                = desc_q[DescTag*8 +: 32];
     cqe[CqeStatus*8 +: 16]             = q.status;
     cqe[CqeInfo*8 + CqePhase]          = cq_phase;
     cqe[CqeSqHead*8 +: 32]             = {20'd0, sq_head_i};  // advanced at fetch
@@ -329,6 +337,7 @@ module qaccel_cmd
     tlb_flush_o  = 1'b0;
     job_done_o   = cqe_ack_i;
     sq_advance_o = 1'b0;
+    desc_take    = 1'b0;
     fatal_set_o  = 1'b0;
     fatal_code_o = ErrRingFault;
     fatal_addr_o = '0;
@@ -342,7 +351,7 @@ module qaccel_cmd
     unique case (q.st)
       CIdle: begin
         if (start && q.dcnt != '0) begin
-          d.desc       = dbuf_q[q.didx];
+          desc_take    = 1'b1;
           sq_advance_o = 1'b1;
           d.dcnt       = q.dcnt - 5'd1;
           d.didx       = q.didx + 4'd1;
