@@ -230,7 +230,6 @@ module qaccel_compute
         end
         if (gq.lval[g]) gd.gacc[gq.lch[g]] = gd.gacc[gq.lch[g]] + gq.lsum[g];
       end
-      if (clear_i || clear_acc) gd = '0;
     end
   end else begin : g_no_gemv
     assign line_addr_o = '0;
@@ -243,9 +242,13 @@ module qaccel_compute
     assign unused_gemv = ^{line_i, g_lines, issue, a_dir_d, b_dir_d, gq};
   end
 
+  // The clears apply here, not in gd: acc_clear_i comes from logic that
+  // reads top-level inputs, and gd (the adder trees) would then be
+  // evaluated by a simulator whenever an input changes.
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) gq <= '0;
-    else         gq <= gd;
+    if (!rst_ni)                   gq <= '0;
+    else if (clear_i || clear_acc) gq <= '0;
+    else                           gq <= gd;
   end
 
   qaccel_array #(.Rows(Rows), .Cols(Cols)) u_array (
