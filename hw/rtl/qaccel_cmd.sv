@@ -124,12 +124,22 @@ module qaccel_cmd
     logic [4:0]              cq_pend;  // records in flight
     logic [3:0]              cq_wr;    // macs of the records in flight
     logic [3:0]              cq_rd;
-    logic [CqPend-1:0][47:0] cq_macs;
-    logic [63:0]             cycles, busy, rd, wr;  // the job's counters
-    logic [31:0]             dstall, cstall;
   } cmd_regs_t;
 
   cmd_regs_t q, d;
+
+  // The job's counters (its record's fields).  With the macs of each record
+  // in flight (cq_macs_q) they are registers apart from q: wide, they would
+  // otherwise be copied with the sequencer's state on every evaluation (it
+  // reads top-level inputs, so a simulator evaluates it on every input
+  // change too).  Zero after reset and soft reset, as q.
+  typedef struct packed {
+    logic [63:0] cycles, busy, rd, wr;
+    logic [31:0] dstall, cstall;
+  } job_cnt_t;
+
+  job_cnt_t    cnt_q;
+  logic [47:0] cq_macs_q [CqPend];
 
   // ---------------------------------------------------------------------
   // Descriptor buffer (datapath, no reset: dcnt says what is valid)
@@ -276,13 +286,13 @@ module qaccel_cmd
     cqe[CqeInfo*8 + CqePhase]          = cq_phase;
     cqe[CqeSqHead*8 +: 32]             = {20'd0, sq_head_i};  // advanced at fetch
     cqe[CqeErrDetail*8 +: 32]          = q.detail;
-    cqe[CqeCycles*8 +: 64]             = q.cycles;
-    cqe[CqeBusyCycles*8 +: 64]         = q.busy;
+    cqe[CqeCycles*8 +: 64]             = cnt_q.cycles;
+    cqe[CqeBusyCycles*8 +: 64]         = cnt_q.busy;
     cqe[CqeMacs*8 +: 64]               = {16'd0, job_macs};
-    cqe[CqeDmaRdBytes*8 +: 64]         = q.rd;
-    cqe[CqeDmaWrBytes*8 +: 64]         = q.wr;
-    cqe[CqeDmaStallCycles*8 +: 32]     = q.dstall;
-    cqe[CqeComputeStallCycles*8 +: 32] = q.cstall;
+    cqe[CqeDmaRdBytes*8 +: 64]         = cnt_q.rd;
+    cqe[CqeDmaWrBytes*8 +: 64]         = cnt_q.wr;
+    cqe[CqeDmaStallCycles*8 +: 32]     = cnt_q.dstall;
+    cqe[CqeComputeStallCycles*8 +: 32] = cnt_q.cstall;
   end
 
   // ---------------------------------------------------------------------
@@ -418,32 +428,10 @@ module qaccel_cmd
     // Disabled or fatal: the prefetched descriptors are dropped.
     if (!enable_i || fatal_i) d.dcnt = '0;
 
-    // Records in flight, and the macs of each for the job counters.
-    if (cqe_post) begin
-      d.cq_macs[q.cq_wr] = job_macs;
-      d.cq_wr            = q.cq_wr + 4'd1;
-    end
+    // Records in flight (their macs: cq_macs_q).
+    if (cqe_post) d.cq_wr = q.cq_wr + 4'd1;
     if (cqe_ack_i) d.cq_rd = q.cq_rd + 4'd1;
     d.cq_pend = q.cq_pend + 5'(cqe_post) - 5'(cqe_ack_i);
-
-    // A job's counters start with its descriptor's fetch (the batch's, for
-    // the first of a prefetched batch) and are cleared once its record is
-    // issued.
-    if (cqe_post) begin
-      d.cycles = '0;
-      d.busy   = '0;
-      d.rd     = '0;
-      d.wr     = '0;
-      d.dstall = '0;
-      d.cstall = '0;
-    end else if (q.st != CIdle) begin
-      d.cycles = q.cycles + 64'd1;
-      d.busy   = q.busy + {63'd0, comp_busy_i};
-      d.rd     = q.rd + (rd_beat_i ? 64'd64 : 64'd0);
-      d.wr     = q.wr + 64'(wr_bytes_i);
-      d.dstall = q.dstall + {31'd0, dma_stall_o};
-      d.cstall = q.cstall + {31'd0, compute_stall_o};
-    end
 
     if (clear_i) d = '0;
   end
@@ -453,13 +441,41 @@ module qaccel_cmd
     else         q <= d;
   end
 
+  // A job's counters start with its descriptor's fetch (the batch's, for
+  // the first of a prefetched batch) and are cleared once its record is
+  // issued.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      cnt_q <= '0;
+    end else if (clear_i || cqe_post) begin
+      cnt_q <= '0;
+    end else if (q.st != CIdle) begin
+      cnt_q <= '{cycles: cnt_q.cycles + 64'd1,
+                 busy:   cnt_q.busy + {63'd0, comp_busy_i},
+                 rd:     cnt_q.rd + (rd_beat_i ? 64'd64 : 64'd0),
+                 wr:     cnt_q.wr + 64'(wr_bytes_i),
+                 dstall: cnt_q.dstall + {31'd0, dma_stall_o},
+                 cstall: cnt_q.cstall + {31'd0, compute_stall_o}};
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (int i = 0; i < CqPend; i++) cq_macs_q[i] <= '0;
+    end else if (clear_i) begin
+      for (int i = 0; i < CqPend; i++) cq_macs_q[i] <= '0;
+    end else if (cqe_post) begin
+      cq_macs_q[q.cq_wr] <= job_macs;
+    end
+  end
+
   // ---------------------------------------------------------------------
   // Status
   // ---------------------------------------------------------------------
   assign busy_o = q.st != CIdle && q.st != CHalt;
   assign idle_o = (q.st == CIdle && !start) || q.st == CHalt ||
                   (q.st == CCqeWait && cq_full);
-  assign macs_o = q.cq_macs[q.cq_rd];  // of the record acknowledged now
+  assign macs_o = cq_macs_q[q.cq_rd];  // of the record acknowledged now
   // The array waits for data: no full bank while loads are still due.
   assign dma_stall_o     = run_o && comp_starved_i && !ld_done_i;
   // The DMA waits for the array: the next bank is still in use, or the
