@@ -7,8 +7,12 @@
 // cycles, column c by c cycles) so that PE(r,c) multiplies matching k.  Every
 // accumulator is visible at once on acc_o, so draining a tile needs no shift
 // chain.  In GEMV mode every PE multiplies its own pair of a_dir_i/b_dir_i
-// and acc_o carries the products, one cycle later (see qaccel_pe).  A generate grid of PE instances (not a for loop over an unpacked
-// array in one always_ff) keeps Verilator 5.006 happy at every size.
+// and acc_o carries the products, one cycle later (see qaccel_pe).  A
+// generate grid of PE instances (not a for loop over an unpacked array in
+// one always_ff) keeps Verilator 5.006 happy at every size.  acc_o is an
+// unpacked array of words: its readers (the post engine's capture, the GEMV
+// adder trees) take single words, and a simulator never assembles a
+// Rows*Cols*32-bit vector on every clock edge.
 
 module qaccel_array #(
   parameter int unsigned Rows = 4,
@@ -22,7 +26,7 @@ module qaccel_array #(
   input  logic                              gemv_i,
   input  logic [Rows-1:0][Cols-1:0][9:0]    a_dir_i,
   input  logic [Rows-1:0][Cols-1:0][9:0]    b_dir_i,
-  output logic [Rows-1:0][Cols-1:0][31:0]   acc_o
+  output logic [31:0]                       acc_o [Rows][Cols]
 );
 
   // a_w[r][c] is the A operand entering PE(r,c); column Cols is the unused

@@ -115,7 +115,6 @@ module qaccel_cmd
   // Every field resets to zero, by reset and by soft reset alike.
   typedef struct packed {
     cmd_state_e              st;
-    logic [DescBytes*8-1:0]  desc;     // the job's descriptor
     logic [4:0]              dcnt;     // buffered, not taken
     logic [3:0]              didx;     // next to take
     logic [4:0]              dfetch;   // in the read in flight
@@ -125,12 +124,22 @@ module qaccel_cmd
     logic [4:0]              cq_pend;  // records in flight
     logic [3:0]              cq_wr;    // macs of the records in flight
     logic [3:0]              cq_rd;
-    logic [CqPend-1:0][47:0] cq_macs;
-    logic [63:0]             cycles, busy, rd, wr;  // the job's counters
-    logic [31:0]             dstall, cstall;
   } cmd_regs_t;
 
   cmd_regs_t q, d;
+
+  // The job's counters (its record's fields).  With the macs of each record
+  // in flight (cq_macs_q) they are registers apart from q: wide, they would
+  // otherwise be copied with the sequencer's state on every evaluation (it
+  // reads top-level inputs, so a simulator evaluates it on every input
+  // change too).  Zero after reset and soft reset, as q.
+  typedef struct packed {
+    logic [63:0] cycles, busy, rd, wr;
+    logic [31:0] dstall, cstall;
+  } job_cnt_t;
+
+  job_cnt_t    cnt_q;
+  logic [47:0] cq_macs_q [CqPend];
 
   // ---------------------------------------------------------------------
   // Descriptor buffer (datapath, no reset: dcnt says what is valid)
@@ -143,53 +152,62 @@ module qaccel_cmd
   // ---------------------------------------------------------------------
   // Decode
   // ---------------------------------------------------------------------
-  function automatic logic [31:0] d32(logic [DescBytes*8-1:0] dsc, int unsigned off);
-    return dsc[off*8 +: 32];
-  endfunction
-  function automatic logic [15:0] d16(logic [DescBytes*8-1:0] dsc, int unsigned off);
-    return dsc[off*8 +: 16];
-  endfunction
-  function automatic logic [7:0] d8(logic [DescBytes*8-1:0] dsc, int unsigned off);
-    return dsc[off*8 +: 8];
-  endfunction
-  function automatic buf_ref_t dbuf(logic [DescBytes*8-1:0] dsc, int unsigned off);
-    return '{ptable: dsc[(off + BufTable)*8 +: 64], offset: d32(dsc, off + BufOffset),
-             size: d32(dsc, off + BufSize)};
-  endfunction
+  // The job's descriptor, taken from the buffer in CIdle (desc_take); zero
+  // after reset and soft reset.  A register of its own, apart from the
+  // sequencer's (q): a simulator then copies it only when it changes, and
+  // its fields are read with constant part-selects (a function taking the
+  // whole descriptor as an argument would copy it on every call).
+  logic [DescBytes*8-1:0] desc_q;
+  logic                   desc_take;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni)        desc_q <= '0;
+    else if (clear_i)   desc_q <= '0;
+    else if (desc_take) desc_q <= dbuf_q[q.didx];
+  end
 
   logic [7:0]  opcode;
   logic [15:0] flags;
   job_t        job;
 
-  assign opcode = d8(q.desc, DescOpcode);
-  assign flags  = d16(q.desc, DescFlags);
+  assign opcode = desc_q[DescOpcode*8 +: 8];
+  assign flags  = desc_q[DescFlags*8 +: 16];
 
   always_comb begin
     logic [31:0] slots;
-    job.m           = d32(q.desc, DescM);
-    job.n           = d32(q.desc, DescN);
-    job.k           = d32(q.desc, DescK);
-    job.lda         = d32(q.desc, DescLda);
-    job.ldb         = d32(q.desc, DescLdb);
-    job.ldc         = d32(q.desc, DescLdc);
-    job.out_mult    = d32(q.desc, DescOutMultiplier);
-    job.out_shift   = d8(q.desc, DescOutShift);
-    job.a_zp        = d16(q.desc, DescAZeroPoint);
-    job.b_zp        = d16(q.desc, DescBZeroPoint);
-    job.c_zp        = d16(q.desc, DescCZeroPoint);
-    job.clamp_min   = d16(q.desc, DescClampMin);
-    job.clamp_max   = d16(q.desc, DescClampMax);
+    job.m           = desc_q[DescM*8 +: 32];
+    job.n           = desc_q[DescN*8 +: 32];
+    job.k           = desc_q[DescK*8 +: 32];
+    job.lda         = desc_q[DescLda*8 +: 32];
+    job.ldb         = desc_q[DescLdb*8 +: 32];
+    job.ldc         = desc_q[DescLdc*8 +: 32];
+    job.out_mult    = desc_q[DescOutMultiplier*8 +: 32];
+    job.out_shift   = desc_q[DescOutShift*8 +: 8];
+    job.a_zp        = desc_q[DescAZeroPoint*8 +: 16];
+    job.b_zp        = desc_q[DescBZeroPoint*8 +: 16];
+    job.c_zp        = desc_q[DescCZeroPoint*8 +: 16];
+    job.clamp_min   = desc_q[DescClampMin*8 +: 16];
+    job.clamp_max   = desc_q[DescClampMax*8 +: 16];
     job.a_u8        = flags[FlagAUint8];
     job.b_u8        = flags[FlagBUint8];
     job.bias_en     = flags[FlagBias];
     job.out_type    = out_type_e'(flags[FlagOutShift +: 2]);
     job.rq          = rq_mode_e'(flags[FlagRequant +: 2]);
     job.per_channel = flags[FlagPerChannel] && job.out_type != OutInt32;
-    job.a           = dbuf(q.desc, DescA);
-    job.b           = dbuf(q.desc, DescB);
-    job.c           = dbuf(q.desc, DescC);
-    job.bias        = dbuf(q.desc, DescBias);
-    job.quant       = dbuf(q.desc, DescQuant);
+    job.a           = '{ptable: desc_q[(DescA + BufTable)*8 +: 64],
+                        offset: desc_q[(DescA + BufOffset)*8 +: 32],
+                        size:   desc_q[(DescA + BufSize)*8 +: 32]};
+    job.b           = '{ptable: desc_q[(DescB + BufTable)*8 +: 64],
+                        offset: desc_q[(DescB + BufOffset)*8 +: 32],
+                        size:   desc_q[(DescB + BufSize)*8 +: 32]};
+    job.c           = '{ptable: desc_q[(DescC + BufTable)*8 +: 64],
+                        offset: desc_q[(DescC + BufOffset)*8 +: 32],
+                        size:   desc_q[(DescC + BufSize)*8 +: 32]};
+    job.bias        = '{ptable: desc_q[(DescBias + BufTable)*8 +: 64],
+                        offset: desc_q[(DescBias + BufOffset)*8 +: 32],
+                        size:   desc_q[(DescBias + BufSize)*8 +: 32]};
+    job.quant       = '{ptable: desc_q[(DescQuant + BufTable)*8 +: 64],
+                        offset: desc_q[(DescQuant + BufOffset)*8 +: 32],
+                        size:   desc_q[(DescQuant + BufSize)*8 +: 32]};
     // GEMV: slots of 2^g_sh bytes (K rounded up to a power of two,
     // 64..GemvK) and g_ch channels a bank.
     job.gemv = GemvLanes != 0 && job.m * Cols < 32'd64;
@@ -215,8 +233,8 @@ module qaccel_cmd
     logic out_u8;
     out_u8 = job.out_type == OutUint8;
     decode_status = ErrOk;
-    if (opcode > OpGemm || d8(q.desc, DescReserved0) != '0 ||
-        d8(q.desc, DescReserved1) != '0) begin
+    if (opcode > OpGemm || desc_q[DescReserved0*8 +: 8] != '0 ||
+        desc_q[DescReserved1*8 +: 8] != '0) begin
       decode_status = ErrBadOpcode;
     end else if (opcode == OpNop) begin
       decode_status = ErrOk;
@@ -263,18 +281,18 @@ module qaccel_cmd
 
   always_comb begin
     cqe = '0;
-    cqe[CqeTag*8 +: 32]                = d32(q.desc, DescTag);
+    cqe[CqeTag*8 +: 32]                = desc_q[DescTag*8 +: 32];
     cqe[CqeStatus*8 +: 16]             = q.status;
     cqe[CqeInfo*8 + CqePhase]          = cq_phase;
     cqe[CqeSqHead*8 +: 32]             = {20'd0, sq_head_i};  // advanced at fetch
     cqe[CqeErrDetail*8 +: 32]          = q.detail;
-    cqe[CqeCycles*8 +: 64]             = q.cycles;
-    cqe[CqeBusyCycles*8 +: 64]         = q.busy;
+    cqe[CqeCycles*8 +: 64]             = cnt_q.cycles;
+    cqe[CqeBusyCycles*8 +: 64]         = cnt_q.busy;
     cqe[CqeMacs*8 +: 64]               = {16'd0, job_macs};
-    cqe[CqeDmaRdBytes*8 +: 64]         = q.rd;
-    cqe[CqeDmaWrBytes*8 +: 64]         = q.wr;
-    cqe[CqeDmaStallCycles*8 +: 32]     = q.dstall;
-    cqe[CqeComputeStallCycles*8 +: 32] = q.cstall;
+    cqe[CqeDmaRdBytes*8 +: 64]         = cnt_q.rd;
+    cqe[CqeDmaWrBytes*8 +: 64]         = cnt_q.wr;
+    cqe[CqeDmaStallCycles*8 +: 32]     = cnt_q.dstall;
+    cqe[CqeComputeStallCycles*8 +: 32] = cnt_q.cstall;
   end
 
   // ---------------------------------------------------------------------
@@ -329,6 +347,7 @@ module qaccel_cmd
     tlb_flush_o  = 1'b0;
     job_done_o   = cqe_ack_i;
     sq_advance_o = 1'b0;
+    desc_take    = 1'b0;
     fatal_set_o  = 1'b0;
     fatal_code_o = ErrRingFault;
     fatal_addr_o = '0;
@@ -342,7 +361,7 @@ module qaccel_cmd
     unique case (q.st)
       CIdle: begin
         if (start && q.dcnt != '0) begin
-          d.desc       = dbuf_q[q.didx];
+          desc_take    = 1'b1;
           sq_advance_o = 1'b1;
           d.dcnt       = q.dcnt - 5'd1;
           d.didx       = q.didx + 4'd1;
@@ -409,32 +428,10 @@ module qaccel_cmd
     // Disabled or fatal: the prefetched descriptors are dropped.
     if (!enable_i || fatal_i) d.dcnt = '0;
 
-    // Records in flight, and the macs of each for the job counters.
-    if (cqe_post) begin
-      d.cq_macs[q.cq_wr] = job_macs;
-      d.cq_wr            = q.cq_wr + 4'd1;
-    end
+    // Records in flight (their macs: cq_macs_q).
+    if (cqe_post) d.cq_wr = q.cq_wr + 4'd1;
     if (cqe_ack_i) d.cq_rd = q.cq_rd + 4'd1;
     d.cq_pend = q.cq_pend + 5'(cqe_post) - 5'(cqe_ack_i);
-
-    // A job's counters start with its descriptor's fetch (the batch's, for
-    // the first of a prefetched batch) and are cleared once its record is
-    // issued.
-    if (cqe_post) begin
-      d.cycles = '0;
-      d.busy   = '0;
-      d.rd     = '0;
-      d.wr     = '0;
-      d.dstall = '0;
-      d.cstall = '0;
-    end else if (q.st != CIdle) begin
-      d.cycles = q.cycles + 64'd1;
-      d.busy   = q.busy + {63'd0, comp_busy_i};
-      d.rd     = q.rd + (rd_beat_i ? 64'd64 : 64'd0);
-      d.wr     = q.wr + 64'(wr_bytes_i);
-      d.dstall = q.dstall + {31'd0, dma_stall_o};
-      d.cstall = q.cstall + {31'd0, compute_stall_o};
-    end
 
     if (clear_i) d = '0;
   end
@@ -444,13 +441,41 @@ module qaccel_cmd
     else         q <= d;
   end
 
+  // A job's counters start with its descriptor's fetch (the batch's, for
+  // the first of a prefetched batch) and are cleared once its record is
+  // issued.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      cnt_q <= '0;
+    end else if (clear_i || cqe_post) begin
+      cnt_q <= '0;
+    end else if (q.st != CIdle) begin
+      cnt_q <= '{cycles: cnt_q.cycles + 64'd1,
+                 busy:   cnt_q.busy + {63'd0, comp_busy_i},
+                 rd:     cnt_q.rd + (rd_beat_i ? 64'd64 : 64'd0),
+                 wr:     cnt_q.wr + 64'(wr_bytes_i),
+                 dstall: cnt_q.dstall + {31'd0, dma_stall_o},
+                 cstall: cnt_q.cstall + {31'd0, compute_stall_o}};
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (int i = 0; i < CqPend; i++) cq_macs_q[i] <= '0;
+    end else if (clear_i) begin
+      for (int i = 0; i < CqPend; i++) cq_macs_q[i] <= '0;
+    end else if (cqe_post) begin
+      cq_macs_q[q.cq_wr] <= job_macs;
+    end
+  end
+
   // ---------------------------------------------------------------------
   // Status
   // ---------------------------------------------------------------------
   assign busy_o = q.st != CIdle && q.st != CHalt;
   assign idle_o = (q.st == CIdle && !start) || q.st == CHalt ||
                   (q.st == CCqeWait && cq_full);
-  assign macs_o = q.cq_macs[q.cq_rd];  // of the record acknowledged now
+  assign macs_o = cq_macs_q[q.cq_rd];  // of the record acknowledged now
   // The array waits for data: no full bank while loads are still due.
   assign dma_stall_o     = run_o && comp_starved_i && !ld_done_i;
   // The DMA waits for the array: the next bank is still in use, or the

@@ -20,8 +20,10 @@
 // Interfaces: the bank state of qaccel_spad (start on full, release when
 // streamed), its byte and line read ports, and the capture handshake with
 // the post engine (cap_valid_o/cap_ready_i: the accumulators are copied on
-// valid && ready and cleared in the same edge).  What must stay true: a
-// bank is streamed only when full, and released exactly once.
+// valid && ready and cleared in the same edge).  The post engine takes the
+// array's accumulators (cap_acc_o, straight from the PEs) and the GEMV
+// sums (cap_gacc_o), which replace row 0 in GEMV mode.  What must stay
+// true: a bank is streamed only when full, and released exactly once.
 
 module qaccel_compute
   import qaccel_pkg::*;
@@ -57,7 +59,8 @@ module qaccel_compute
   // Capture into the post engine.
   output logic                                cap_valid_o,
   input  logic                                cap_ready_i,
-  output logic [Rows-1:0][Cols-1:0][31:0]     cap_acc_o,
+  output logic [31:0]                         cap_acc_o [Rows][Cols],
+  output logic [Cols-1:0][31:0]               cap_gacc_o,
   output chunk_t                              cap_chunk_o,
   output logic                                cap_bank_o,
 
@@ -122,7 +125,6 @@ module qaccel_compute
   // ---------------------------------------------------------------------
   logic [Rows-1:0][9:0]            a_edge;
   logic [Cols-1:0][9:0]            b_edge;
-  logic [Rows-1:0][Cols-1:0][31:0] acc;
 
   always_comb begin
     byte_addr_o = '0;
@@ -157,9 +159,11 @@ module qaccel_compute
   assign g_lines = 6'((32'(chunk.kl) + 32'd63) >> 6);
 
   if (GemvLanes != 0) begin : g_gemv
-    // The first GP accumulators, flat: in GEMV mode they hold products.
-    logic [GP-1:0][31:0] prod;
-    assign prod = (GP * 32)'(acc);
+    // The first GP accumulators, row-major: in GEMV mode they hold products.
+    logic [31:0] prod [GP];
+    for (genvar p = 0; p < GP; p++) begin : g_prod
+      assign prod[p] = cap_acc_o[p / Cols][p % Cols];
+    end
 
     // Stage 1: line gi of A (port 0) and of each lane's channel slot
     // (port 1 + g), turned into operands; registered only while issuing,
@@ -226,7 +230,6 @@ module qaccel_compute
         end
         if (gq.lval[g]) gd.gacc[gq.lch[g]] = gd.gacc[gq.lch[g]] + gq.lsum[g];
       end
-      if (clear_i || clear_acc) gd = '0;
     end
   end else begin : g_no_gemv
     assign line_addr_o = '0;
@@ -239,9 +242,13 @@ module qaccel_compute
     assign unused_gemv = ^{line_i, g_lines, issue, a_dir_d, b_dir_d, gq};
   end
 
+  // The clears apply here, not in gd: acc_clear_i comes from logic that
+  // reads top-level inputs, and gd (the adder trees) would then be
+  // evaluated by a simulator whenever an input changes.
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) gq <= '0;
-    else         gq <= gd;
+    if (!rst_ni)                   gq <= '0;
+    else if (clear_i || clear_acc) gq <= '0;
+    else                           gq <= gd;
   end
 
   qaccel_array #(.Rows(Rows), .Cols(Cols)) u_array (
@@ -253,7 +260,7 @@ module qaccel_compute
     .gemv_i  (job_i.gemv && q.st == KRun),
     .a_dir_i ((PE * 10)'(a_dir_q)),
     .b_dir_i ((PE * 10)'(b_dir_q)),
-    .acc_o   (acc)
+    .acc_o   (cap_acc_o)
   );
 
   // ---------------------------------------------------------------------
@@ -320,11 +327,8 @@ module qaccel_compute
   assign cap_valid_o    = q.st == KCapture;
   assign cap_chunk_o    = chunk;
   assign cap_bank_o     = q.bank;
-  // GEMV results are one row: the post engine reads row 0 only.
-  always_comb begin
-    cap_acc_o = acc;
-    if (job_i.gemv) cap_acc_o[0] = gq.gacc;
-  end
+  // GEMV results are one row: the post engine takes them as row 0.
+  assign cap_gacc_o     = gq.gacc;
 
   assign busy_o    = q.st == KRun;
   assign idle_o    = q.st == KIdle;

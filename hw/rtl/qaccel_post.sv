@@ -5,7 +5,8 @@
 // in the job's family with the per-tensor or per-channel multiplier (or FP32
 // scale) and shift.  The result is the
 // row's bytes as they go to memory (little-endian int32, or one byte per
-// element), starting at byte 0.
+// element), starting at byte 0.  en_i: the row is wanted this cycle (the
+// requantization lanes are enabled by it; otherwise their bytes are zero).
 
 module qaccel_post
   import qaccel_pkg::*;
@@ -13,6 +14,7 @@ module qaccel_post
   parameter int unsigned Cols    = 4,
   parameter int unsigned WrBytes = 64
 ) (
+  input  logic                   en_i,
   input  logic [Cols-1:0][31:0]  acc_i,
   input  logic [Cols-1:0][31:0]  bias_i,
   input  logic [Cols-1:0][63:0]  quant_i,      // {shift, multiplier} per column
@@ -40,6 +42,7 @@ module qaccel_post
     assign shift  = per_channel_i ? quant_i[c][37:32] : shift_i[5:0];
 
     qaccel_requant u_requant (
+      .en_i,
       .acc_i   (sum[c]),
       .rq_i,
       .mult_i  (mult),

@@ -6,7 +6,10 @@
 // A capture (cap_valid_i && cap_ready_o, from qaccel_compute) copies the
 // accumulators, the tile's bias and per-channel records (from the bank the
 // compute engine just streamed) and the tile's position into shadow
-// registers, so the array goes on with the next tile at once.  Then row by
+// registers, so the array goes on with the next tile at once; in GEMV
+// mode the adder trees' sums (cap_gacc_i) are the tile's row 0.  The
+// accumulators arrive as an unpacked array of words and are read back one
+// row at a time: a simulator copies them only on a capture.  Then row by
 // row: qaccel_post computes the row's bytes into crow (PRow), and the row's
 // write is requested (PWrite) until the DMA takes it.  Writes go only while
 // the DMA has room for one (wr_room_i), so that the C stores cannot fill
@@ -34,7 +37,8 @@ module qaccel_post_eng
   // Capture.
   input  logic                            cap_valid_i,
   output logic                            cap_ready_o,
-  input  logic [Rows-1:0][Cols-1:0][31:0] cap_acc_i,
+  input  logic [31:0]                     cap_acc_i [Rows][Cols],
+  input  logic [Cols-1:0][31:0]           cap_gacc_i,
   input  chunk_t                          cap_chunk_i,
   input  logic [Cols-1:0][31:0]           cap_bias_i,
   input  logic [Cols-1:0][63:0]           cap_quant_i,
@@ -66,7 +70,9 @@ module qaccel_post_eng
   post_regs_t q, d;
 
   // The shadow: datapath, written only by a capture (no reset).
-  logic [Rows-1:0][Cols-1:0][31:0] acc_q;
+  logic [31:0]                     acc_q [Rows][Cols];
+  logic [Cols-1:0][31:0]           gacc_q;
+  logic                            gemv_q;
   logic [Cols-1:0][31:0]           bias_q;
   logic [Cols-1:0][63:0]           quant_q;
   chunk_t                          tile_q;
@@ -78,6 +84,8 @@ module qaccel_post_eng
   always_ff @(posedge clk_i) begin
     if (capture) begin
       acc_q   <= cap_acc_i;
+      gacc_q  <= cap_gacc_i;
+      gemv_q  <= job_i.gemv;
       bias_q  <= cap_bias_i;
       quant_q <= cap_quant_i;
       tile_q  <= cap_chunk_i;
@@ -96,10 +104,19 @@ module qaccel_post_eng
     end
   end
 
+  // The row being written: the GEMV sums, or row idx of the accumulators.
+  logic [Cols-1:0][31:0] acc_row;
+  always_comb begin
+    for (int c = 0; c < Cols; c++) begin
+      acc_row[c] = gemv_q && q.idx == '0 ? gacc_q[c] : acc_q[q.idx[$clog2(Rows)-1:0]][c];
+    end
+  end
+
   logic [WrBytes*8-1:0] row;
 
   qaccel_post #(.Cols(Cols), .WrBytes(WrBytes)) u_post (
-    .acc_i         (acc_q[q.idx[$clog2(Rows)-1:0]]),
+    .en_i          (q.st == PRow),
+    .acc_i         (acc_row),
     .bias_i        (bias_q),
     .quant_i       (quant_q),
     .bias_en_i     (job_i.bias_en),

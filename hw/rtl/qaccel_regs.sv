@@ -81,7 +81,7 @@ module qaccel_regs
   // AXI4-Lite handshakes
   // ---------------------------------------------------------------------
   logic        bvalid_q, rvalid_q;
-  logic [31:0] rdata_q, rdata_d;
+  logic [31:0] rdata_q;
   logic        wr_hs, rd_hs;
   logic [31:0] wmask, wval;
 
@@ -251,9 +251,13 @@ module qaccel_regs
   logic [31:0] status;
   assign status = {28'd0, idle_i, fatal_q, busy_i, enable_q};
 
-  always_comb begin
+  // The register at addr, evaluated in the clock edge that accepts the
+  // read: the address is a top-level input, and as combinational logic a
+  // simulator would evaluate this mux on every input change.
+  function automatic logic [31:0] read_data(logic [11:0] addr);
+    logic [31:0] rdata_d;
     rdata_d = '0;
-    unique case ({s_araddr_i[11:2], 2'b00})
+    unique case ({addr[11:2], 2'b00})
       RegId:        rdata_d = IdMagic;
       RegVersion:   rdata_d = Version;
       RegCaps:      rdata_d = Caps;
@@ -277,12 +281,13 @@ module qaccel_regs
       RegErrAddrLo: rdata_d = err_addr_q[31:0];
       RegErrAddrHi: rdata_d = err_addr_q[63:32];
       default: begin
-        if (s_araddr_i >= RegCntCycles && s_araddr_i < RegEnd) begin
-          rdata_d = s_araddr_i[2] ? snap_q : cnt_q[s_araddr_i[5:3]][31:0];
+        if (addr >= RegCntCycles && addr < RegEnd) begin
+          rdata_d = addr[2] ? snap_q : cnt_q[addr[5:3]][31:0];
         end
       end
     endcase
-  end
+    return rdata_d;
+  endfunction
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -297,7 +302,7 @@ module qaccel_regs
       end
       if (rd_hs) begin
         rvalid_q <= 1'b1;
-        rdata_q  <= rdata_d;
+        rdata_q  <= read_data(s_araddr_i);
       end else if (s_rready_i) begin
         rvalid_q <= 1'b0;
       end

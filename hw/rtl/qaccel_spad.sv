@@ -83,10 +83,9 @@ module qaccel_spad
   output logic [Cols-1:0][63:0]               quant_o
 );
 
-  localparam int unsigned BiasW     = Cols * 32;  // at most two lines
-  localparam int unsigned QuantW    = Cols * 64;  // at most four lines
   localparam int unsigned BankLines = ALines + BLines + BiasLines + QuantLines;
   localparam int unsigned SpadLines = 2 * BankLines + 4;
+  localparam int unsigned WordW     = LineW + 4;  // word address: {line, word of the line}
 
   if (LineW != $clog2(SpadLines + 1) || BiasLines * 16 < Cols || QuantLines * 8 < Cols) begin : g_bad
     $error("qaccel_spad: layout parameters do not fit Cols");
@@ -100,50 +99,57 @@ module qaccel_spad
   end
 
   // ---------------------------------------------------------------------
-  // Storage
+  // Storage: 32-bit words, line l is words 16 * l .. 16 * l + 15.  Every
+  // read port takes words (a byte port one word), so a simulator never
+  // copies a whole line to read one byte.
   // ---------------------------------------------------------------------
-  logic [511:0] spad_q [SpadLines];
+  logic [31:0] spad_q [SpadLines * 16];
 
   // A beat's bytes straddle at most two lines: merge into both, write both.
+  // The merge is computed in the write's clock edge only, so the beat's
+  // data (from the memory's R channel) feeds no logic outside it.
   logic [DestW-1:0] wr_byte;
   logic [LineW-1:0] wr_line;
-  logic [1023:0]    wr_win, wr_mask, wr_new;
 
   assign wr_byte = wr_dest_i + DestW'(wr_pos_i);
   assign wr_line = LineW'(wr_byte >> 6);
 
-  always_comb begin
-    logic [1023:0] ones;
-    ones    = {512'd0, {512{1'b1}} >> {7'd64 - wr_cnt_i, 3'd0}};
-    wr_mask = ones << {wr_byte[5:0], 3'd0};
-    wr_new  = {512'd0, wr_data_i} << {wr_byte[5:0], 3'd0};
-    wr_win  = {spad_q[wr_line + 1'b1], spad_q[wr_line]};
-    wr_win  = (wr_win & ~wr_mask) | (wr_new & wr_mask);
-  end
-
   // No reset: nothing reads a byte before a load writes it.
   always_ff @(posedge clk_i) begin
     if (wr_valid_i) begin
-      spad_q[wr_line]        <= wr_win[511:0];
-      spad_q[wr_line + 1'b1] <= wr_win[1023:512];
+      logic [1023:0] ones, mask, data;
+      ones = {512'd0, {512{1'b1}} >> {7'd64 - wr_cnt_i, 3'd0}};
+      mask = ones << {wr_byte[5:0], 3'd0};
+      data = {512'd0, wr_data_i} << {wr_byte[5:0], 3'd0};
+      for (int w = 0; w < 32; w++) begin
+        spad_q[{wr_line, 4'd0} + WordW'(w)] <=
+            (spad_q[{wr_line, 4'd0} + WordW'(w)] & ~mask[w * 32 +: 32]) |
+            (data[w * 32 +: 32] & mask[w * 32 +: 32]);
+      end
     end
   end
 
   always_comb begin
     for (int p = 0; p < BytePorts; p++) begin
-      byte_o[p] = spad_q[LineW'(byte_addr_i[p] >> 6)][byte_addr_i[p][5:0] * 8 +: 8];
+      byte_o[p] = spad_q[WordW'(byte_addr_i[p] >> 2)][byte_addr_i[p][1:0] * 8 +: 8];
     end
     for (int p = 0; p < LinePorts; p++) begin
-      line_o[p] = spad_q[line_addr_i[p]];
+      for (int w = 0; w < 16; w++) begin
+        line_o[p][w * 32 +: 32] = spad_q[{line_addr_i[p], 4'(w)}];
+      end
     end
   end
 
   logic [LineW-1:0] bias_line, quant_line;
   assign bias_line  = LineW'(bias_base_o[cap_bank_i] >> 6);
   assign quant_line = LineW'(quant_base_o[cap_bank_i] >> 6);
-  assign bias_o  = BiasW'({spad_q[bias_line + 1'b1], spad_q[bias_line]});
-  assign quant_o = QuantW'({spad_q[quant_line + LineW'(3)], spad_q[quant_line + LineW'(2)],
-                            spad_q[quant_line + 1'b1], spad_q[quant_line]});
+  always_comb begin
+    for (int c = 0; c < Cols; c++) begin
+      bias_o[c]  = spad_q[{bias_line, 4'd0} + WordW'(c)];
+      quant_o[c] = {spad_q[{quant_line, 4'd0} + WordW'(2 * c + 1)],
+                    spad_q[{quant_line, 4'd0} + WordW'(2 * c)]};
+    end
+  end
 
   // ---------------------------------------------------------------------
   // Banks: claimed by the loader (busy), full when the last beat of its

@@ -198,7 +198,8 @@ module qaccel_top
   logic [LinePorts-1:0][511:0]      spad_line;
   logic                             ld_done, comp_idle, comp_busy, comp_starved;
   logic                             cap_valid, cap_ready, cap_bank;
-  logic [Rows-1:0][Cols-1:0][31:0]  cap_acc;
+  logic [31:0]                      cap_acc [Rows][Cols];
+  logic [Cols-1:0][31:0]            cap_gacc;
   chunk_t                           cap_chunk;
   logic [Cols-1:0][31:0]            cap_bias;
   logic [Cols-1:0][63:0]            cap_quant;
@@ -353,6 +354,7 @@ module qaccel_top
     .cap_valid_o    (cap_valid),
     .cap_ready_i    (cap_ready),
     .cap_acc_o      (cap_acc),
+    .cap_gacc_o     (cap_gacc),
     .cap_chunk_o    (cap_chunk),
     .cap_bank_o     (cap_bank),
     .busy_o         (comp_busy),
@@ -369,6 +371,7 @@ module qaccel_top
     .cap_valid_i (cap_valid),
     .cap_ready_o (cap_ready),
     .cap_acc_i   (cap_acc),
+    .cap_gacc_i  (cap_gacc),
     .cap_chunk_i (cap_chunk),
     .cap_bias_i  (cap_bias),
     .cap_quant_i (cap_quant),
