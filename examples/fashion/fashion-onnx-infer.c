@@ -266,6 +266,11 @@ int main(int argc, char **argv)
 			}
 			correct += out_class(&info, info.data, r, classes) == te.labels[first + r];
 		}
+		/* Progress every tenth of the images. */
+		if ((uint64_t)(first + rows) * 10 / o.images != (uint64_t)first * 10 / o.images)
+			fprintf(stderr, "  %3u%% (%u/%u images, %.0f s)\n",
+				(unsigned int)((uint64_t)(first + rows) * 100 / o.images), first + rows,
+				o.images, now() - t0);
 	}
 	wall = now() - t0;
 
