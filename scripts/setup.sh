@@ -54,7 +54,7 @@ packages=(build-essential pkg-config verilator liburing-dev libdrm-dev parallel 
 	dataset-fashion-mnist xz-utils kmod clang libdnnl-dev zlib1g-dev
 	groff-base libclang-rt-14-dev libjansson-dev tmux gtkwave xvfb xauth libxnnpack-dev
 	libpthreadpool-dev nodejs protobuf-c-compiler libprotobuf-c-dev libonnx-dev
-	python3-onnx)
+	python3-onnx python3-torch)
 # The npm package of ONNX Runtime's CPU library (oracle of the FP32 family).
 ort_version=1.20.1
 # Files taken from linux-source, relative to its top directory.
