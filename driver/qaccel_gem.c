@@ -212,8 +212,15 @@ int qaccel_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *
 		return -EINVAL;
 
 	shmem = drm_gem_shmem_create(drm, args->size);
-	if (IS_ERR(shmem))
-		return PTR_ERR(shmem);
+	if (IS_ERR(shmem)) {
+		ret = PTR_ERR(shmem);
+		/*
+		 * shmem_file_setup() reports a failed inode allocation as
+		 * -ENOSPC; for the caller it is memory like any other, and
+		 * -ENOMEM is what the uapi documents.
+		 */
+		return ret == -ENOSPC ? -ENOMEM : ret;
+	}
 	/* qaccel_gem_free() uncounts it, also when the handle fails. */
 	atomic64_inc(&to_qaccel_device(drm)->nr_bos);
 
