@@ -316,9 +316,9 @@ static uint8_t *fmodel_predict(const struct fmodel *m, const struct fashion_set 
 	return pred;
 }
 
-static float fmodel_accuracy(const struct fmodel *m, const struct fashion_set *s)
+/* Percent of @s whose label @pred (freed here; NULL: allocation failed) matches. */
+static float accuracy_of(uint8_t *pred, const struct fashion_set *s)
 {
-	uint8_t *pred = fmodel_predict(m, s);
 	uint32_t correct = 0;
 
 	if (!pred)
@@ -327,6 +327,11 @@ static float fmodel_accuracy(const struct fmodel *m, const struct fashion_set *s
 		correct += pred[i] == s->labels[i];
 	free(pred);
 	return 100.0f * correct / s->n;
+}
+
+static float fmodel_accuracy(const struct fmodel *m, const struct fashion_set *s)
+{
+	return accuracy_of(fmodel_predict(m, s), s);
 }
 
 /* Adam state of one parameter array. */
@@ -886,15 +891,7 @@ static uint8_t *cnn_predict(const struct cnn *m, const struct fashion_set *s)
 
 static float cnn_accuracy(const struct cnn *m, const struct fashion_set *s)
 {
-	uint8_t *pred = cnn_predict(m, s);
-	uint32_t correct = 0;
-
-	if (!pred)
-		return 0;
-	for (uint32_t i = 0; i < s->n; i++)
-		correct += pred[i] == s->labels[i];
-	free(pred);
-	return 100.0f * correct / s->n;
+	return accuracy_of(cnn_predict(m, s), s);
 }
 
 /* Gradients of one minibatch, summed over its images. */
