@@ -176,6 +176,34 @@ TEST_F_TIMEOUT(fail_nth, bo_create_fails_cleanly_at_every_allocation, 300)
 	expect_baseline(_metadata, self);
 }
 
+/*
+ * Import @dmabuf into @fd with its n-th allocation failing, n = 1, 2, ...
+ * until the import no longer reaches n; 0 or ENOMEM each time, an imported
+ * handle closed again.  Returns the first n the import did not reach.
+ */
+static unsigned int import_at_every_point(struct __test_metadata *_metadata,
+					  FIXTURE_DATA(fail_nth) *self, int fd, int dmabuf)
+{
+	unsigned int n;
+
+	for (n = 1; n < MAX_POINTS; n++) {
+		uint32_t handle = 0;
+		int ret;
+		bool hit;
+
+		arm(self->nth, n);
+		ret = uj_bo_import(fd, dmabuf, &handle);
+		hit = disarm(self->nth);
+		self->injected += hit;
+		EXPECT_TRUE(ret == 0 || ret == -ENOMEM) TH_LOG("point %u: %d", n, ret);
+		if (!ret)
+			EXPECT_EQ(0, uj_bo_close(fd, handle));
+		if (!hit)
+			break;
+	}
+	return n;
+}
+
 TEST_F_TIMEOUT(fail_nth, prime_import_of_own_buffer_fails_cleanly_at_every_allocation, 300)
 {
 	NEED_FAULT_INJECTION();
@@ -189,21 +217,7 @@ TEST_F_TIMEOUT(fail_nth, prime_import_of_own_buffer_fails_cleanly_at_every_alloc
 	ASSERT_EQ(0, uj_bo_new(fd, 3 * 4096, &bo));
 	dmabuf = uj_bo_export(fd, bo.handle);
 	ASSERT_LE(0, dmabuf);
-	for (n = 1; n < MAX_POINTS; n++) {
-		uint32_t handle = 0;
-		int ret;
-		bool hit;
-
-		arm(self->nth, n);
-		ret = uj_bo_import(fd2, dmabuf, &handle);
-		hit = disarm(self->nth);
-		self->injected += hit;
-		EXPECT_TRUE(ret == 0 || ret == -ENOMEM) TH_LOG("point %u: %d", n, ret);
-		if (!ret)
-			EXPECT_EQ(0, uj_bo_close(fd2, handle));
-		if (!hit)
-			break;
-	}
+	n = import_at_every_point(_metadata, self, fd2, dmabuf);
 	close(dmabuf);
 	uj_bo_free(fd, &bo);
 	close(fd2);
@@ -226,21 +240,7 @@ TEST_F_TIMEOUT(fail_nth, prime_import_of_foreign_buffer_fails_cleanly_at_every_a
 	fd = uj_open();
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, vgem_buf(vfd, 3 * 4096, &map, &len, &dmabuf, NULL));
-	for (n = 1; n < MAX_POINTS; n++) {
-		uint32_t handle = 0;
-		int ret;
-		bool hit;
-
-		arm(self->nth, n);
-		ret = uj_bo_import(fd, dmabuf, &handle);
-		hit = disarm(self->nth);
-		self->injected += hit;
-		EXPECT_TRUE(ret == 0 || ret == -ENOMEM) TH_LOG("point %u: %d", n, ret);
-		if (!ret)
-			EXPECT_EQ(0, uj_bo_close(fd, handle));
-		if (!hit)
-			break;
-	}
+	n = import_at_every_point(_metadata, self, fd, dmabuf);
 	close(dmabuf);
 	munmap(map, len);
 	close(fd);
