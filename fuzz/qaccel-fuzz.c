@@ -726,13 +726,18 @@ static unsigned int fz_nr_fds(void)
 	return n;
 }
 
-/* Leak accounting (-v): the driver's live buffers and pinned pages. */
+/*
+ * Leak accounting (-v): the driver's live buffers and pinned pages, and the
+ * kernel's unreclaimable slab (where a leaked kmalloc object stays; MemFree
+ * alone also moves with caches the kernel may drop).
+ */
 static void fz_leak_line(struct fz *z, const char *when)
 {
 	fprintf(stderr, "fuzz: %s %" PRIu64 " calls: bos %lld pinned_pages %lld fds %u "
-		"pool %u+%u shmem_kb %lld memfree_kb %lld\n", when, z->st.calls,
-		drv_stat("bos"), drv_stat("pinned_pages"), fz_nr_fds(), z->f[0].nbo,
-		z->f[1].nbo, drv_meminfo_kb("Shmem"), drv_meminfo_kb("MemFree"));
+		"pool %u+%u shmem_kb %lld slab_unreclaimable_kb %lld memfree_kb %lld\n",
+		when, z->st.calls, drv_stat("bos"), drv_stat("pinned_pages"), fz_nr_fds(),
+		z->f[0].nbo, z->f[1].nbo, drv_meminfo_kb("Shmem"),
+		drv_meminfo_kb("SUnreclaim"), drv_meminfo_kb("MemFree"));
 }
 
 /* ------------------------------------------------------------------ */

@@ -286,6 +286,21 @@ struct soak_result {
 	bool ok;
 };
 
+/* One progress line: jobs and checks so far, driver buffers, kernel memory. */
+static void soak_progress(const struct counts *shared, unsigned int n, double t)
+{
+	uint64_t jobs = 0, checked = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		jobs += __atomic_load_n(&shared[i].jobs, __ATOMIC_RELAXED);
+		checked += __atomic_load_n(&shared[i].checked, __ATOMIC_RELAXED);
+	}
+	printf(SOAK_PFX "soak: %.0f s: %llu jobs, %llu checked; bos %lld pinned_pages %lld; slab_unreclaimable_kb %lld memfree_kb %lld\n",
+	       t, (unsigned long long)jobs, (unsigned long long)checked, drv_stat("bos"),
+	       drv_stat("pinned_pages"), drv_meminfo_kb("SUnreclaim"), drv_meminfo_kb("MemFree"));
+	fflush(stdout);
+}
+
 static int soak_run(unsigned int procs, unsigned int threads, unsigned int seconds,
 		    uint64_t seed, int verbose, struct soak_result *res)
 {
@@ -310,8 +325,9 @@ static int soak_run(unsigned int procs, unsigned int threads, unsigned int secon
 		return -1;
 	}
 	kfd = kmsg_open_at_end();
-	printf(SOAK_PFX "soak: %u processes x %u threads, %u s, seed %llu; baseline bos %lld pinned_pages %lld\n",
-	       procs, threads, seconds, (unsigned long long)seed, bos0, pin0);
+	printf(SOAK_PFX "soak: %u processes x %u threads, %u s, seed %llu; baseline bos %lld pinned_pages %lld slab_unreclaimable_kb %lld memfree_kb %lld\n",
+	       procs, threads, seconds, (unsigned long long)seed, bos0, pin0,
+	       drv_meminfo_kb("SUnreclaim"), drv_meminfo_kb("MemFree"));
 	fflush(stdout);
 	fflush(stderr);
 
@@ -339,13 +355,34 @@ static int soak_run(unsigned int procs, unsigned int threads, unsigned int secon
 			pthread_join(tid[t], NULL);
 		_exit(0);
 	}
-	for (unsigned int p = 0; p < procs; p++) {
-		int status;
+	/*
+	 * Reap the workers; on runs of two minutes or more, a line a minute
+	 * with the jobs so far and the memory the kernel holds, so that a long
+	 * run shows whether anything grows (the end state alone hides a leak
+	 * that a later free masks).
+	 */
+	for (unsigned int reaped = 0, tick = 1; reaped < procs;) {
+		int status = 0;
+		pid_t r = waitpid(-1, &status, seconds >= 120 ? WNOHANG : 0);
 
-		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			fprintf(stderr, "soak: a process died (status %#x)\n", status);
-			bad = 1;
+		if (r > 0) {
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				fprintf(stderr, "soak: a process died (status %#x)\n", status);
+				bad = 1;
+			}
+			reaped++;
+			continue;
 		}
+		if (r < 0) {
+			fprintf(stderr, "soak: wait: %s\n", strerror(errno));
+			bad = 1;
+			break;
+		}
+		sleep(1);
+		if (now_s() - t0 < 60.0 * tick)
+			continue;
+		tick++;
+		soak_progress(shared, procs * threads, now_s() - t0);
 	}
 	dt = now_s() - t0;
 	for (unsigned int i = 0; i < procs * threads; i++) {
@@ -377,8 +414,9 @@ static int soak_run(unsigned int procs, unsigned int threads, unsigned int secon
 	res->kernel_bad = kmsg_bad(kfd);
 	if (kfd >= 0)
 		close(kfd);
-	printf(SOAK_PFX "soak: driver submitted %lld completed %lld failed %lld; bos %lld (baseline %lld) pinned_pages %lld (baseline %lld); %u kernel warnings\n",
-	       sub1, comp1, fail1, bos1, bos0, pin1, pin0, res->kernel_bad);
+	printf(SOAK_PFX "soak: driver submitted %lld completed %lld failed %lld; bos %lld (baseline %lld) pinned_pages %lld (baseline %lld); slab_unreclaimable_kb %lld memfree_kb %lld; %u kernel warnings\n",
+	       sub1, comp1, fail1, bos1, bos0, pin1, pin0, drv_meminfo_kb("SUnreclaim"),
+	       drv_meminfo_kb("MemFree"), res->kernel_bad);
 	if (sub1 != comp1 + fail1 || fail1 != 0 || sub1 < (long long)tot.jobs ||
 	    res->kernel_bad)
 		bad = 1;
