@@ -17,7 +17,14 @@ ONNX_SRCS	:= $(TOP)/onnx/qaccel_onnx.c $(TOP)/onnx/qaccel_onnx_ops.c $(TOP)/onnx
 ONNX_OBJS	:= $(patsubst $(TOP)/onnx/%.c,$(ONNX_DIR)/obj/%.o,$(ONNX_SRCS)) \
 		   $(ONNX_DIR)/obj/onnx.pb-c.o
 ONNX_A		:= $(ONNX_DIR)/libqaccel_onnx.a
-# How a program links the runtime (static, like libqaccel).
+# The shared library, like libqaccel's: its own soname and version script
+# (onnx/libqaccel_onnx.map), linked against libqaccel.so.
+ONNX_VERSION	:= $(LIB_VERSION)
+ONNX_SONAME	:= libqaccel_onnx.so.0
+ONNX_SO		:= $(ONNX_DIR)/libqaccel_onnx.so
+ONNX_PIC_OBJS	:= $(patsubst $(TOP)/onnx/%.c,$(ONNX_DIR)/pic/%.o,$(ONNX_SRCS)) \
+		   $(ONNX_DIR)/pic/onnx.pb-c.o
+# How a program in the tree links the runtime (static, like libqaccel).
 ONNX_LINK	:= $(ONNX_A) $(LIB_LINK) $(ONNX_PKG_LIBS)
 QRUN		:= $(ONNX_DIR)/qaccel-run
 ONNX_CASES	:= $(ONNX_DIR)/cases
@@ -25,7 +32,7 @@ ORT_NODE_DIR	:= $(BUILD)/onnxruntime-node
 ORT_NODE	:= $(ORT_NODE_DIR)/node_modules/onnxruntime-node/package.json
 
 .PHONY: onnx
-onnx: $(ONNX_A) $(QRUN)
+onnx: $(ONNX_A) $(ONNX_SO) $(QRUN)
 all: onnx
 
 $(ONNX_GEN_H): $(ONNX_GEN_C)
@@ -41,15 +48,31 @@ $(ONNX_DIR)/obj/%.o: $(TOP)/onnx/%.c $(ONNX_GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(ONNX_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
+$(ONNX_DIR)/pic/onnx.pb-c.o: $(ONNX_GEN_C)
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -Wextra,$(ONNX_CFLAGS)) -Wno-unused-parameter -fPIC -c $< -o $@
+
+$(ONNX_DIR)/pic/%.o: $(TOP)/onnx/%.c $(ONNX_GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(ONNX_CFLAGS) $(DEPFLAGS) -fPIC -c $< -o $@
+
 $(ONNX_A): $(ONNX_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(ONNX_SO): $(ONNX_PIC_OBJS) $(TOP)/onnx/libqaccel_onnx.map $(LIB_SO)
+	$(CC) -shared -Wl,-soname,$(ONNX_SONAME) \
+		-Wl,--version-script=$(TOP)/onnx/libqaccel_onnx.map -Wl,--no-undefined \
+		-o $@.$(ONNX_VERSION) $(ONNX_PIC_OBJS) -L$(LIB_DIR) -lqaccel $(ONNX_PKG_LIBS)
+	ln -sf libqaccel_onnx.so.$(ONNX_VERSION) $(ONNX_DIR)/$(ONNX_SONAME)
+	ln -sf $(ONNX_SONAME) $@
 
 $(QRUN): $(TOP)/onnx/qaccel-run.c $(ONNX_A) $(LIB_A)
 	$(CC) $(ONNX_CFLAGS) $(JSON_CFLAGS) $(DEPFLAGS) -o $@ $< $(ONNX_LINK) $(JSON_LIBS)
 
 # qaccel-run is installed with the other tools (lib/lib.mk's install), the
-# static library and header next to libqaccel's, a man link per function.
+# libraries, header and qaccel-onnx.pc next to libqaccel's, a man link per
+# function.
 TOOLS		+= $(QRUN)
 MAN_LINKS	+= $(foreach f,load_file free error input_count output_count node_count \
 			input_info output_info set_input run output node_stats \
@@ -58,13 +81,20 @@ MAN_LINKS	+= $(foreach f,load_file free error input_count output_count node_coun
 
 .PHONY: install-onnx uninstall-onnx
 install: install-onnx
-install-onnx: $(ONNX_A) $(QRUN)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)
+install-onnx: $(ONNX_A) $(ONNX_SO) $(QRUN)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 0755 $(ONNX_SO).$(ONNX_VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libqaccel_onnx.so.$(ONNX_VERSION) $(DESTDIR)$(LIBDIR)/$(ONNX_SONAME)
+	ln -sf $(ONNX_SONAME) $(DESTDIR)$(LIBDIR)/libqaccel_onnx.so
 	install -m 0644 $(ONNX_A) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 $(TOP)/onnx/qaccel_onnx.h $(DESTDIR)$(INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(ONNX_VERSION)|' \
+	    $(TOP)/onnx/qaccel-onnx.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/qaccel-onnx.pc
 uninstall: uninstall-onnx
 uninstall-onnx:
-	rm -f $(DESTDIR)$(LIBDIR)/libqaccel_onnx.a $(DESTDIR)$(INCLUDEDIR)/qaccel_onnx.h
+	rm -f $(DESTDIR)$(LIBDIR)/libqaccel_onnx.so* $(DESTDIR)$(LIBDIR)/libqaccel_onnx.a \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/qaccel-onnx.pc $(DESTDIR)$(INCLUDEDIR)/qaccel_onnx.h
 
 # --- host tests (LIB_TEST_PROGS: run by make check-host and make check) -------
 # Each tests/onnx/*.c is one program, built plain and with ASan + UBSan over
@@ -105,9 +135,20 @@ tests: $(ONNX_TEST_PROGS)
 ONNX_TEST_DEFS	= -DQO_CASES='"$(ONNX_CASES)"'
 $(ONNX_TEST_PROGS): $(ONNX_CASES)/.stamp
 
--include $(wildcard $(ONNX_OBJS:=.d) $(ONNX_ASAN_OBJS:=.d) $(QRUN).d $(ONNX_TEST_PROGS:=.d))
-$(call without_deps,$(filter-out %/onnx.pb-c.o,$(ONNX_OBJS) $(ONNX_ASAN_OBJS)) $(QRUN) \
-	$(ONNX_TEST_PROGS)): FORCE
+-include $(wildcard $(ONNX_OBJS:=.d) $(ONNX_PIC_OBJS:=.d) $(ONNX_ASAN_OBJS:=.d) $(QRUN).d \
+	$(ONNX_TEST_PROGS:=.d))
+$(call without_deps,$(filter-out %/onnx.pb-c.o,$(ONNX_OBJS) $(ONNX_PIC_OBJS) $(ONNX_ASAN_OBJS)) \
+	$(QRUN) $(ONNX_TEST_PROGS)): FORCE
+
+# The runtime's exported symbols against onnx/libqaccel_onnx.map and
+# qaccel_onnx.h (the same script as libqaccel's).
+LIB_TEST_PROGS	+= $(LIB_TEST_DIR)/test_exports_onnx
+$(LIB_TEST_DIR)/test_exports_onnx: $(TOP)/tests/lib/test_exports.sh $(ONNX_SO)
+	@mkdir -p $(@D)
+	sed -e 's|^top=.*|top=$(TOP)|' -e 's|^headers=.*|headers="$(TOP)/onnx/qaccel_onnx.h"|' \
+	    -e 's|^map=.*|map=$(TOP)/onnx/libqaccel_onnx.map|' -e 's|^so=.*|so=$(ONNX_SO)|' \
+	    -e 's|^cflags=.*|cflags="-I$(TOP)/lib"|' $< > $@
+	chmod +x $@
 
 # --- the cases and their oracle ---------------------------------------------------
 # ONNX's conformance cases (Debian's python3-onnx; /usr/bin/python3, which

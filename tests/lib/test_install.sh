@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `make install` into a temporary DESTDIR on the host, checked the way a
 # user would use it: files in place, qaccel.pc usable, a program built
-# against the installed headers and shared library, only qaccel_* exported,
+# against the installed headers and shared library (libqaccel's and the
+# ONNX runtime's, each through its .pc), only qaccel_* exported,
 # man pages that render without warnings, tools that answer --help, and an
 # uninstall that leaves nothing behind.  Prints KTAP like the C tests.
 set -u
@@ -15,7 +16,7 @@ d=$stage/root
 n=0 pass=0 fail=0
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 ok() {
 	n=$((n + 1))
 	if [ "$1" -eq 0 ]; then
@@ -34,6 +35,9 @@ ok $r install_into_destdir_succeeds
 r=0
 for f in lib/libqaccel.so lib/libqaccel.so.0 lib/libqaccel.a lib/pkgconfig/qaccel.pc \
 	 include/qaccel.h include/qaccel_ref.h include/qaccel_quant.h \
+	 lib/libqaccel_onnx.so lib/libqaccel_onnx.so.0 lib/libqaccel_onnx.a \
+	 lib/pkgconfig/qaccel-onnx.pc include/qaccel_onnx.h bin/qaccel-run \
+	 share/man/man3/qaccel_onnx.3 share/man/man3/qaccel_onnx_run.3 \
 	 bin/qaccel-info bin/qaccel-bench share/man/man1/qaccel-info.1 \
 	 share/man/man1/qaccel-bench.1 share/man/man3/qaccel_open.3 \
 	 share/man/man3/qaccel_submit.3 share/man/man3/qaccel_wait.3 \
@@ -67,6 +71,38 @@ if [ $r -eq 0 ]; then
 fi
 ok $r example_builds_and_links_against_installed_library
 
+# A user of the ONNX runtime: qaccel-onnx.pc pulls in qaccel's flags; the
+# program needs both shared libraries and, with no model file, gets the
+# runtime's -ENOENT and its message (no device is needed to fail there).
+cat >"$stage/onnx.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <qaccel_onnx.h>
+int main(void)
+{
+	struct qaccel_onnx_model *m;
+	int r = qaccel_onnx_load_file(NULL, "/nonexistent/model.onnx", &m);
+
+	printf("%d %s\n", r, qaccel_onnx_error());
+	return r == -ENOENT && *qaccel_onnx_error() ? 0 : 1;
+}
+C
+flags=$(pkg-config --cflags --libs qaccel-onnx 2>&1)
+r=$?; echo "# pkg-config qaccel-onnx: $flags"
+if [ $r -eq 0 ]; then
+	cc -Wall -Wextra -Werror -std=gnu11 -o "$stage/onnx" "$stage/onnx.c" $flags \
+		-Wl,-rpath,"$d$prefix/lib" >"$stage/cc.log" 2>&1
+	r=$?; [ $r -eq 0 ] || sed 's/^/# /' "$stage/cc.log"
+fi
+if [ $r -eq 0 ]; then
+	readelf -d "$stage/onnx" | grep -q 'NEEDED.*libqaccel_onnx.so.0' || r=1
+	# The rpath reaches only the program's own NEEDED entries, not
+	# libqaccel_onnx's libqaccel.so.0; an installed /usr/lib needs neither.
+	out=$(LD_LIBRARY_PATH="$d$prefix/lib" "$stage/onnx" 2>&1) || r=1
+	echo "# $out"
+fi
+ok $r onnx_runtime_builds_and_links_against_installed_library
+
 # The installed header stands alone, in C and C++.
 printf '#include <qaccel.h>\nint main(void) { return qaccel_strerror(0) == 0; }\n' >"$stage/h.c"
 cc -Wall -Wextra -Werror -std=c99 -I"$d$prefix/include" -c "$stage/h.c" -o "$stage/h.o" 2>&1 | sed 's/^/# /'
@@ -78,7 +114,9 @@ if command -v c++ >/dev/null; then
 fi
 ok $r installed_header_compiles_alone_in_c_and_cxx
 
-bad=$(nm -D --defined-only "$d$prefix/lib/libqaccel.so" | awk '{print $3}' | grep -v '^qaccel_' | grep -v '^QACCEL_1.0$')
+bad=$(nm -D --defined-only "$d$prefix/lib/libqaccel.so" "$d$prefix/lib/libqaccel_onnx.so" |
+	awk 'NF == 3 {print $3}' | grep -v '^qaccel_' | grep -v '^QACCEL_1.0$' |
+	grep -v '^QACCEL_ONNX_1.0$')
 r=0; [ -z "$bad" ] || { echo "# exported: $bad"; r=1; }
 ok $r shared_library_exports_only_qaccel_symbols
 
