@@ -287,6 +287,27 @@ TEST(load_exported_graph_folds_constants_and_fuses_as_onnxruntime_does)
 	EXPECT_STREQ("Cast+Add+Cast+Add+Cast", ops);
 }
 
+/*
+ * PyTorch's own exports (gen_cases.py writes them when python3-torch is
+ * installed): Conv + ReLU fused exports as Conv -> Relu -> Q of zero point 0,
+ * the Relu goes and the Conv is a QLinearConv; torch.flatten between equal
+ * Q/DQ pairs runs on the integers.
+ */
+TEST(load_pytorch_exports_fuse_as_onnxruntime_does)
+{
+	char ops[256];
+	int ret = loaded_ops("torch_cnn_0/model.onnx", ops, sizeof(ops));
+
+	if (ret == -ENOENT)
+		SKIP(return, "no PyTorch cases (python3-torch not installed when they were generated)");
+	ASSERT_EQ(0, ret) TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_STREQ("QuantizeLinear+QLinearConv+Flatten+QGemm+DequantizeLinear", ops);
+	ASSERT_EQ(0, loaded_ops("torch_mlp_0/model.onnx", ops, sizeof(ops)))
+		TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_STREQ("QuantizeLinear+QGemm+DequantizeLinear+Relu+QuantizeLinear+QGemm+DequantizeLinear",
+		     ops);
+}
+
 static int load_case(const char *name)
 {
 	size_t len;
