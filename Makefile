@@ -76,8 +76,8 @@ include bench/bench.mk
 # side by side, one per core: the MLP through libqaccel's GEMMs on ARRAY
 # (10,000 images in about 2.5 minutes), and the ONNX models through
 # qaccel_onnx on CNN_ARRAY: the int8 CNN, every output byte against ONNX
-# Runtime's, then the QDQ CNN and PyTorch's MLP, skipped while the runtime
-# refuses them.  The CNN costs the 16x16 RTL simulation about 0.2 s of CPU per
+# Runtime's, then the QDQ CNN (skipped if the runtime refuses it) and
+# PyTorch's MLP, which must match too.  The CNN costs the 16x16 RTL simulation about 0.2 s of CPU per
 # image, so the RTL runs the first CNN_IMAGES (cycles, utilization, bytes
 # against ONNX Runtime) and then qaccel-sim's functional model, the device's
 # bit-exact C model, all IMAGES (bytes against ONNX Runtime, accuracy) in

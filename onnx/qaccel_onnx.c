@@ -2,7 +2,8 @@
 /*
  * qaccel_onnx: the model runtime (qaccel_onnx.h, docs/models.md).
  *
- * Load = parse (protobuf-c, onnx.proto) + validate every node + plan: each
+ * Load = parse (protobuf-c, onnx.proto) + fold constants + QDQ fusion
+ * (qaccel_onnx_qdq.c) + validate every node + plan: each
  * value of the graph gets its static type and shape and a host buffer,
  * each GEMM node its device buffers, and constant weights are uploaded
  * once.  Run = the nodes in graph order (ONNX graphs are topologically
@@ -113,8 +114,8 @@ int qo_count(const int64_t *dims, uint32_t rank, size_t *count)
 /* --- TensorProto ---------------------------------------------------------- */
 
 /* Fill t (data allocated) from a TensorProto; what names the tensor in messages. */
-static int tensor_from_proto(const Onnx__TensorProto *p, struct qaccel_onnx_tensor *t,
-			     const char *what)
+int qo_tensor_from_proto(const Onnx__TensorProto *p, struct qaccel_onnx_tensor *t,
+			 const char *what)
 {
 	const char *name = p->name ? p->name : "";
 	size_t esize, bytes;
@@ -197,7 +198,7 @@ int qaccel_onnx_tensor_parse(const void *buf, size_t len, struct qaccel_onnx_ten
 	p = onnx__tensor_proto__unpack(NULL, len, buf);
 	if (!p)
 		return qo_fail(-EINVAL, "not a valid TensorProto (truncated or corrupt)");
-	ret = tensor_from_proto(p, t, "tensor");
+	ret = qo_tensor_from_proto(p, t, "tensor");
 	onnx__tensor_proto__free_unpacked(p, NULL);
 	return ret;
 }
@@ -372,6 +373,64 @@ static int check_opset(struct qaccel_onnx_model *m)
 	return 0;
 }
 
+/* --- constant folding ------------------------------------------------------- */
+
+/*
+ * ONNX Runtime folds constants before it fuses QDQ units (constant folding
+ * is a level-1 optimizer, QDQ fusion level 2): a Constant node becomes an
+ * initializer when the graph is built; a node whose inputs are all
+ * initializers is computed once with its CPU kernel and replaced by its
+ * outputs; a Shape whose input has a static shape is replaced by that
+ * shape; a DequantizeLinear only when its whole unit DQ -> X -> Q folds, so
+ * that quantized weights stay behind their DQ for the QDQ fusion.
+ * qaccel_onnx does the same with its own kernels of the ops below (ONNX
+ * Runtime's arithmetic, so the same bytes): on the graph as written before
+ * QDQ fusion (fold_graph()), and again while the nodes load, for what
+ * became constant only then (fold_at_load(): a Shape of a computed value,
+ * and what is computed from such shapes).
+ */
+static const char *const foldable[] = {
+	"Cast", "ConstantOfShape", "Shape", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
+	"Transpose", "Concat", "Add", "Relu", "Clip", "QuantizeLinear", "DequantizeLinear",
+	"MaxPool",
+};
+
+static bool is_foldable(const char *op)
+{
+	for (size_t i = 0; i < sizeof(foldable) / sizeof(foldable[0]); i++)
+		if (!strcmp(foldable[i], op))
+			return true;
+	return false;
+}
+
+/* Mark the node's outputs constant once they are computed. */
+static void outputs_const(struct qaccel_onnx_model *m, const struct qo_node *n)
+{
+	for (unsigned int i = 0; i < n->n_out; i++)
+		m->values[n->out[i]].is_const = true;
+}
+
+static int fold_at_load(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const char *dom = str_or_empty(n->proto->domain);
+	int ret;
+
+	if (n->op->domain || (*dom && strcmp(dom, "ai.onnx")) || !is_foldable(n->op_type))
+		return 0;
+	for (unsigned int i = 0; i < n->n_in; i++)
+		if (n->in[i] >= 0 && !m->values[n->in[i]].is_const)
+			return 0;
+	/* Shape and ConstantOfShape computed theirs in prepare() already. */
+	if (m->values[n->out[0]].is_const)
+		return 0;
+	ret = n->op->run(m, n);
+	if (ret)
+		return ret;
+	outputs_const(m, n);
+	n->folded = true;
+	return 0;
+}
+
 static int load_node(struct qaccel_onnx_model *m, struct qo_node *n,
 		     const Onnx__NodeProto *np)
 {
@@ -434,6 +493,179 @@ static int load_node(struct qaccel_onnx_model *m, struct qo_node *n,
 		if (!v->data && qo_value_alloc(v))
 			return qo_node_fail(n, -ENOMEM, "out of memory");
 	}
+	return fold_at_load(m, n);
+}
+
+/* A Constant node's value (attribute value, value_float(s) or value_int(s)) as a constant. */
+static int constant_node(struct qaccel_onnx_model *m, const Onnx__NodeProto *np,
+			 unsigned int index)
+{
+	struct qo_node n = { .proto = np, .name = str_or_empty(np->name), .op_type = "Constant",
+			     .index = index };
+	const Onnx__AttributeProto *a;
+	struct qaccel_onnx_tensor t = { .rank = 1 };
+	const char *an;
+	struct qo_value *v;
+	size_t count = 1;
+	int ret;
+
+	if (np->n_input || np->n_output != 1 || !*str_or_empty(np->output[0]))
+		return qo_node_fail(&n, -EINVAL, "a Constant has no inputs and one output");
+	if (np->n_attribute != 1)
+		return qo_node_fail(&n, -EINVAL, "%zu attributes (one value)", np->n_attribute);
+	a = np->attribute[0];
+	an = str_or_empty(a->name);
+	if (!strcmp(an, "value")) {
+		if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR || !a->t)
+			return qo_node_fail(&n, -EINVAL, "attribute 'value' is not a tensor");
+		ret = qo_tensor_from_proto(a->t, &t, "value");
+		if (ret)
+			return qo_node_fail(&n, ret, "%s", qaccel_onnx_error());
+	} else if (!strcmp(an, "value_float") || !strcmp(an, "value_int")) {
+		t.rank = 0;
+		t.dtype = an[6] == 'f' ? QACCEL_ONNX_FLOAT : QACCEL_ONNX_INT64;
+	} else if (!strcmp(an, "value_floats") || !strcmp(an, "value_ints")) {
+		t.dtype = an[6] == 'f' ? QACCEL_ONNX_FLOAT : QACCEL_ONNX_INT64;
+		count = t.dtype == QACCEL_ONNX_FLOAT ? a->n_floats : a->n_ints;
+		t.dims[0] = (int64_t)count;
+	} else if (!strcmp(an, "sparse_value") || !strcmp(an, "value_string") ||
+		   !strcmp(an, "value_strings")) {
+		return qo_node_fail(&n, -EOPNOTSUPP, "a constant given as '%s' not supported", an);
+	} else {
+		return qo_node_fail(&n, -EINVAL, "attribute '%s' is not a Constant's value", an);
+	}
+	if (!t.data) {
+		t.count = count;
+		t.data = malloc(count ? count * qaccel_onnx_dtype_size(t.dtype) : 1);
+		if (!t.data)
+			return qo_node_fail(&n, -ENOMEM, "out of memory");
+		if (!strcmp(an, "value_float"))
+			*(float *)t.data = a->f;
+		else if (!strcmp(an, "value_int"))
+			*(int64_t *)t.data = a->i;
+		else if (count)
+			memcpy(t.data, t.dtype == QACCEL_ONNX_FLOAT ? (void *)a->floats : (void *)a->ints,
+			       count * qaccel_onnx_dtype_size(t.dtype));
+	}
+	if (strlen(np->output[0]) >= QACCEL_ONNX_NAME_MAX)
+		ret = -EOPNOTSUPP;
+	else
+		ret = value_add(m, np->output[0]);
+	if (ret < 0) {
+		free(t.data);
+		return qo_node_fail(&n, ret == -EEXIST ? -EINVAL : ret, ret == -EEXIST ?
+				    "output '%s' is produced twice" : "output '%s': name too long or out of memory",
+				    np->output[0]);
+	}
+	v = &m->values[ret];
+	v->dtype = t.dtype;
+	v->rank = t.rank;
+	memcpy(v->dims, t.dims, sizeof(v->dims));
+	v->count = t.count;
+	v->data = t.data;
+	v->is_const = true;
+	return 0;
+}
+
+/* The consumers of value name among the graph's nodes (as ONNX Runtime counts edges). */
+static unsigned int graph_consumers(const Onnx__GraphProto *g, const char *name, size_t *only)
+{
+	unsigned int c = 0;
+
+	for (size_t i = 0; i < g->n_node; i++)
+		for (size_t j = 0; j < g->node[i]->n_input; j++)
+			if (!strcmp(str_or_empty(g->node[i]->input[j]), name)) {
+				c++;
+				*only = i;
+			}
+	return c;
+}
+
+static bool graph_output(const Onnx__GraphProto *g, const char *name)
+{
+	for (size_t i = 0; i < g->n_output; i++)
+		if (!strcmp(str_or_empty(g->output[i]->name), name))
+			return true;
+	return false;
+}
+
+/* np's one output read once, by another node, and not a graph output: that node's index. */
+static bool single_consumer(const Onnx__GraphProto *g, const Onnx__NodeProto *np, size_t *next)
+{
+	const char *out = np->n_output == 1 ? str_or_empty(np->output[0]) : "";
+
+	return *out && !graph_output(g, out) && graph_consumers(g, out, next) == 1;
+}
+
+/* ONNX Runtime folds a DQ of constants only with its unit: DQ -> X (one input and output) -> Q. */
+static bool dq_unit_folds(const Onnx__GraphProto *g, const Onnx__NodeProto *dq)
+{
+	const Onnx__NodeProto *x;
+	size_t i;
+
+	if (!single_consumer(g, dq, &i))
+		return false;
+	x = g->node[i];
+	if (x->n_input != 1 || !single_consumer(g, x, &i))
+		return false;
+	return !strcmp(str_or_empty(g->node[i]->op_type), "QuantizeLinear") &&
+	       !*str_or_empty(g->node[i]->domain);
+}
+
+/*
+ * Before QDQ fusion: Constant nodes into constants, and every node of a
+ * foldable op whose inputs are all constant (a Shape: whose input's shape is
+ * known) computed once; m->folded marks them, for qo_qdq_rewrite() to leave
+ * out.  A node of an op without a kernel here whose inputs are all constant
+ * is refused: ONNX Runtime would fold it.
+ */
+static int fold_graph(struct qaccel_onnx_model *m)
+{
+	const Onnx__GraphProto *g = m->proto->graph;
+	int ret;
+
+	m->folded = calloc(g->n_node + 1, sizeof(*m->folded));
+	if (!m->folded)
+		return qo_fail(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < g->n_node; i++) {
+		const Onnx__NodeProto *np = g->node[i];
+		const char *op = str_or_empty(np->op_type), *dom = str_or_empty(np->domain);
+		bool shape = !strcmp(op, "Shape"), known = np->n_input > 0;
+		struct qo_node n = { .index = (unsigned int)i };
+
+		if (*dom && strcmp(dom, "ai.onnx"))
+			continue;
+		if (!strcmp(op, "Constant")) {
+			ret = constant_node(m, np, (unsigned int)i);
+			if (ret)
+				return ret;
+			m->folded[i] = true;
+			continue;
+		}
+		for (size_t j = 0; j < np->n_input && known; j++) {
+			const char *in = str_or_empty(np->input[j]);
+			int v = *in ? qo_value_find(m, in) : -1;
+
+			known = !*in || (v >= 0 && (shape || m->values[v].is_const));
+		}
+		if (!known)
+			continue;
+		if (!qo_op_find(op, false)) {
+			n.proto = np;
+			n.name = str_or_empty(np->name);
+			n.op_type = op;
+			return qo_node_fail(&n, -EOPNOTSUPP,
+					    "op not supported: its inputs are all constant, and ONNX Runtime would fold it at load, but this runtime has no kernel to fold it with");
+		}
+		if (!is_foldable(op) || (!strcmp(op, "DequantizeLinear") && !dq_unit_folds(g, np)))
+			continue;
+		ret = load_node(m, &n, np);
+		free(n.scale);
+		qo_gemm_release(&n);
+		if (ret)
+			return ret;
+		m->folded[i] = true;
+	}
 	return 0;
 }
 
@@ -467,7 +699,7 @@ static int load(struct qaccel_onnx_model *m, const void *buf, size_t len)
 		struct qaccel_onnx_tensor t;
 		struct qo_value *v;
 
-		ret = tensor_from_proto(g->initializer[i], &t, "initializer");
+		ret = qo_tensor_from_proto(g->initializer[i], &t, "initializer");
 		if (ret)
 			return ret;
 		ret = value_add(m, g->initializer[i]->name ? g->initializer[i]->name : "");
@@ -513,6 +745,9 @@ static int load(struct qaccel_onnx_model *m, const void *buf, size_t len)
 	m->nodes = calloc(g->n_node + 1, sizeof(*m->nodes));
 	if (!m->nodes)
 		return qo_fail(-ENOMEM, "out of memory");
+	ret = fold_graph(m);
+	if (ret)
+		return ret;
 	ret = qo_qdq_rewrite(m, &list, &count);
 	if (ret)
 		return ret;
@@ -622,6 +857,7 @@ void qaccel_onnx_free(struct qaccel_onnx_model *m)
 	free(m->values);
 	free(m->nodes);
 	free(m->qdq_nodes);
+	free(m->folded);
 	free(m->inputs);
 	free(m->outputs);
 	if (m->proto)
@@ -709,6 +945,8 @@ int qaccel_onnx_run(struct qaccel_onnx_model *m)
 		struct qo_node *n = &m->nodes[i];
 		uint64_t t0 = qo_now_ns();
 
+		if (n->folded)
+			continue;
 		ret = n->op->run(m, n);
 		if (ret)
 			return ret;

@@ -73,6 +73,7 @@ struct qo_node {
 	float *scale;
 	size_t n_scale, chan_div;
 	size_t bstride[2][QACCEL_ONNX_MAX_RANK];
+	bool folded;		/* computed once at load (constant inputs): not run */
 	uint64_t runs, host_ns;
 };
 
@@ -100,12 +101,16 @@ struct qaccel_onnx_model {
 	int *inputs, *outputs;
 	unsigned int n_inputs, n_outputs;
 	void *qdq_nodes;	/* the nodes QDQ fusion rewrote (qaccel_onnx_qdq.c) */
+	bool *folded;		/* per graph node: folded into constants before QDQ fusion */
 };
 
 int qo_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int qo_node_fail(const struct qo_node *n, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *qo_dtype_name(int32_t dtype);
+/* Decode a TensorProto into t (data malloc); what names it in the message. */
+int qo_tensor_from_proto(const Onnx__TensorProto *p, struct qaccel_onnx_tensor *t,
+			 const char *what);
 uint64_t qo_now_ns(void);
 int qo_count(const int64_t *dims, uint32_t rank, size_t *count);
 int qo_value_find(const struct qaccel_onnx_model *m, const char *name);

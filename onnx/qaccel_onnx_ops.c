@@ -6,7 +6,8 @@
  * GEMM on the device with int32 output, QLinearMatMul, QLinearConv and
  * QGemm theirs with the FP32 requantization on the device too; the rest
  * (QuantizeLinear, DequantizeLinear, QLinearAdd, float Add / Relu / Clip,
- * data movement) runs on the host with ONNX Runtime's arithmetic.
+ * Cast, data movement) runs on the host with ONNX Runtime's arithmetic;
+ * Shape and ConstantOfShape are computed at load.
  * docs/models.md describes the lowering.
  */
 #include <errno.h>
@@ -1132,6 +1133,159 @@ static int concat_run(struct qaccel_onnx_model *m, struct qo_node *n)
 	return 0;
 }
 
+/* --- Shape, ConstantOfShape, Cast ---------------------------------------------------- */
+
+/*
+ * Every shape is static here, so Shape and ConstantOfShape give constants:
+ * their output is computed at load and is a constant from then on (ONNX
+ * Runtime's constant folding makes them initializers); their run does nothing.
+ */
+static int mark_const(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	struct qo_value *v = out_val(m, n, 0);
+
+	if (qo_value_alloc(v))
+		return qo_node_fail(n, -ENOMEM, "out of memory");
+	v->is_const = true;
+	return 0;
+}
+
+static int const_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	(void)m;
+	(void)n;
+	return 0;
+}
+
+/* Shape (opset 15's start and end clamped to the rank, as ONNX defines them). */
+static int shape_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t rank = x->rank, start, end, len[1];
+	int ret;
+
+	if ((ret = attr_int(n, "start", 0, &start)) || (ret = attr_int(n, "end", rank, &end)))
+		return ret;
+	start = start < 0 ? start + rank : start;
+	start = start < 0 ? 0 : start > rank ? rank : start;
+	end = end < 0 ? end + rank : end;
+	end = end < 0 ? 0 : end > rank ? rank : end;
+	len[0] = end > start ? end - start : 0;
+	if ((ret = set_out(m, n, 0, QACCEL_ONNX_INT64, 1, len)) || (ret = mark_const(m, n)))
+		return ret;
+	memcpy(out_val(m, n, 0)->data, x->dims + start, (size_t)len[0] * sizeof(int64_t));
+	return 0;
+}
+
+/* ConstantOfShape: the shape an initializer, 'value' one element (default float 0). */
+static int constantofshape_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const Onnx__AttributeProto *a = attr_find(n, "value");
+	struct qaccel_onnx_tensor t = { .dtype = QACCEL_ONNX_FLOAT };
+	int64_t dims[QACCEL_ONNX_MAX_RANK];
+	float zero = 0.0f;
+	const void *val = &zero;
+	struct qo_value *y;
+	size_t rank, esize;
+	int ret;
+
+	if ((ret = const_ints(m, n, 0, "shape", dims, QACCEL_ONNX_MAX_RANK, &rank)))
+		return ret;
+	if (a) {
+		if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR || !a->t)
+			return qo_node_fail(n, -EINVAL, "attribute 'value' is not a tensor");
+		if ((ret = qo_tensor_from_proto(a->t, &t, "value")))
+			return qo_node_fail(n, ret, "%s", qaccel_onnx_error());
+		if (t.count != 1) {
+			qaccel_onnx_tensor_release(&t);
+			return qo_node_fail(n, -EINVAL, "'value' has %zu elements (1)", t.count);
+		}
+		val = t.data;
+	}
+	ret = set_out(m, n, 0, t.dtype, (uint32_t)rank, dims);
+	if (!ret)
+		ret = mark_const(m, n);
+	y = out_val(m, n, 0);
+	esize = qaccel_onnx_dtype_size(t.dtype);
+	for (size_t e = 0; !ret && e < y->count; e++)
+		memcpy((uint8_t *)y->data + e * esize, val, esize);
+	qaccel_onnx_tensor_release(&t);
+	return ret;
+}
+
+static bool is_int(int32_t t)
+{
+	return is_q8(t) || t == QACCEL_ONNX_INT32 || t == QACCEL_ONNX_INT64;
+}
+
+/*
+ * Cast to the input's own type (a copy), from an integer type to float
+ * (rounded to nearest, as C's and ONNX Runtime's static_cast), or to a
+ * wider integer type: the Casts whose result ONNX defines for every input.
+ * A float to an integer type is refused: ONNX leaves a value out of the
+ * type's range undefined, and ONNX Runtime's result then is whatever its
+ * compiler's conversion gives.
+ */
+static int cast_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t to;
+	size_t xs, ys;
+	int ret;
+
+	if ((ret = attr_int(n, "to", 0, &to)))
+		return ret;
+	if (!attr_find(n, "to"))
+		return qo_node_fail(n, -EINVAL, "attribute 'to' missing");
+	xs = qaccel_onnx_dtype_size(x->dtype);
+	ys = to > 0 && to < INT32_MAX ? qaccel_onnx_dtype_size((int32_t)to) : 0;
+	if (!ys)
+		return qo_node_fail(n, -EOPNOTSUPP, "Cast to %s not supported",
+				    qo_dtype_name(to > 0 && to < INT32_MAX ? (int32_t)to : 0));
+	if (to != x->dtype && !(is_int(x->dtype) && to == QACCEL_ONNX_FLOAT) &&
+	    !(is_int(x->dtype) && is_int((int32_t)to) && ys > xs))
+		return qo_node_fail(n, -EOPNOTSUPP,
+				    "Cast from %s to %s not supported (%s)", qo_dtype_name(x->dtype),
+				    qo_dtype_name((int32_t)to), x->dtype == QACCEL_ONNX_FLOAT ?
+				    "ONNX leaves a float outside the integer type's range undefined" :
+				    "a narrowing or sign-changing integer Cast");
+	return set_out(m, n, 0, (int32_t)to, x->rank, x->dims);
+}
+
+static int64_t int_at(const struct qo_value *v, size_t i)
+{
+	switch (v->dtype) {
+	case QACCEL_ONNX_UINT8:
+		return ((const uint8_t *)v->data)[i];
+	case QACCEL_ONNX_INT8:
+		return ((const int8_t *)v->data)[i];
+	case QACCEL_ONNX_INT32:
+		return ((const int32_t *)v->data)[i];
+	default:
+		return ((const int64_t *)v->data)[i];
+	}
+}
+
+static int cast_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	struct qo_value *y = out_val(m, n, 0);
+
+	if (x->dtype == y->dtype)
+		return copy_run(m, n);
+	for (size_t e = 0; e < x->count; e++) {
+		int64_t v = int_at(x, e);
+
+		if (y->dtype == QACCEL_ONNX_FLOAT)
+			((float *)y->data)[e] = (float)v;
+		else if (y->dtype == QACCEL_ONNX_INT32)
+			((int32_t *)y->data)[e] = (int32_t)v;
+		else
+			((int64_t *)y->data)[e] = v;
+	}
+	return 0;
+}
+
 /* --- QGemm (com.microsoft) ------------------------------------------------------ */
 
 static int attr_float(const struct qo_node *n, const char *name, float def, float *out)
@@ -1695,6 +1849,9 @@ static const char *const perm_attrs[] = { "perm", NULL };
 static const char *const qdq_attrs[] = { "axis", "saturate", NULL };
 static const char *const clip_attrs[] = { "min", "max", NULL };
 static const char *const qgemm_attrs[] = { "alpha", "transA", "transB", NULL };
+static const char *const shape_attrs[] = { "start", "end", NULL };
+static const char *const value_attrs[] = { "value", NULL };
+static const char *const cast_attrs[] = { "to", "saturate", NULL };
 
 static const struct qo_op ops[] = {
 	{ "MatMulInteger", 2, 4, 1, no_attrs, matmulinteger_prepare, matmulinteger_run, 0 },
@@ -1708,6 +1865,9 @@ static const struct qo_op ops[] = {
 	{ "Unsqueeze", 1, 2, 1, axes_attrs, unsqueeze_prepare, copy_run, 0 },
 	{ "Transpose", 1, 1, 1, perm_attrs, transpose_prepare, transpose_run, 0 },
 	{ "Concat", 1, QO_MAX_IO, 1, axis_attrs, concat_prepare, concat_run, 0 },
+	{ "Shape", 1, 1, 1, shape_attrs, shape_prepare, const_run, 0 },
+	{ "ConstantOfShape", 1, 1, 1, value_attrs, constantofshape_prepare, const_run, 0 },
+	{ "Cast", 1, 1, 1, cast_attrs, cast_prepare, cast_run, 0 },
 	{ "QuantizeLinear", 2, 3, 1, qdq_attrs, quantize_prepare, quantize_run, 0 },
 	{ "DequantizeLinear", 2, 3, 1, qdq_attrs, dequantize_prepare, dequantize_run, 0 },
 	{ "Add", 2, 2, 1, no_attrs, add_prepare, add_run, 0 },

@@ -8,7 +8,9 @@
  * the float op, Q, each as ONNX Runtime computes it, or the load refuses
  * the float op.
  *
- * In ONNX Runtime's order:
+ * In ONNX Runtime's order, after constant folding (qaccel_onnx.c, fold_graph()):
+ *  0. a Cast to its input's own type goes (CastElimination): PyTorch writes
+ *     one between every Q and DQ;
  *  1. Relu -> Q: the Relu goes when Q's zero point is its type's lowest
  *     value (ReluQuantFusion); Clip -> Q: the Clip goes when its bounds lie
  *     within float epsilon of Q's representable range (ClipQuantFusion).
@@ -166,6 +168,63 @@ static int32_t qtype(const struct qdq *q, const struct qo_snode *s)
 	i = qo_value_find(q->m, nstr(s->proto.input[2]));
 	zv = i >= 0 ? &q->m->values[i] : NULL;
 	return zv ? zv->dtype : 0;
+}
+
+/* --- 0. Casts to their input's own type ---------------------------------------- */
+
+/*
+ * The type of value name where this stage knows it: a constant's or graph
+ * input's, a Q's (its zero point's), a DQ's (float); 0 otherwise.
+ */
+static int32_t value_type(const struct qdq *q, const char *name)
+{
+	int i = qo_value_find(q->m, name);
+	const struct qo_snode *p;
+
+	if (i >= 0)
+		return q->m->values[i].dtype;
+	p = producer(q, name);
+	if (p && is_op(p, "QuantizeLinear"))
+		return qtype(q, p);
+	if (p && is_op(p, "DequantizeLinear"))
+		return QACCEL_ONNX_FLOAT;
+	return 0;
+}
+
+/*
+ * ONNX Runtime's CastElimination: a Cast whose 'to' is its input's type goes,
+ * its consumers read its input (not when its output is a graph output).  One
+ * this stage cannot see the type of stays: it runs as a copy.
+ */
+static void drop_cast(struct qdq *q, struct qo_snode *c)
+{
+	const char *in, *out;
+	int64_t to = -1;
+
+	if (c->proto.n_input != 1 || c->proto.n_output != 1)
+		return;
+	for (size_t i = 0; i < c->proto.n_attribute; i++)
+		if (!strcmp(nstr(c->proto.attribute[i]->name), "to") && c->proto.attribute[i]->has_i)
+			to = c->proto.attribute[i]->i;
+	in = nstr(c->proto.input[0]);
+	out = nstr(c->proto.output[0]);
+	if (!*in || graph_output(q, out) || value_type(q, in) != to)
+		return;
+	for (size_t i = 0; i < q->n; i++) {
+		struct qo_snode *s = &q->s[i];
+
+		for (size_t j = 0; !s->removed && j < s->proto.n_input; j++)
+			if (!strcmp(nstr(s->proto.input[j]), out) && !own(s))
+				return;
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		struct qo_snode *s = &q->s[i];
+
+		for (size_t j = 0; !s->removed && j < s->proto.n_input; j++)
+			if (!strcmp(nstr(s->proto.input[j]), out))
+				s->in[j] = c->proto.input[0];
+	}
+	c->removed = true;
 }
 
 /* --- 1. Relu / Clip before a Q ------------------------------------------------ */
@@ -436,7 +495,11 @@ int qo_qdq_rewrite(struct qaccel_onnx_model *m, const Onnx__NodeProto ***out, si
 	for (size_t i = 0; i < g->n_node; i++) {
 		q.s[i].orig = g->node[i];
 		q.s[i].proto = *g->node[i];
+		q.s[i].removed = m->folded[i];
 	}
+	for (size_t i = 0; i < q.n; i++)
+		if (is_op(&q.s[i], "Cast"))
+			drop_cast(&q, &q.s[i]);
 	for (size_t i = 0; i < q.n; i++)
 		if (is_op(&q.s[i], "Relu") || is_op(&q.s[i], "Clip"))
 			drop_activation(&q, &q.s[i]);

@@ -662,6 +662,261 @@ def random_new(outdir, rng):
     return n
 
 
+class Exported:
+    """A QDQ graph the way PyTorch 1.13's torch.onnx.export writes a model
+    quantized in eager mode (examples/fashion/fashion-torch.py): no
+    initializers, every weight, scale and zero point a Constant node, a
+    Cast(to=its own type) between every QuantizeLinear and the
+    DequantizeLinear that reads it, an int32 bias behind a DequantizeLinear
+    whose zero point is ConstantOfShape(int32 0) -> Cast(to=INT32), each
+    Linear a Gemm(transB=1), a quantized ReLU as DQ -> Relu -> Q with the
+    same scale and zero point on both sides."""
+
+    def __init__(self, rng):
+        self.rng, self.nodes, self.n = rng, [], 0
+
+    def const(self, scope, value):
+        name = "/%s/Constant_%d_output_0" % (scope, self.n)
+        self.n += 1
+        self.nodes.append(helper.make_node("Constant", [], [name], name=name[:-9],
+                                           value=numpy_helper.from_array(np.asarray(value))))
+        return name
+
+    def q(self, scope, x, scale, zp):
+        s, z = self.const(scope, np.float32(scale)), self.const(scope, np.uint8(zp))
+        out = "/%s/QuantizeLinear_output_0" % scope
+        self.nodes.append(helper.make_node("QuantizeLinear", [x, s, z], [out],
+                                           name="/%s/QuantizeLinear" % scope))
+        return out
+
+    def dq(self, scope, qx, scale, zp):
+        cast = "/%s/Cast_output_0" % scope
+        self.nodes.append(helper.make_node("Cast", [qx], [cast], name="/%s/Cast" % scope,
+                                           to=TensorProto.UINT8))
+        s, z = self.const(scope, np.float32(scale)), self.const(scope, np.uint8(zp))
+        out = "/%s/DequantizeLinear_output_0" % scope
+        self.nodes.append(helper.make_node("DequantizeLinear", [cast, s, z], [out],
+                                           name="/%s/DequantizeLinear" % scope))
+        return out
+
+    def linear(self, scope, xd, x_scale, k, n, per_channel):
+        w = self.rng.normal(0, 0.3, [n, k]).astype(np.float32)
+        if per_channel:
+            ws = (np.abs(w).max(axis=1) / 127).astype(np.float32)
+            wq = np.clip(np.round(w / ws[:, None]), -127, 127).astype(np.int8)
+        else:
+            ws = np.array([np.abs(w).max() / 127], np.float32)
+            wq = np.clip(np.round(w / ws[0]), -127, 127).astype(np.int8)
+        kw = {"axis": 0} if per_channel else {}
+        wd = "/%s/DequantizeLinear_1_output_0" % scope
+        self.nodes.append(helper.make_node(
+            "DequantizeLinear", [self.const(scope, wq), self.const(scope, ws),
+                                 self.const(scope, np.zeros(ws.shape, np.int8))], [wd],
+            name="/%s/DequantizeLinear_1" % scope, **kw))
+        bs = (np.float32(x_scale) * ws).astype(np.float32)
+        bq = np.round(self.rng.normal(0, 0.3, [n]) / bs).astype(np.int32)
+        shape = self.const(scope, np.array([1], np.int64))
+        zeros, zp = "/%s/ConstantOfShape_output_0" % scope, "/%s/Cast_1_output_0" % scope
+        self.nodes.append(helper.make_node("ConstantOfShape", [shape], [zeros],
+                                           name="/%s/ConstantOfShape" % scope,
+                                           value=numpy_helper.from_array(np.zeros(1, np.int32))))
+        self.nodes.append(helper.make_node("Cast", [zeros], [zp], name="/%s/Cast_1" % scope,
+                                           to=TensorProto.INT32))
+        bd = "/%s/DequantizeLinear_2_output_0" % scope
+        self.nodes.append(helper.make_node(
+            "DequantizeLinear", [self.const(scope, bq), self.const(scope, bs), zp], [bd],
+            name="/%s/DequantizeLinear_2" % scope))
+        out = "/%s/Gemm_output_0" % scope
+        self.nodes.append(helper.make_node("Gemm", [xd, wd, bd], [out], name="/%s/Gemm" % scope,
+                                           alpha=1.0, beta=1.0, transB=1))
+        return out
+
+
+def exported_mlp(outdir, rng, i):
+    """X -> Q -> fc1 (Gemm) -> Q -> DQ -> Relu -> Q (zero point not 0: the
+    Relu stays, in float, as in ONNX Runtime) -> fc2 -> Q -> DQ -> Y, per
+    tensor (1-element 1-D scales) or, odd i, per output channel (axis 0)."""
+    g = Exported(rng)
+    b, k, h, n = 4, int(rng.integers(8, 40)), int(rng.integers(4, 24)), int(rng.integers(2, 12))
+    x = rng.uniform(0, 1, [b, k]).astype(np.float32)
+    xs = np.float32(1 / 255.0)
+    xd = g.dq("fc1", g.q("quant", "image", xs, 0), xs, 0)
+    y1 = g.linear("fc1", xd, xs, k, h, per_channel=i % 2 == 1)
+    hs, hz = np.float32(rng.uniform(0.02, 0.1)), int(rng.integers(60, 200))
+    rd = g.dq("relu", g.q("fc1", y1, hs, hz), hs, hz)
+    g.nodes.append(helper.make_node("Relu", [rd], ["/relu/Relu_output_0"], name="/relu/Relu"))
+    fd = g.dq("fc2", g.q("relu", "/relu/Relu_output_0", hs, hz), hs, hz)
+    y2 = g.linear("fc2", fd, hs, h, n, per_channel=i % 2 == 1)
+    ys, yz = np.float32(rng.uniform(0.05, 0.2)), int(rng.integers(100, 160))
+    qy = g.q("fc2", y2, ys, yz)
+    g.nodes.append(helper.make_node("Cast", [qy], ["/dequant/Cast_output_0"],
+                                    name="/dequant/Cast", to=TensorProto.UINT8))
+    g.nodes.append(helper.make_node(
+        "DequantizeLinear", ["/dequant/Cast_output_0", g.const("dequant", ys),
+                             g.const("dequant", np.uint8(yz))], ["logits"],
+        name="/dequant/DequantizeLinear"))
+    model = mk_model(g.nodes, [helper.make_tensor_value_info("image", TensorProto.FLOAT, x.shape)],
+                     [helper.make_tensor_value_info("logits", TensorProto.FLOAT, None)], [])
+    model.ir_version = 7
+    write_case(outdir, "exported_mlp_%d" % i, model, [x])
+
+
+def fold_shape(outdir, rng, i):
+    """Shapes computed in the graph, all folded at load: Shape of the graph
+    input (opset 15's start / end) concatenated with a Constant's value_ints
+    into a Reshape's shape; Shape of a computed value (folded while the
+    nodes load) into ConstantOfShape, Cast to float and an Add."""
+    d = [int(v) for v in rng.integers(1, 5, 3)]
+    x = rng.normal(0, 1, d).astype(np.float32)
+    nodes = [
+        helper.make_node("Shape", ["X"], ["lead"], name="shape_x", start=0, end=1),
+        helper.make_node("Constant", [], ["rest"], name="minus_one", value_ints=[-1]),
+        helper.make_node("Concat", ["lead", "rest"], ["shape"], name="concat", axis=0),
+        helper.make_node("Reshape", ["X", "shape"], ["flat"], name="reshape"),
+        helper.make_node("Relu", ["flat"], ["r"], name="relu"),
+        helper.make_node("Shape", ["r"], ["rshape"], name="shape_r"),
+        helper.make_node("ConstantOfShape", ["rshape"], ["fill"], name="fill",
+                         value=numpy_helper.from_array(np.array([3 + i], np.int32))),
+        helper.make_node("Cast", ["fill"], ["fillf"], name="cast_fill", to=TensorProto.FLOAT),
+        helper.make_node("Constant", [], ["half"], name="half", value_float=0.5),
+        helper.make_node("Add", ["fillf", "half"], ["offset"], name="offset"),
+        helper.make_node("Add", ["r", "offset"], ["Y"], name="add"),
+    ]
+    model = mk_model(nodes, [helper.make_tensor_value_info("X", TensorProto.FLOAT, x.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [d[0], d[1] * d[2]])],
+                     [], opset=15)
+    write_case(outdir, "fold_shape_%d" % i, model, [x])
+
+
+def cast_ints(outdir, rng, i):
+    """Casts of computed values: to the input's own type (removed, as ONNX
+    Runtime removes it), integers to float and to a wider integer type."""
+    a = rand_q(rng, np.uint8, [3, 5])
+    b = rand_q(rng, np.int8, [3, 5])
+    c = rng.integers(-2**31, 2**31, [3, 5], dtype=np.int64).astype(np.int32)
+    nodes = [
+        helper.make_node("Cast", ["A"], ["a_same"], name="cast_same", to=TensorProto.UINT8),
+        helper.make_node("Cast", ["a_same"], ["af"], name="cast_u8_f", to=TensorProto.FLOAT),
+        helper.make_node("Constant", [], ["k"], name="k",
+                         value=numpy_helper.from_array(rng.normal(0, 10, [5]).astype(np.float32))),
+        helper.make_node("Add", ["af", "k"], ["Y"], name="add_f"),
+        helper.make_node("Cast", ["B"], ["bi"], name="cast_s8_i32", to=TensorProto.INT32),
+        helper.make_node("Add", ["bi", "C"], ["Z"], name="add_i"),
+        helper.make_node("Cast", ["C"], ["W"], name="cast_i32_f", to=TensorProto.FLOAT),
+    ]
+    model = mk_model(nodes, [helper.make_tensor_value_info("A", TensorProto.UINT8, a.shape),
+                             helper.make_tensor_value_info("B", TensorProto.INT8, b.shape),
+                             helper.make_tensor_value_info("C", TensorProto.INT32, c.shape)],
+                     [helper.make_tensor_value_info(n, t, None) for n, t in
+                      (("Y", TensorProto.FLOAT), ("Z", TensorProto.INT32),
+                       ("W", TensorProto.FLOAT))], [])
+    write_case(outdir, "cast_ints_%d" % i, model, [a, b, c])
+
+
+def fold_dq_unit(outdir, rng, i):
+    """A constant int8 weight through DQ -> Transpose -> Q with another scale:
+    ONNX Runtime folds that whole unit into a requantized constant, then fuses
+    the MatMul that reads it into a QLinearMatMul."""
+    g = QDQ(rng, np.uint8)
+    m, k, n = (int(v) for v in rng.integers(2, 20, 3))
+    x = rng.normal(0, 1, [m, k]).astype(np.float32)
+    xs = np.float32(rng.uniform(0.01, 0.04))
+    xd = g.qdq("X", xs, 128)
+    wt = rng.integers(-127, 128, [n, k]).astype(np.int8)
+    w1, w2 = np.float32(rng.uniform(0.002, 0.01)), np.float32(rng.uniform(0.002, 0.01))
+    g.inits += [numpy_helper.from_array(wt, "Wt"), scalar_init("Wt_scale", w1, np.float32),
+                scalar_init("W_zero_point", 0, np.int8), scalar_init("W_scale", w2, np.float32)]
+    g.nodes += [
+        helper.make_node("DequantizeLinear", ["Wt", "Wt_scale", "W_zero_point"], ["wt_f"],
+                         name="wt_dq"),
+        helper.make_node("Transpose", ["wt_f"], ["w_f"], name="transpose", perm=[1, 0]),
+        helper.make_node("QuantizeLinear", ["w_f", "W_scale", "W_zero_point"], ["Wq"],
+                         name="w_q"),
+        helper.make_node("DequantizeLinear", ["Wq", "W_scale", "W_zero_point"], ["w_d"],
+                         name="w_dq"),
+        helper.make_node("MatMul", [xd, "w_d"], ["mm_out"], name="matmul"),
+    ]
+    ys, yz = g.out_qparams(False, False)
+    g.write(outdir, "fold_dq_unit_%d" % i, [("X", x)], g.qdq("mm_out", ys, yz))
+
+
+def fold_refused(outdir, rng):
+    """What must be refused at load, with the node, op and reason: a float
+    Cast to int8 of a computed value (ONNX leaves out-of-range values
+    undefined), and a Gather of constants (ONNX Runtime folds it; there is
+    no kernel here to fold it with)."""
+    x = rng.normal(0, 100, [2, 6]).astype(np.float32)
+    model = mk_model([helper.make_node("Cast", ["X"], ["Y"], name="cast", to=TensorProto.INT8)],
+                     [helper.make_tensor_value_info("X", TensorProto.FLOAT, x.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.INT8, None)], [])
+    write_case(outdir, "cast_float_to_int8_0", model, [x], expect="reject")
+    nodes = [
+        helper.make_node("Constant", [], ["dims"], name="dims", value_ints=[3, 4, -1]),
+        helper.make_node("Constant", [], ["pick"], name="pick", value_ints=[0, 2]),
+        helper.make_node("Gather", ["dims", "pick"], ["shape"], name="gather", axis=0),
+        helper.make_node("Reshape", ["X", "shape"], ["Y"], name="reshape"),
+    ]
+    model = mk_model(nodes, [helper.make_tensor_value_info("X", TensorProto.FLOAT, x.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [3, 4])], [])
+    write_case(outdir, "fold_gather_0", model, [x], expect="reject")
+
+
+def torch_exported(outdir, rng):
+    """Small models quantized and exported by PyTorch itself (Debian's
+    python3-torch), when it is installed: an MLP (Linear -> ReLU -> Linear,
+    the ReLU unfused) and a CNN (Conv + ReLU fused, Flatten, Linear), static
+    post-training quantization with the QNNPACK configuration."""
+    try:
+        import torch
+        import torch.nn as nn
+        from torch.ao import quantization as tq
+    except ImportError:
+        print("gen_cases: no PyTorch (python3-torch): the torch_* cases are skipped")
+        return 0
+    import io
+    import warnings
+    warnings.filterwarnings("ignore")
+    torch.manual_seed(int(rng.integers(1 << 30)))
+    torch.backends.quantized.engine = "qnnpack"
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.quant, self.dequant = tq.QuantStub(), tq.DeQuantStub()
+            self.fc1, self.relu, self.fc2 = nn.Linear(20, 12), nn.ReLU(), nn.Linear(12, 5)
+
+        def forward(self, x):
+            return self.dequant(self.fc2(self.relu(self.fc1(self.quant(x)))))
+
+    class CNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.quant, self.dequant = tq.QuantStub(), tq.DeQuantStub()
+            self.conv, self.relu, self.fc = nn.Conv2d(1, 3, 3), nn.ReLU(), nn.Linear(3 * 6 * 6, 4)
+
+        def forward(self, x):
+            return self.dequant(self.fc(torch.flatten(self.relu(self.conv(self.quant(x))), 1)))
+
+    n = 0
+    for name, net, shape, fuse in (("torch_mlp_0", MLP(), [3, 20], None),
+                                   ("torch_cnn_0", CNN(), [2, 1, 8, 8], [["conv", "relu"]])):
+        net.eval()
+        net.qconfig = tq.get_default_qconfig("qnnpack")
+        if fuse:
+            tq.fuse_modules(net, fuse, inplace=True)
+        tq.prepare(net, inplace=True)
+        with torch.no_grad():
+            net(torch.rand([64] + shape[1:]))
+        tq.convert(net, inplace=True)
+        x = torch.rand(shape)
+        buf = io.BytesIO()
+        torch.onnx.export(net, x, buf, opset_version=13, input_names=["x"], output_names=["y"])
+        model = onnx.load_from_string(buf.getvalue())
+        write_case(outdir, name, model, [x.numpy()])
+        n += 1
+    return n
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_cases.py OUTDIR")
@@ -678,6 +933,19 @@ def main():
         random_qlinear(outdir, rng, i, conv=False)
         random_qlinear(outdir, rng, i, conv=True)
     r = 40 + random_new(outdir, rng)
+    # The graphs of other exporters (constant folding, Casts), with their own
+    # generator so that the cases above keep their numbers.
+    rng = np.random.default_rng(20261206)
+    for i in range(4):
+        exported_mlp(outdir, rng, i)
+        r += 1
+    for i in range(2):
+        fold_shape(outdir, rng, i)
+        cast_ints(outdir, rng, i)
+        fold_dq_unit(outdir, rng, i)
+        r += 3
+    fold_refused(outdir, rng)
+    r += 2 + torch_exported(outdir, rng)
     print("gen_cases: %d conformance cases, %d random cases in %s" % (n, r, outdir))
 
 

@@ -196,6 +196,21 @@ TEST_F_TIMEOUT(qdq_fuzz, load_qdq_graph_truncated_or_flipped_is_an_error_or_vali
 	EXPECT_GT(flipped, 0);
 }
 
+/* The same on PyTorch's export, made of Constant, Cast and ConstantOfShape nodes. */
+TEST_F_TIMEOUT(qdq_fuzz, load_exported_graph_truncated_or_flipped_is_an_error_or_valid_never_a_crash,
+	       900)
+{
+	size_t len, tried;
+	long cut = truncations("exported_mlp_1/model.onnx", &len);
+	long flipped = corruptions("exported_mlp_1/model.onnx", &tried);
+
+	ksft_print_msg("%ld of %zu truncations, %ld of %zu corruptions rejected\n", cut, len,
+		       flipped, tried);
+	fflush(stdout);
+	EXPECT_GT((size_t)cut, len * 9 / 10);
+	EXPECT_GT(flipped, 0);
+}
+
 /* The op of each node a model loads into, joined with '+'. */
 static int loaded_ops(const char *name, char *ops, size_t size)
 {
@@ -402,6 +417,143 @@ TEST(load_weight_of_the_wrong_type_is_rejected)
 	EXPECT_EQ(-EINVAL, load_edited(p));
 	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "initializer 'W': data does not match"))
 		TH_LOG("%s", qaccel_onnx_error());
+}
+
+/*
+ * PyTorch's export: every Constant folded into a constant, the Casts
+ * between Q and DQ removed, each Linear (Gemm, transB = 1) a QGemm, the
+ * ReLU between a DQ and a Q of zero point above 0 left in float as ONNX
+ * Runtime leaves it; per tensor and per channel.
+ */
+TEST(load_exported_graph_folds_constants_and_fuses_as_onnxruntime_does)
+{
+	char ops[256];
+
+	for (int i = 0; i < 2; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "exported_mlp_%d/model.onnx", i);
+		ASSERT_EQ(0, loaded_ops(name, ops, sizeof(ops))) TH_LOG("%s", qaccel_onnx_error());
+		EXPECT_STREQ("QuantizeLinear+QGemm+DequantizeLinear+Relu+QuantizeLinear+QGemm+DequantizeLinear",
+			     ops);
+	}
+	/* The constant DQ -> Transpose -> Q unit folds, then its MatMul fuses. */
+	ASSERT_EQ(0, loaded_ops("fold_dq_unit_0/model.onnx", ops, sizeof(ops)))
+		TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_STREQ("QuantizeLinear+QLinearMatMul+DequantizeLinear", ops);
+	/* Shape of the input folds before fusion; Shape of a computed value, and what follows, at load. */
+	ASSERT_EQ(0, loaded_ops("fold_shape_0/model.onnx", ops, sizeof(ops)))
+		TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_STREQ("Reshape+Relu+Shape+ConstantOfShape+Cast+Add+Add", ops);
+	/* The Cast of a uint8 input to uint8 goes. */
+	ASSERT_EQ(0, loaded_ops("cast_ints_0/model.onnx", ops, sizeof(ops)))
+		TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_STREQ("Cast+Add+Cast+Add+Cast", ops);
+}
+
+/*
+ * PyTorch's own exports (gen_cases.py writes them when python3-torch is
+ * installed): Conv + ReLU fused exports as Conv -> Relu -> Q of zero point 0,
+ * the Relu goes and the Conv is a QLinearConv; torch.flatten between equal
+ * Q/DQ pairs runs on the integers.
+ */
+TEST(load_pytorch_exports_fuse_as_onnxruntime_does)
+{
+	char ops[256];
+	int ret = loaded_ops("torch_cnn_0/model.onnx", ops, sizeof(ops));
+
+	if (ret == -ENOENT)
+		SKIP(return, "no PyTorch cases (python3-torch not installed when they were generated)");
+	ASSERT_EQ(0, ret) TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_STREQ("QuantizeLinear+QLinearConv+Flatten+QGemm+DequantizeLinear", ops);
+	ASSERT_EQ(0, loaded_ops("torch_mlp_0/model.onnx", ops, sizeof(ops)))
+		TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_STREQ("QuantizeLinear+QGemm+DequantizeLinear+Relu+QuantizeLinear+QGemm+DequantizeLinear",
+		     ops);
+}
+
+static int load_case(const char *name)
+{
+	size_t len;
+	void *buf = slurp(name, &len);
+	int ret;
+
+	if (!buf)
+		return -ENOENT;
+	ret = try_load(buf, len);
+	free(buf);
+	return ret;
+}
+
+TEST(load_cast_from_float_to_int8_is_refused_with_the_reason)
+{
+	EXPECT_EQ(-EOPNOTSUPP, load_case("cast_float_to_int8_0/model.onnx"));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(),
+			       "node 'cast' (Cast): Cast from float to int8 not supported"))
+		TH_LOG("%s", qaccel_onnx_error());
+}
+
+TEST(load_constant_inputs_of_an_op_without_a_kernel_are_refused)
+{
+	EXPECT_EQ(-EOPNOTSUPP, load_case("fold_gather_0/model.onnx"));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(),
+			       "node 'gather' (Gather): op not supported: its inputs are all constant"))
+		TH_LOG("%s", qaccel_onnx_error());
+}
+
+/* The exported MLP with its first node's Constant edited. */
+static Onnx__ModelProto *exported(Onnx__AttributeProto **value)
+{
+	size_t len;
+	void *buf = slurp("exported_mlp_0/model.onnx", &len);
+	Onnx__ModelProto *p;
+
+	if (!buf)
+		return NULL;
+	p = onnx__model_proto__unpack(NULL, len, buf);
+	free(buf);
+	if (p && p->graph->n_node && p->graph->node[0]->n_attribute == 1)
+		*value = p->graph->node[0]->attribute[0];
+	return p;
+}
+
+TEST(load_constant_of_an_unsupported_kind_names_the_node_and_why)
+{
+	Onnx__AttributeProto *a = NULL;
+	Onnx__ModelProto *p = exported(&a);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, a);
+	free(a->name);
+	a->name = strdup("sparse_value");
+	EXPECT_EQ(-EOPNOTSUPP, load_edited(p));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(),
+			       "(Constant): a constant given as 'sparse_value' not supported"))
+		TH_LOG("%s", qaccel_onnx_error());
+	p = exported(&a);
+	ASSERT_NE(NULL, p);
+	free(a->name);
+	a->name = strdup("values");
+	EXPECT_EQ(-EINVAL, load_edited(p));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "attribute 'values' is not a Constant's value"))
+		TH_LOG("%s", qaccel_onnx_error());
+}
+
+/* A Constant's tensor whose bytes do not match its shape. */
+TEST(load_constant_with_short_data_is_rejected)
+{
+	Onnx__AttributeProto *a = NULL;
+	Onnx__ModelProto *p = exported(&a);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, a->t);
+	a->t->n_dims = 1;
+	a->t->dims = realloc(a->t->dims, sizeof(int64_t));
+	a->t->dims[0] = 2;
+	EXPECT_EQ(-EINVAL, load_edited(p));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "(Constant): value '")) TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "data does not match")) TH_LOG("%s", qaccel_onnx_error());
 }
 
 TEST(tensor_serialize_and_parse_round_trip)
