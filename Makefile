@@ -17,7 +17,6 @@
 TOP	:= $(abspath .)
 BUILD	:= $(TOP)/build
 ARRAYS	?= 4x4 16x16
-ARRAY	?= 4x4
 
 CC	?= cc
 CXX	?= c++
@@ -73,43 +72,40 @@ include bench/bench.mk
 # make run [ARRAY=RxC] [IMAGES=N] [BATCH=B] [RUN_ARGS="--no-reference ..."]
 #          [CNN_ARRAY=RxC] [CNN_IMAGES=N]
 # (docs/quantization.md, docs/fashion-cnn.md).  Two simulated machines run
-# side by side, one per core: the MLP through libqaccel's GEMMs on ARRAY
-# (10,000 images in about 2.5 minutes), and the ONNX models through
-# qaccel_onnx on CNN_ARRAY: the int8 CNN, every output byte against ONNX
-# Runtime's, then the QDQ CNN (skipped if the runtime refuses it) and
-# PyTorch's MLP, which must match too.  The CNN costs the 16x16 RTL simulation about 0.2 s of CPU per
-# image, so the RTL runs the first CNN_IMAGES (cycles, utilization, bytes
-# against ONNX Runtime) and then qaccel-sim's functional model, the device's
-# bit-exact C model, all IMAGES (bytes against ONNX Runtime, accuracy) in
-# about a minute.
-# Batches of 64 keep each MLP job to a couple of seconds of simulation, far
-# inside the driver's job timeout.
+# side by side, one per core:
+#  - the MLP through libqaccel's GEMMs on ARRAY (batches of BATCH; 64 keep
+#    each job to a fraction of a second of simulation, far inside the
+#    driver's job timeout), then, in a machine on qaccel-sim's functional
+#    model (the device's bit-exact C model), the QDQ CNN and PyTorch's
+#    exported MLP, every output byte against ONNX Runtime's;
+#  - the int8 CNN (QOperator layout) through qaccel_onnx on CNN_ARRAY, its
+#    first CNN_IMAGES images (all by default): accuracy, per-layer cycles and
+#    utilization, every output byte against ONNX Runtime's.
+# The CNN on the RTL is the longer half (docs/fashion-cnn.md has the times).
 IMAGES	?= 10000
 BATCH	?= 64
+ARRAY	?= 16x16
 CNN_ARRAY ?= 16x16
-CNN_IMAGES ?= 500
+CNN_IMAGES ?= $(IMAGES)
 RUN_ARGS ?=
 RUN_TIMEOUT ?= 3600
 run: setup
 	@echo "== building everything (libqaccel, driver, qaccel-sim, the examples; trains the models once)"
 	$(MAKE) all fashion-torch
 	@mkdir -p $(BUILD)/run
-	@echo "== booting simulated machines side by side: the MLP on $(ARRAY) ($(IMAGES) test images); the ONNX models on $(CNN_ARRAY) ($(CNN_IMAGES) images on the RTL, then $(IMAGES) on the functional model)"
+	@echo "== booting two simulated machines side by side: the MLP on the $(ARRAY) RTL ($(IMAGES) test images), then the QDQ CNN and PyTorch's MLP on the functional model; the int8 CNN on the $(CNN_ARRAY) RTL ($(CNN_IMAGES) images)"
 	@( $(TOP)/sim/qaccel-vm --array $(CNN_ARRAY) --timeout $(RUN_TIMEOUT) -- \
-		$(FASHION_SRC)/run-onnx.sh $(BUILD) $(CNN_IMAGES) >$(BUILD)/run/onnx.log 2>&1; rtl=$$?; \
-		echo "== the int8 CNN on qaccel-sim's functional model (the device's bit-exact C model)" \
-			>>$(BUILD)/run/onnx.log; \
-		$(TOP)/sim/qaccel-vm --functional --array $(CNN_ARRAY) --timeout $(RUN_TIMEOUT) -- \
-			$(FASHION_ONNX_INFER) --model $(FASHION_DIR)/cnn-qop-u8.onnx \
-			--expect $(FASHION_DIR)/ort/cnn-qop-u8.out --model-dir $(FASHION_DIR) \
-			--images $(IMAGES) --float-pred $(FASHION_DIR)/cnn-float-predictions \
-			--report $(BUILD)/run/cnn-functional.json >>$(BUILD)/run/onnx.log 2>&1; \
-		echo $$(( rtl || $$? )) >$(BUILD)/run/onnx.status ) & \
+		$(FASHION_SRC)/run-onnx.sh $(BUILD) $(CNN_IMAGES) RTL cnn-qop-u8 \
+		>$(BUILD)/run/onnx-rtl.log 2>&1; echo $$? >$(BUILD)/run/onnx-rtl.status ) & \
 	$(TOP)/sim/qaccel-vm --array $(ARRAY) --timeout $(RUN_TIMEOUT) -- \
 		$(FASHION_INFER) --model-dir $(FASHION_DIR) --images $(IMAGES) \
 		--batch $(BATCH) --report $(BUILD)/run/report.json $(RUN_ARGS); mlp=$$?; \
-	wait; echo; cat $(BUILD)/run/onnx.log; onnx=$$(cat $(BUILD)/run/onnx.status); \
-	[ $$mlp -eq 0 ] && [ "$$onnx" = 0 ]
+	echo; \
+	$(TOP)/sim/qaccel-vm --functional --array $(CNN_ARRAY) --timeout $(RUN_TIMEOUT) -- \
+		$(FASHION_SRC)/run-onnx.sh $(BUILD) $(IMAGES) functional cnn-qdq torch-mlp-qdq; \
+	func=$$?; \
+	wait; cat $(BUILD)/run/onnx-rtl.log; rtl=$$(cat $(BUILD)/run/onnx-rtl.status); \
+	[ $$mlp -eq 0 ] && [ $$func -eq 0 ] && [ "$$rtl" = 0 ]
 
 # Keeps what set-up downloaded and unpacked (build/dl, build/guest, build/src).
 clean:

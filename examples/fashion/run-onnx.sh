@@ -2,34 +2,37 @@
 # SPDX-License-Identifier: MIT
 # The ONNX half of make run, in the guest (docs/fashion-cnn.md):
 #
-#   examples/fashion/run-onnx.sh BUILD IMAGES
+#   examples/fashion/run-onnx.sh BUILD IMAGES DEVICE MODEL...
 #
-# The int8 CNN (QOperator layout, uint8 in and out) on the accelerator
-# through qaccel_onnx, every output byte against ONNX Runtime's; then the
-# QDQ CNN (skipped, with the runtime's reason, if it refuses it) and
-# PyTorch's exported MLP (which must run: the loader folds its constants).
-# Exit status: the first failure's.
+# Each MODEL (cnn-qop-u8: the int8 CNN in QOperator layout; cnn-qdq: the
+# same CNN in QDQ layout; torch-mlp-qdq: PyTorch's exported MLP) classifies
+# the first IMAGES test images on the accelerator through qaccel_onnx, every
+# output byte against ONNX Runtime's.  DEVICE ("RTL" or "functional")
+# names the device the VM serves, for the headings and the reports
+# (BUILD/run/MODEL-DEVICE.json).  A model that was not built (PyTorch's
+# needs python3-torch) is skipped with a message.  Exit status: the first
+# failure's.
 build=$1
 images=$2
+device=$3
+shift 3
 dir=$build/fashion
 infer=$build/examples/fashion-onnx-infer
 status=0
 
-echo "== the int8 CNN (QOperator, ONNX) on the accelerator"
-$infer --model "$dir/cnn-qop-u8.onnx" --expect "$dir/ort/cnn-qop-u8.out" --model-dir "$dir" \
-	--images "$images" --float-pred "$dir/cnn-float-predictions" \
-	--report "$build/run/cnn.json" || status=$?
-for m in cnn-qdq torch-mlp-qdq; do
-	echo
-	echo "== $m.onnx on the accelerator"
+for m in "$@"; do
+	echo "== $m.onnx on the $device device, $images images"
 	if [ ! -f "$dir/$m.onnx" ]; then
 		echo "$m.onnx: SKIPPED, not built (make fashion-torch needs python3-torch)"
+		echo
 		continue
 	fi
-	skip=--skip-unsupported
-	[ "$m" != torch-mlp-qdq ] || skip=
+	# The CNNs' float model has per-image classes for its accuracy.
+	float=
+	case $m in cnn-*) float="--float-pred $dir/cnn-float-predictions" ;; esac
 	$infer --model "$dir/$m.onnx" --expect "$dir/ort/$m.out" --model-dir "$dir" \
-		--images "$images" $skip --report "$build/run/$m.json" ||
+		--images "$images" $float --report "$build/run/$m-$device.json" ||
 		{ r=$?; [ $status -ne 0 ] || status=$r; }
+	echo
 done
 exit $status
