@@ -68,7 +68,8 @@ struct qo_node {
 	/*
 	 * Host-side arithmetic: scales (QGemm's float output, Q / DQ, QLinearAdd's
 	 * ratios, Clip's bounds), the element stride between channels (Q / DQ
-	 * per axis), broadcast strides of two inputs (Add).
+	 * per axis) or QLinearAdd's span, broadcast strides of two inputs (Add,
+	 * QLinearAdd).
 	 */
 	float *scale;
 	size_t n_scale, chan_div;
