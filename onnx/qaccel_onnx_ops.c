@@ -244,9 +244,9 @@ static int gemm_alloc(struct qaccel_onnx_model *m, struct qo_node *n, size_t siz
 }
 
 /*
- * Set up C (m x n int32) = A (m x k) . B (n x k)^T: device limits, and
- * with a device its buffers.  M larger than the device's max_dim is run as
- * several jobs of at most max_dim rows.
+ * Set up C (m x n int32) = A (m x k) . B (n x k)^T, g->groups times: device
+ * limits, and with a device its buffers.  M larger than the device's
+ * max_dim is run as several jobs of at most max_dim rows.
  */
 static int gemm_setup(struct qaccel_onnx_model *m, struct qo_node *n, uint64_t rows,
 		      uint64_t cols, uint64_t depth, int32_t ta, int32_t tb)
@@ -254,7 +254,8 @@ static int gemm_setup(struct qaccel_onnx_model *m, struct qo_node *n, uint64_t r
 	struct qo_gemm *g = &n->gemm;
 	uint64_t max = m->caps.max_dim < QACCEL_GEMM_MAX_DIM ? m->caps.max_dim
 							     : QACCEL_GEMM_MAX_DIM;
-	uint64_t sizes[3] = { rows * depth, cols * depth, rows * cols * 4 };
+	uint64_t groups = g->groups ? g->groups : 1;
+	uint64_t sizes[3] = { groups * rows * depth, groups * cols * depth, groups * rows * cols * 4 };
 	int ret;
 
 	if (!rows || !cols || !depth)
@@ -342,10 +343,12 @@ static int gemm_requant(struct qaccel_onnx_model *m, struct qo_node *n, const fl
 	if (!m->dev)
 		return 0;
 	if (bias) {
-		ret = gemm_alloc(m, n, (size_t)g->n * 4, &g->bias, &pb);
+		size_t size = (size_t)(g->groups ? g->groups : 1) * g->n * 4;
+
+		ret = gemm_alloc(m, n, size, &g->bias, &pb);
 		if (ret)
 			return ret;
-		memcpy(pb, bias, (size_t)g->n * 4);
+		memcpy(pb, bias, size);
 	}
 	if (n_scales > 1) {
 		ret = gemm_alloc(m, n, n_scales * sizeof(*q), &g->quant, (void **)&q);
@@ -382,52 +385,57 @@ static int gemm_wait(struct qaccel_onnx_model *m, struct qo_node *n, unsigned in
 	return err;
 }
 
-/* Run the GEMM whose A (and B unless constant) are in place. */
+/* Run the GEMM (each group's) whose A (and B unless constant) are in place. */
 static int gemm_run(struct qaccel_onnx_model *m, struct qo_node *n)
 {
 	struct qo_gemm *g = &n->gemm;
 	uint32_t max = m->caps.max_dim < QACCEL_GEMM_MAX_DIM ? m->caps.max_dim
 							     : QACCEL_GEMM_MAX_DIM;
+	uint32_t groups = g->groups ? g->groups : 1, cs = (uint32_t)g->c_size;
 	unsigned int outstanding = 0;
 	int ret;
 
-	for (uint32_t row = 0; row < g->m; row += max) {
-		struct qaccel_gemm job = {
-			.params = {
-				.m = g->m - row < max ? g->m - row : max,
-				.n = g->n, .k = g->k,
-				.lda = g->k, .ldb = g->k, .ldc = g->n * (uint32_t)g->c_size,
-				.flags = g->flags,
-				.a_zero_point = g->a_zp, .b_zero_point = g->b_zp,
-				.c_zero_point = g->c_zp,
-				.clamp_min = g->clamp_min, .clamp_max = g->clamp_max,
-				.out_multiplier = g->out_multiplier,
-			},
-			.a = { g->a, row * g->k },
-			.b = { g->b, 0 },
-			.c = { g->c, row * g->n * (uint32_t)g->c_size },
-			.bias = { g->bias, 0 },
-			.quant = { g->quant, 0 },
-		};
+	/* Byte offsets fit in 32 bits: gemm_setup() bounds every buffer. */
+	for (uint32_t grp = 0; grp < groups; grp++)
+		for (uint32_t row = 0; row < g->m; row += max) {
+			struct qaccel_gemm job = {
+				.params = {
+					.m = g->m - row < max ? g->m - row : max,
+					.n = g->n, .k = g->k,
+					.lda = g->k, .ldb = g->k, .ldc = g->n * cs,
+					.flags = g->flags,
+					.a_zero_point = g->a_zp, .b_zero_point = g->b_zp,
+					.c_zero_point = g->c_zp,
+					.clamp_min = g->clamp_min, .clamp_max = g->clamp_max,
+					.out_multiplier = g->out_multiplier,
+				},
+				.a = { g->a, (grp * g->m + row) * g->k },
+				.b = { g->b, grp * g->n * g->k },
+				.c = { g->c, (grp * g->m + row) * g->n * cs },
+				.bias = { g->bias, g->bias ? grp * g->n * 4 : 0 },
+				.quant = { g->quant, g->quant ?
+					   grp * g->n * (uint32_t)sizeof(struct qaccel_quant) : 0 },
+			};
 
-		for (;;) {
-			ret = qaccel_submit(m->dev, &job, row);
-			if (ret != -EBUSY)
-				break;
-			outstanding--;
-			ret = gemm_wait(m, n, 1);
+			for (;;) {
+				ret = qaccel_submit(m->dev, &job, row);
+				if (ret != -EBUSY)
+					break;
+				outstanding--;
+				ret = gemm_wait(m, n, 1);
+				if (ret) {
+					gemm_wait(m, n, outstanding);
+					return ret;
+				}
+			}
 			if (ret) {
 				gemm_wait(m, n, outstanding);
-				return ret;
+				return qo_node_fail(n, ret, "submitting the GEMM: %s",
+						    qaccel_strerror(ret));
 			}
+			outstanding++;
 		}
-		if (ret) {
-			gemm_wait(m, n, outstanding);
-			return qo_node_fail(n, ret, "submitting the GEMM: %s", qaccel_strerror(ret));
-		}
-		outstanding++;
-	}
-	g->macs += (uint64_t)g->m * g->n * g->k;
+	g->macs += (uint64_t)groups * g->m * g->n * g->k;
 	return gemm_wait(m, n, outstanding);
 }
 
@@ -637,12 +645,16 @@ static int convinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 				    x->rank, w->rank);
 	if ((ret = attr_int(n, "group", 1, &group)))
 		return ret;
-	if (group != 1)
-		return qo_node_fail(n, -EOPNOTSUPP, "group %lld not supported (only 1)",
-				    (long long)group);
-	if (w->dims[1] != x->dims[1])
-		return qo_node_fail(n, -EINVAL, "weights have %lld input channels, input %lld",
-				    (long long)w->dims[1], (long long)x->dims[1]);
+	if (group < 1 || group > x->dims[1] || x->dims[1] % group)
+		return qo_node_fail(n, -EINVAL, "%lld input channels not divisible by group %lld",
+				    (long long)x->dims[1], (long long)group);
+	if (w->dims[0] % group)
+		return qo_node_fail(n, -EINVAL, "%lld output channels not divisible by group %lld",
+				    (long long)w->dims[0], (long long)group);
+	if (w->dims[1] * group != x->dims[1])
+		return qo_node_fail(n, -EINVAL,
+				    "weights have %lld input channels per group, input %lld in %lld groups",
+				    (long long)w->dims[1], (long long)x->dims[1], (long long)group);
 	ret = window_attrs(m, n, &x->dims[2], &w->dims[2], false, out_hw);
 	if (ret)
 		return ret;
@@ -650,28 +662,35 @@ static int convinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 	dims[1] = w->dims[0];
 	dims[2] = out_hw[0];
 	dims[3] = out_hw[1];
+	/* Each group its own GEMM: M / group output channels from C / group inputs. */
+	n->gemm.groups = (uint32_t)group;
 	if ((ret = set_out(m, n, 0, QACCEL_ONNX_INT32, 4, dims)) ||
 	    (ret = zero_point(m, n, n->gio[2], x->dtype, 1, &n->gemm.a_zp)) ||
 	    (ret = zero_point(m, n, n->gio[3], w->dtype, (size_t)w->dims[0], &n->gemm.b_zp)) ||
-	    (ret = gemm_setup(m, n, (uint64_t)dims[0] * dims[2] * dims[3], (uint64_t)dims[1],
+	    (ret = gemm_setup(m, n, (uint64_t)dims[0] * dims[2] * dims[3],
+			      (uint64_t)(dims[1] / group),
 			      (uint64_t)w->dims[1] * w->dims[2] * w->dims[3],
 			      x->dtype, w->dtype)))
 		return ret;
-	/* The weights [M][C][kh][kw] are already the device's N x K B. */
+	/*
+	 * The weights [M][C / group][kh][kw] are already the device's N x K B,
+	 * group after group.
+	 */
 	n->gemm.b_const = w->is_const;
 	if (m->dev && w->is_const)
 		memcpy(n->gemm.pb, w->data, w->count);
 	return 0;
 }
 
+/* Group grp's C [batch][pixel][channel] into its channels of the NCHW output. */
 #define NCHW_FROM_GEMM(T)							\
 	do {									\
-		const T *c = g->pc;						\
-		T *out = y->data;						\
+		const T *c = (const T *)g->pc + (size_t)grp * g->m * g->n;	\
+		T *out = (T *)y->data + (size_t)grp * g->n * pix;		\
 		for (uint32_t b = 0; b < batch; b++)				\
 			for (uint32_t p = 0; p < pix; p++)			\
 				for (uint32_t ch = 0; ch < g->n; ch++)		\
-					out[((size_t)b * g->n + ch) * pix + p] = \
+					out[((size_t)b * groups * g->n + ch) * pix + p] = \
 						c[((size_t)b * pix + p) * g->n + ch]; \
 	} while (0)
 
@@ -681,27 +700,36 @@ static int convinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
 	struct qo_value *y = out_val(m, n, 0);
 	struct qo_gemm *g = &n->gemm;
 	uint32_t batch = (uint32_t)x->dims[0], pix = (uint32_t)(y->dims[2] * y->dims[3]);
+	uint32_t groups = g->groups, cg = (uint32_t)x->dims[1] / groups;
+	size_t plane = (size_t)x->dims[2] * x->dims[3];
 	uint64_t t0;
 	int ret = zp_update(m, n, g);
 
 	if (ret)
 		return ret;
 	t0 = qo_now_ns();
-	qo_im2col(x->data, batch, (uint32_t)x->dims[1], (uint32_t)x->dims[2],
-		  (uint32_t)x->dims[3], (uint32_t)n->kernel[0], (uint32_t)n->kernel[1],
-		  (uint32_t)y->dims[2], (uint32_t)y->dims[3], n->stride, n->dilation, n->pad,
-		  (uint8_t)g->a_zp, g->pa);
+	/* Group grp's A: its C / group input channels of each image, image after image. */
+	for (uint32_t grp = 0; grp < groups; grp++)
+		for (uint32_t b = 0; b < batch; b++)
+			qo_im2col((const uint8_t *)x->data + ((size_t)b * groups + grp) * cg * plane,
+				  1, cg, (uint32_t)x->dims[2], (uint32_t)x->dims[3],
+				  (uint32_t)n->kernel[0], (uint32_t)n->kernel[1],
+				  (uint32_t)y->dims[2], (uint32_t)y->dims[3], n->stride,
+				  n->dilation, n->pad, (uint8_t)g->a_zp,
+				  (uint8_t *)g->pa + ((size_t)grp * g->m + (size_t)b * pix) * g->k);
 	g->im2col_ns += qo_now_ns() - t0;
 	if (!g->b_const)
 		memcpy(g->pb, w->data, w->count);
 	ret = gemm_run(m, n);
 	if (ret)
 		return ret;
-	/* C is [batch][pixel][channel]; ONNX wants [batch][channel][pixel]. */
-	if (g->c_size == 4)
-		NCHW_FROM_GEMM(int32_t);
-	else
-		NCHW_FROM_GEMM(uint8_t);
+	/* C is [group][batch][pixel][channel]; ONNX wants [batch][channel][pixel]. */
+	for (uint32_t grp = 0; grp < groups; grp++) {
+		if (g->c_size == 4)
+			NCHW_FROM_GEMM(int32_t);
+		else
+			NCHW_FROM_GEMM(uint8_t);
+	}
 	return 0;
 }
 
@@ -780,7 +808,8 @@ static int qlinear_prepare(struct qaccel_onnx_model *m, struct qo_node *n, bool 
 	ret = conv ? convinteger_prepare(m, n) : matmulinteger_prepare(m, n);
 	if (ret)
 		return ret;
-	channels = n->gemm.n;
+	/* Every group's output channels: the bias and per-channel scales span them all. */
+	channels = (size_t)n->gemm.n * (n->gemm.groups ? n->gemm.groups : 1);
 	if ((ret = scale_of(m, n, 1, 1, &as, &na)) ||
 	    (ret = scale_of(m, n, 4, channels, &bs, &nb)) ||
 	    (ret = scale_of(m, n, 6, 1, &ys, &ny)) ||

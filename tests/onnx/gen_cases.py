@@ -756,6 +756,86 @@ def broadcast_cases(outdir):
     return n
 
 
+# --- grouped and depthwise convolutions ----------------------------------------
+# Their own generator (seed), so that cases added elsewhere in this file do
+# not change them.
+
+# (N, C, H, W, group, M, kernel, stride, pads)
+GROUP_CONVS = [
+    (1, 4, 7, 7, 4, 4, 3, 1, [1, 1, 1, 1]),     # depthwise
+    (2, 6, 9, 8, 6, 6, 3, 2, [1, 1, 1, 1]),     # depthwise, stride 2
+    (1, 3, 8, 8, 3, 6, 3, 2, [0, 1, 1, 0]),     # depthwise, multiplier 2, uneven pads
+    (1, 4, 6, 6, 2, 6, 3, 1, [1, 1, 1, 1]),     # group 2
+    (2, 8, 5, 7, 4, 8, 3, 1, [0, 0, 0, 0]),     # group 4
+    (1, 8, 6, 6, 4, 12, 1, 1, [0, 0, 0, 0]),    # group 4, 1x1
+]
+
+
+def group_convinteger(outdir, rng, i, geo):
+    # ONNX Runtime's CPU provider implements ConvInteger for uint8 only.
+    nb, c, h, w, group, co, k, stride, pads = geo
+    x = rand_q(rng, np.uint8, [nb, c, h, w])
+    wt = rand_q(rng, np.uint8, [co, c // group, k, k])
+    inits = [numpy_helper.from_array(wt, "W"), zp_tensor(rng, np.uint8, "x_zp"),
+             zp_tensor(rng, np.uint8, "w_zp")]
+    node = helper.make_node("ConvInteger", ["X", "W", "x_zp", "w_zp"], ["Y"], name="conv",
+                            group=group, strides=[stride, stride], pads=pads)
+    model = mk_model([node], [helper.make_tensor_value_info("X", TensorProto.UINT8, x.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.INT32, None)], inits)
+    write_case(outdir, "group_convinteger_%d" % i, model, [x])
+
+
+def group_qlinearconv(outdir, rng, i, geo):
+    """uint8 activations; int8 weights with per-channel scales, or uint8 per tensor."""
+    nb, c, h, w, group, co, k, stride, pads = geo
+    tw = np.int8 if i % 3 else np.uint8
+    per_channel = tw == np.int8
+    x = rand_q(rng, np.uint8, [nb, c, h, w])
+    wt = rand_q(rng, tw, [co, c // group, k, k])
+    ws = rng.uniform(0.002, 0.05, [co] if per_channel else []).astype(np.float32)
+    inits = [scalar_init("xs", rng.uniform(0.005, 0.05), np.float32),
+             zp_tensor(rng, np.uint8, "xzp"), numpy_helper.from_array(wt, "W"),
+             numpy_helper.from_array(ws, "ws"),
+             numpy_helper.from_array(np.zeros(ws.shape, tw), "wzp"),
+             scalar_init("ys", rng.uniform(0.02, 0.3), np.float32),
+             zp_tensor(rng, np.uint8, "yzp"),
+             numpy_helper.from_array(rng.integers(-3000, 3000, [co], dtype=np.int32), "B")]
+    node = helper.make_node("QLinearConv", ["X", "xs", "xzp", "W", "ws", "wzp", "ys", "yzp", "B"],
+                            ["Y"], name="qconv", group=group, strides=[stride, stride], pads=pads)
+    model = mk_model([node], [helper.make_tensor_value_info("X", TensorProto.UINT8, x.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.UINT8, None)], inits)
+    write_case(outdir, "group_qlinearconv_%d" % i, model, [x])
+
+
+def qdq_conv_depthwise(outdir, rng, i):
+    """A depthwise Conv in QDQ form (MobileNet's): fused to a grouped QLinearConv."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    c = 4
+    x = rng.normal(0, 1, [1, c, 8, 8]).astype(np.float32)
+    xs = np.float32(2.0 ** -5)
+    xd = g.qdq("X", xs, 0 if act == np.int8 else 128)
+    wd, ws = g.weight("W", rng.normal(0, 0.3, [c, 1, 3, 3]).astype(np.float32), 0, True)
+    bd = g.bias("B", rng.normal(0, 0.5, [c]).astype(np.float32), xs, ws)
+    g.nodes.append(helper.make_node("Conv", [xd, wd, bd], ["conv_out"], name="conv",
+                                    group=c, pads=[1, 1, 1, 1], strides=[1 + i % 2, 1 + i % 2]))
+    ys, yz = g.out_qparams(False, True)
+    g.write(outdir, "qdq_conv_depthwise_%d" % i, [("X", x)], g.qdq("conv_out", ys, yz))
+
+
+def group_conv_cases(outdir):
+    rng = np.random.default_rng(20261207)
+    n = 0
+    for i, geo in enumerate(GROUP_CONVS):
+        group_convinteger(outdir, rng, i, geo)
+        group_qlinearconv(outdir, rng, i, geo)
+        n += 2
+    for i in range(2):
+        qdq_conv_depthwise(outdir, rng, i)
+        n += 1
+    return n
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_cases.py OUTDIR")
@@ -773,6 +853,7 @@ def main():
         random_qlinear(outdir, rng, i, conv=True)
     r = 40 + random_new(outdir, rng)
     r += broadcast_cases(outdir)
+    r += group_conv_cases(outdir)
     print("gen_cases: %d conformance cases, %d random cases in %s" % (n, r, outdir))
 
 
