@@ -71,7 +71,7 @@ struct qaccel_onnx_model;
 
 /*
  * The message of the last call that failed in this thread ("" if none),
- * e.g. "node 'conv1' (ConvInteger): group 2 not supported (only 1)".
+ * e.g. "node 'conv1' (ConvInteger): 6 input channels not divisible by group 4".
  */
 const char *qaccel_onnx_error(void);
 

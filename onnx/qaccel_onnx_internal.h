@@ -34,11 +34,17 @@ struct qo_value {
  * A node lowered to device GEMMs: C (m x n) = out(A (m x k) . B (n x k)^T):
  * int32 C, or with gemm_requant() int8/uint8 C requantized on the device
  * (FP32 family: + bias, binary32 scale per tensor or per channel, + zero
- * point, clamp).
+ * point, clamp).  m, n and k are one group's.
  */
 struct qo_gemm {
 	bool on_device;
 	uint32_t m, n, k;
+	/*
+	 * Independent GEMMs of m x n x k side by side (a grouped convolution):
+	 * group g's A, B, C, bias and per-channel records follow group g - 1's
+	 * in their buffers.  0 is one.
+	 */
+	uint32_t groups;
 	uint32_t flags;		/* QACCEL_GEMM_*: operand and output types, requantization */
 	int32_t a_zp, b_zp;
 	int32_t c_zp, clamp_min, clamp_max, out_multiplier;
@@ -68,7 +74,8 @@ struct qo_node {
 	/*
 	 * Host-side arithmetic: scales (QGemm's float output, Q / DQ, QLinearAdd's
 	 * ratios, Clip's bounds), the element stride between channels (Q / DQ
-	 * per axis), broadcast strides of two inputs (Add).
+	 * per axis) or QLinearAdd's span, broadcast strides of two inputs (Add,
+	 * QLinearAdd).
 	 */
 	float *scale;
 	size_t n_scale, chan_div;

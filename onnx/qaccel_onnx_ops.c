@@ -245,9 +245,9 @@ static int gemm_alloc(struct qaccel_onnx_model *m, struct qo_node *n, size_t siz
 }
 
 /*
- * Set up C (m x n int32) = A (m x k) . B (n x k)^T: device limits, and
- * with a device its buffers.  M larger than the device's max_dim is run as
- * several jobs of at most max_dim rows.
+ * Set up C (m x n int32) = A (m x k) . B (n x k)^T, g->groups times: device
+ * limits, and with a device its buffers.  M larger than the device's
+ * max_dim is run as several jobs of at most max_dim rows.
  */
 static int gemm_setup(struct qaccel_onnx_model *m, struct qo_node *n, uint64_t rows,
 		      uint64_t cols, uint64_t depth, int32_t ta, int32_t tb)
@@ -255,7 +255,8 @@ static int gemm_setup(struct qaccel_onnx_model *m, struct qo_node *n, uint64_t r
 	struct qo_gemm *g = &n->gemm;
 	uint64_t max = m->caps.max_dim < QACCEL_GEMM_MAX_DIM ? m->caps.max_dim
 							     : QACCEL_GEMM_MAX_DIM;
-	uint64_t sizes[3] = { rows * depth, cols * depth, rows * cols * 4 };
+	uint64_t groups = g->groups ? g->groups : 1;
+	uint64_t sizes[3] = { groups * rows * depth, groups * cols * depth, groups * rows * cols * 4 };
 	int ret;
 
 	if (!rows || !cols || !depth)
@@ -343,10 +344,12 @@ static int gemm_requant(struct qaccel_onnx_model *m, struct qo_node *n, const fl
 	if (!m->dev)
 		return 0;
 	if (bias) {
-		ret = gemm_alloc(m, n, (size_t)g->n * 4, &g->bias, &pb);
+		size_t size = (size_t)(g->groups ? g->groups : 1) * g->n * 4;
+
+		ret = gemm_alloc(m, n, size, &g->bias, &pb);
 		if (ret)
 			return ret;
-		memcpy(pb, bias, (size_t)g->n * 4);
+		memcpy(pb, bias, size);
 	}
 	if (n_scales > 1) {
 		ret = gemm_alloc(m, n, n_scales * sizeof(*q), &g->quant, (void **)&q);
@@ -383,52 +386,57 @@ static int gemm_wait(struct qaccel_onnx_model *m, struct qo_node *n, unsigned in
 	return err;
 }
 
-/* Run the GEMM whose A (and B unless constant) are in place. */
+/* Run the GEMM (each group's) whose A (and B unless constant) are in place. */
 static int gemm_run(struct qaccel_onnx_model *m, struct qo_node *n)
 {
 	struct qo_gemm *g = &n->gemm;
 	uint32_t max = m->caps.max_dim < QACCEL_GEMM_MAX_DIM ? m->caps.max_dim
 							     : QACCEL_GEMM_MAX_DIM;
+	uint32_t groups = g->groups ? g->groups : 1, cs = (uint32_t)g->c_size;
 	unsigned int outstanding = 0;
 	int ret;
 
-	for (uint32_t row = 0; row < g->m; row += max) {
-		struct qaccel_gemm job = {
-			.params = {
-				.m = g->m - row < max ? g->m - row : max,
-				.n = g->n, .k = g->k,
-				.lda = g->k, .ldb = g->k, .ldc = g->n * (uint32_t)g->c_size,
-				.flags = g->flags,
-				.a_zero_point = g->a_zp, .b_zero_point = g->b_zp,
-				.c_zero_point = g->c_zp,
-				.clamp_min = g->clamp_min, .clamp_max = g->clamp_max,
-				.out_multiplier = g->out_multiplier,
-			},
-			.a = { g->a, row * g->k },
-			.b = { g->b, 0 },
-			.c = { g->c, row * g->n * (uint32_t)g->c_size },
-			.bias = { g->bias, 0 },
-			.quant = { g->quant, 0 },
-		};
+	/* Byte offsets fit in 32 bits: gemm_setup() bounds every buffer. */
+	for (uint32_t grp = 0; grp < groups; grp++)
+		for (uint32_t row = 0; row < g->m; row += max) {
+			struct qaccel_gemm job = {
+				.params = {
+					.m = g->m - row < max ? g->m - row : max,
+					.n = g->n, .k = g->k,
+					.lda = g->k, .ldb = g->k, .ldc = g->n * cs,
+					.flags = g->flags,
+					.a_zero_point = g->a_zp, .b_zero_point = g->b_zp,
+					.c_zero_point = g->c_zp,
+					.clamp_min = g->clamp_min, .clamp_max = g->clamp_max,
+					.out_multiplier = g->out_multiplier,
+				},
+				.a = { g->a, (grp * g->m + row) * g->k },
+				.b = { g->b, grp * g->n * g->k },
+				.c = { g->c, (grp * g->m + row) * g->n * cs },
+				.bias = { g->bias, g->bias ? grp * g->n * 4 : 0 },
+				.quant = { g->quant, g->quant ?
+					   grp * g->n * (uint32_t)sizeof(struct qaccel_quant) : 0 },
+			};
 
-		for (;;) {
-			ret = qaccel_submit(m->dev, &job, row);
-			if (ret != -EBUSY)
-				break;
-			outstanding--;
-			ret = gemm_wait(m, n, 1);
+			for (;;) {
+				ret = qaccel_submit(m->dev, &job, row);
+				if (ret != -EBUSY)
+					break;
+				outstanding--;
+				ret = gemm_wait(m, n, 1);
+				if (ret) {
+					gemm_wait(m, n, outstanding);
+					return ret;
+				}
+			}
 			if (ret) {
 				gemm_wait(m, n, outstanding);
-				return ret;
+				return qo_node_fail(n, ret, "submitting the GEMM: %s",
+						    qaccel_strerror(ret));
 			}
+			outstanding++;
 		}
-		if (ret) {
-			gemm_wait(m, n, outstanding);
-			return qo_node_fail(n, ret, "submitting the GEMM: %s", qaccel_strerror(ret));
-		}
-		outstanding++;
-	}
-	g->macs += (uint64_t)g->m * g->n * g->k;
+	g->macs += (uint64_t)groups * g->m * g->n * g->k;
 	return gemm_wait(m, n, outstanding);
 }
 
@@ -638,12 +646,16 @@ static int convinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 				    x->rank, w->rank);
 	if ((ret = attr_int(n, "group", 1, &group)))
 		return ret;
-	if (group != 1)
-		return qo_node_fail(n, -EOPNOTSUPP, "group %lld not supported (only 1)",
-				    (long long)group);
-	if (w->dims[1] != x->dims[1])
-		return qo_node_fail(n, -EINVAL, "weights have %lld input channels, input %lld",
-				    (long long)w->dims[1], (long long)x->dims[1]);
+	if (group < 1 || group > x->dims[1] || x->dims[1] % group)
+		return qo_node_fail(n, -EINVAL, "%lld input channels not divisible by group %lld",
+				    (long long)x->dims[1], (long long)group);
+	if (w->dims[0] % group)
+		return qo_node_fail(n, -EINVAL, "%lld output channels not divisible by group %lld",
+				    (long long)w->dims[0], (long long)group);
+	if (w->dims[1] * group != x->dims[1])
+		return qo_node_fail(n, -EINVAL,
+				    "weights have %lld input channels per group, input %lld in %lld groups",
+				    (long long)w->dims[1], (long long)x->dims[1], (long long)group);
 	ret = window_attrs(m, n, &x->dims[2], &w->dims[2], false, out_hw);
 	if (ret)
 		return ret;
@@ -651,28 +663,35 @@ static int convinteger_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 	dims[1] = w->dims[0];
 	dims[2] = out_hw[0];
 	dims[3] = out_hw[1];
+	/* Each group its own GEMM: M / group output channels from C / group inputs. */
+	n->gemm.groups = (uint32_t)group;
 	if ((ret = set_out(m, n, 0, QACCEL_ONNX_INT32, 4, dims)) ||
 	    (ret = zero_point(m, n, n->gio[2], x->dtype, 1, &n->gemm.a_zp)) ||
 	    (ret = zero_point(m, n, n->gio[3], w->dtype, (size_t)w->dims[0], &n->gemm.b_zp)) ||
-	    (ret = gemm_setup(m, n, (uint64_t)dims[0] * dims[2] * dims[3], (uint64_t)dims[1],
+	    (ret = gemm_setup(m, n, (uint64_t)dims[0] * dims[2] * dims[3],
+			      (uint64_t)(dims[1] / group),
 			      (uint64_t)w->dims[1] * w->dims[2] * w->dims[3],
 			      x->dtype, w->dtype)))
 		return ret;
-	/* The weights [M][C][kh][kw] are already the device's N x K B. */
+	/*
+	 * The weights [M][C / group][kh][kw] are already the device's N x K B,
+	 * group after group.
+	 */
 	n->gemm.b_const = w->is_const;
 	if (m->dev && w->is_const)
 		memcpy(n->gemm.pb, w->data, w->count);
 	return 0;
 }
 
+/* Group grp's C [batch][pixel][channel] into its channels of the NCHW output. */
 #define NCHW_FROM_GEMM(T)							\
 	do {									\
-		const T *c = g->pc;						\
-		T *out = y->data;						\
+		const T *c = (const T *)g->pc + (size_t)grp * g->m * g->n;	\
+		T *out = (T *)y->data + (size_t)grp * g->n * pix;		\
 		for (uint32_t b = 0; b < batch; b++)				\
 			for (uint32_t p = 0; p < pix; p++)			\
 				for (uint32_t ch = 0; ch < g->n; ch++)		\
-					out[((size_t)b * g->n + ch) * pix + p] = \
+					out[((size_t)b * groups * g->n + ch) * pix + p] = \
 						c[((size_t)b * pix + p) * g->n + ch]; \
 	} while (0)
 
@@ -682,27 +701,36 @@ static int convinteger_run(struct qaccel_onnx_model *m, struct qo_node *n)
 	struct qo_value *y = out_val(m, n, 0);
 	struct qo_gemm *g = &n->gemm;
 	uint32_t batch = (uint32_t)x->dims[0], pix = (uint32_t)(y->dims[2] * y->dims[3]);
+	uint32_t groups = g->groups, cg = (uint32_t)x->dims[1] / groups;
+	size_t plane = (size_t)x->dims[2] * x->dims[3];
 	uint64_t t0;
 	int ret = zp_update(m, n, g);
 
 	if (ret)
 		return ret;
 	t0 = qo_now_ns();
-	qo_im2col(x->data, batch, (uint32_t)x->dims[1], (uint32_t)x->dims[2],
-		  (uint32_t)x->dims[3], (uint32_t)n->kernel[0], (uint32_t)n->kernel[1],
-		  (uint32_t)y->dims[2], (uint32_t)y->dims[3], n->stride, n->dilation, n->pad,
-		  (uint8_t)g->a_zp, g->pa);
+	/* Group grp's A: its C / group input channels of each image, image after image. */
+	for (uint32_t grp = 0; grp < groups; grp++)
+		for (uint32_t b = 0; b < batch; b++)
+			qo_im2col((const uint8_t *)x->data + ((size_t)b * groups + grp) * cg * plane,
+				  1, cg, (uint32_t)x->dims[2], (uint32_t)x->dims[3],
+				  (uint32_t)n->kernel[0], (uint32_t)n->kernel[1],
+				  (uint32_t)y->dims[2], (uint32_t)y->dims[3], n->stride,
+				  n->dilation, n->pad, (uint8_t)g->a_zp,
+				  (uint8_t *)g->pa + ((size_t)grp * g->m + (size_t)b * pix) * g->k);
 	g->im2col_ns += qo_now_ns() - t0;
 	if (!g->b_const)
 		memcpy(g->pb, w->data, w->count);
 	ret = gemm_run(m, n);
 	if (ret)
 		return ret;
-	/* C is [batch][pixel][channel]; ONNX wants [batch][channel][pixel]. */
-	if (g->c_size == 4)
-		NCHW_FROM_GEMM(int32_t);
-	else
-		NCHW_FROM_GEMM(uint8_t);
+	/* C is [group][batch][pixel][channel]; ONNX wants [batch][channel][pixel]. */
+	for (uint32_t grp = 0; grp < groups; grp++) {
+		if (g->c_size == 4)
+			NCHW_FROM_GEMM(int32_t);
+		else
+			NCHW_FROM_GEMM(uint8_t);
+	}
 	return 0;
 }
 
@@ -781,7 +809,8 @@ static int qlinear_prepare(struct qaccel_onnx_model *m, struct qo_node *n, bool 
 	ret = conv ? convinteger_prepare(m, n) : matmulinteger_prepare(m, n);
 	if (ret)
 		return ret;
-	channels = n->gemm.n;
+	/* Every group's output channels: the bias and per-channel scales span them all. */
+	channels = (size_t)n->gemm.n * (n->gemm.groups ? n->gemm.groups : 1);
 	if ((ret = scale_of(m, n, 1, 1, &as, &na)) ||
 	    (ret = scale_of(m, n, 4, channels, &bs, &nb)) ||
 	    (ret = scale_of(m, n, 6, 1, &ys, &ny)) ||
@@ -1755,17 +1784,109 @@ static int qscalar(struct qaccel_onnx_model *m, const struct qo_node *n, unsigne
 }
 
 /*
+ * The path ONNX Runtime's broadcast looper (element_wise_ops.h) takes for
+ * QLinearAdd, and its span.  Its Broadcaster walks the axes from the
+ * innermost out.  Within the common rank, axes where both inputs are 1 are
+ * skipped; the first axis where either is not 1 (else the outermost common
+ * one; or, when one input has rank 0, the other's innermost axis) opens
+ * each input's first run, and an input whose extent there is 1 is "scalar"
+ * (broadcast) in it.  The run takes in the further axes while the input
+ * stays broadcast or not broadcast; past the common rank the lower-rank
+ * input counts as 1 and an axis of 1 does not skip, so it can end a run.
+ * The looper then picks one path for the whole tensor: A scalar (checked
+ * first), else B scalar, else two vectors, and calls MLAS once per span
+ * (the shorter first run).  Per element only the path changes the bytes.
+ */
+enum { QADD_GENERAL, QADD_A_SCALAR, QADD_B_SCALAR };
+
+struct qadd_run {
+	size_t count;	/* elements of the output the first run covers */
+	bool open;	/* still growing */
+	bool scalar;	/* broadcast in the first run */
+	bool bcast;	/* broadcast on the last axis seen */
+};
+
+static void qadd_run_init(struct qadd_run *r, int64_t dim, int64_t largest)
+{
+	r->scalar = r->bcast = dim <= 1;
+	r->open = true;
+	r->count = (size_t)largest;
+}
+
+static void qadd_run_append(struct qadd_run *r, int64_t dim, int64_t largest)
+{
+	if ((dim <= 1) != r->bcast) {
+		r->bcast = dim <= 1;
+		r->open = false;
+	}
+	if (r->open)
+		r->count *= (size_t)largest;
+}
+
+/* Extent of v on axis i counted from the innermost (1 past its rank). */
+static int64_t qadd_dim(const struct qo_value *v, uint32_t i)
+{
+	return i < v->rank ? v->dims[v->rank - 1 - i] : 1;
+}
+
+static void qadd_path(const struct qo_value *a, const struct qo_value *b, int64_t *path,
+		      size_t *span)
+{
+	uint32_t lo = a->rank < b->rank ? a->rank : b->rank;
+	uint32_t hi = a->rank > b->rank ? a->rank : b->rank, i = 0;
+	struct qadd_run ra = { 0 }, rb = { 0 };
+
+	if (lo == 0) {
+		int64_t d = hi ? qadd_dim(a->rank ? a : b, 0) : 1;
+
+		qadd_run_init(&ra, a->rank ? d : 1, d);
+		qadd_run_init(&rb, b->rank ? d : 1, d);
+		i = 1;
+	}
+	for (; lo && i < lo; i++) {
+		int64_t da = qadd_dim(a, i), db = qadd_dim(b, i), d = da > db ? da : db;
+
+		if (d <= 1 && i + 1 < lo)
+			continue;
+		qadd_run_init(&ra, da, d);
+		qadd_run_init(&rb, db, d);
+		i++;
+		break;
+	}
+	for (; i < lo; i++) {
+		int64_t da = qadd_dim(a, i), db = qadd_dim(b, i), d = da > db ? da : db;
+
+		if (d == 1)
+			continue;
+		qadd_run_append(&ra, da, d);
+		qadd_run_append(&rb, db, d);
+	}
+	for (; i < hi; i++) {
+		int64_t d = qadd_dim(a->rank > b->rank ? a : b, i);
+
+		qadd_run_append(&ra, qadd_dim(a, i), d);
+		qadd_run_append(&rb, qadd_dim(b, i), d);
+	}
+	*path = ra.scalar ? QADD_A_SCALAR : rb.scalar ? QADD_B_SCALAR : QADD_GENERAL;
+	*span = ra.count < rb.count ? ra.count : rb.count;
+}
+
+/*
  * QLinearAdd as ONNX Runtime computes it on x86 with AVX2 (MLAS's
- * MlasQLinearAddKernelAvx2Helper): ratios rA = fl(sA / sC), rB = fl(sB / sC),
- * a fixed part F = zC - (rA * zA + rB * zB), then per element
- * fma(a, rA, fma(b, rB, F)) (a scalar input is folded into F first),
- * converted with CVTPS2DQ (nearest even; out of range gives INT32_MIN) and
- * narrowed with signed saturation to int16, then to the output type.
- * Inputs of the same shape, or one of them a single element.
+ * MlasQLinearAddKernelAvx2Helper(X, Y) with X the vector input): ratios
+ * rX = fl(sX / sC), rY = fl(sY / sC), a fixed part
+ * F = zC - fma(rX, zX, rY * zY), then per element fma(x, rX, fma(y, rY, F)),
+ * or, when Y is the scalar of its span, fma(x, rX, F') with
+ * F' = fma(y, rY, F) folded first; converted with CVTPS2DQ (nearest even;
+ * out of range gives INT32_MIN) and narrowed with signed saturation to
+ * int16, then to the output type.  X is A except on the A-scalar path,
+ * where ONNX Runtime passes B as X (qadd_path()).
  */
 static int qlinearadd_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 {
 	const struct qo_value *a = in_val(m, n, 0), *b = in_val(m, n, 3);
+	int64_t dims[QACCEL_ONNX_MAX_RANK];
+	uint32_t rank = 0;
 	float sa, sb, sc;
 	int32_t za, zb, zc;
 	int ret;
@@ -1775,61 +1896,79 @@ static int qlinearadd_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 				    qo_dtype_name(a->dtype), qo_dtype_name(b->dtype));
 	if ((ret = qscalar(m, n, 1, 2, a->dtype, &sa, &za)) ||
 	    (ret = qscalar(m, n, 4, 5, a->dtype, &sb, &zb)) ||
-	    (ret = qscalar(m, n, 6, 7, a->dtype, &sc, &zc)))
+	    (ret = qscalar(m, n, 6, 7, a->dtype, &sc, &zc)) ||
+	    (ret = broadcast(n, a, b, &rank, dims, n->bstride[0], n->bstride[1])))
 		return ret;
-	if (a->count != 1 && b->count != 1 &&
-	    (a->rank != b->rank || memcmp(a->dims, b->dims, a->rank * sizeof(a->dims[0]))))
-		return qo_node_fail(n, -EOPNOTSUPP,
-				    "broadcasting between shapes not supported (same shape, or one single element)");
 	n->scale = calloc(3, sizeof(float));
 	if (!n->scale)
 		return qo_node_fail(n, -ENOMEM, "out of memory");
 	n->n_scale = 3;
 	n->scale[0] = sa / sc;
 	n->scale[1] = sb / sc;
-	/* The zero points, kept in fields a QLinearAdd node has no other use for. */
+	/*
+	 * The zero points, the path and the span, kept in fields a QLinearAdd
+	 * node has no other use for.
+	 */
 	n->axis = zc;
 	n->perm[0] = za;
 	n->perm[1] = zb;
-	{
-		const struct qo_value *big = a->count >= b->count ? a : b;
+	qadd_path(a, b, &n->perm[2], &n->chan_div);
+	return set_out(m, n, 0, a->dtype, rank, dims);
+}
 
-		return set_out(m, n, 0, a->dtype, big->rank, big->dims);
-	}
+static void qadd_store(struct qo_value *y, size_t e, float t)
+{
+	int32_t q = t >= -2147483648.0f && t < 2147483648.0f ? (int32_t)nearbyintf(t) : INT32_MIN;
+
+	q = q < -32768 ? -32768 : q > 32767 ? 32767 : q;
+	if (y->dtype == QACCEL_ONNX_UINT8)
+		((uint8_t *)y->data)[e] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+	else
+		((int8_t *)y->data)[e] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
 }
 
 static int qlinearadd_run(struct qaccel_onnx_model *m, struct qo_node *n)
 {
 	const struct qo_value *a = in_val(m, n, 0), *b = in_val(m, n, 3);
 	struct qo_value *y = out_val(m, n, 0);
-	const struct qo_value *vec = a, *sc = NULL;
-	float ra = n->scale[0], rb = n->scale[1], rv = ra, rs = rb;
-	float fixed = (float)n->axis - fmaf(ra, (float)n->perm[0], rb * (float)n->perm[1]);
-	bool u8 = y->dtype == QACCEL_ONNX_UINT8;
+	int64_t path = n->perm[2];
+	/* X and Y of the MLAS call: B is X on the A-scalar path. */
+	const struct qo_value *x = path == QADD_A_SCALAR ? b : a;
+	const struct qo_value *yv = path == QADD_A_SCALAR ? a : b;
+	unsigned int xi = path == QADD_A_SCALAR, yi = !xi;
+	float rx = n->scale[xi], ry = n->scale[yi];
+	float fixed = (float)n->axis - fmaf(rx, (float)n->perm[xi], ry * (float)n->perm[yi]);
+	size_t span = n->chan_div, idx[QACCEL_ONNX_MAX_RANK] = { 0 }, off[2] = { 0, 0 }, inner = 1;
+	uint32_t outer = y->rank;
 
-	/* ONNX Runtime swaps a scalar A into B's place. */
-	if (a->count == 1 && b->count != 1) {
-		vec = b;
-		sc = a;
-		rv = rb;
-		rs = ra;
-	} else if (b->count == 1) {
-		sc = b;
-	}
-	if (sc)
-		fixed = fmaf((float)zp_at(sc, 0), rs, fixed);
-	for (size_t e = 0; e < y->count; e++) {
-		float t = sc ? fmaf((float)zp_at(vec, e), rv, fixed)
-			     : fmaf((float)zp_at(a, e), ra,
-					  fmaf((float)zp_at(b, e), rb, fixed));
-		int32_t q = t >= -2147483648.0f && t < 2147483648.0f ?
-			    (int32_t)nearbyintf(t) : INT32_MIN;
+	/* A span is the innermost axes outer.. of the output. */
+	while (outer > 0 && inner < span)
+		inner *= (size_t)y->dims[--outer];
 
-		q = q < -32768 ? -32768 : q > 32767 ? 32767 : q;
-		if (u8)
-			((uint8_t *)y->data)[e] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
-		else
-			((int8_t *)y->data)[e] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+	for (size_t e0 = 0; e0 < y->count; e0 += span) {
+		size_t ox = off[xi], oy = off[yi];
+
+		if (path == QADD_GENERAL) {
+			for (size_t e = 0; e < span; e++)
+				qadd_store(y, e0 + e,
+					   fmaf((float)zp_at(x, ox + e), rx,
+						fmaf((float)zp_at(yv, oy + e), ry, fixed)));
+		} else {
+			float f = fmaf((float)zp_at(yv, oy), ry, fixed);
+
+			for (size_t e = 0; e < span; e++)
+				qadd_store(y, e0 + e, fmaf((float)zp_at(x, ox + e), rx, f));
+		}
+		/* The inputs' offsets at the next span's first element. */
+		for (uint32_t i = outer; i-- > 0;) {
+			off[0] += n->bstride[0][i];
+			off[1] += n->bstride[1][i];
+			if (++idx[i] < (size_t)y->dims[i])
+				break;
+			off[0] -= n->bstride[0][i] * idx[i];
+			off[1] -= n->bstride[1][i] * idx[i];
+			idx[i] = 0;
+		}
 	}
 	return 0;
 }

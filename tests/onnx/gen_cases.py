@@ -917,6 +917,180 @@ def torch_exported(outdir, rng):
     return n
 
 
+# --- QLinearAdd with numpy broadcasting ---------------------------------------
+# Their own generator (seed), so that cases added elsewhere in this file do
+# not change them.
+
+# (A's shape, B's shape): the path ONNX Runtime's broadcast looper takes
+# (docs/models.md, "QLinearAdd's arithmetic") in the comment.
+QADD_BCAST = [
+    ([2, 3, 4, 5], [1, 3, 1, 1]),   # per-channel bias: B scalar per span
+    ([1, 3, 1, 1], [2, 3, 4, 5]),   # the same, A scalar
+    ([4, 6], [6]),                  # a row on every row: two vectors
+    ([6], [4, 6]),
+    ([1, 1, 4, 5], [2, 3, 4, 5]),   # one plane on every plane: two vectors
+    ([2, 1, 5], [1, 4, 1]),         # both sides broadcast: B scalar
+    ([1, 4, 1], [2, 1, 5]),         # A scalar
+    ([3, 1, 1], [2, 3, 4, 5]),      # rank difference, A scalar
+    ([2, 3, 4, 5], [5]),            # rank difference, two vectors
+    ([2, 1, 3], [3]),               # an axis of 1 past the common rank
+    ([2, 3, 4, 1], [1, 3, 1, 1]),   # innermost axis 1 everywhere: H decides
+    ([], [2, 3]),                   # rank 0 A
+    ([1, 1], [1]),                  # one element each: A scalar
+]
+
+
+def qlinearadd_bcast(outdir, rng, i, ashape, bshape):
+    dt = [np.uint8, np.int8][i % 2]
+    tie = i % 3 != 2
+    a, b = rand_q(rng, dt, ashape), rand_q(rng, dt, bshape)
+    inits = []
+    for n in "abc":
+        s, z = act_qparams(rng, dt, tie)
+        inits += [scalar_init(n + "_s", s, np.float32), scalar_init(n + "_zp", z, dt)]
+    node = helper.make_node("QLinearAdd", ["A", "a_s", "a_zp", "B", "b_s", "b_zp", "c_s", "c_zp"],
+                            ["C"], name="qadd", domain=MS)
+    model = mk_model([node], [helper.make_tensor_value_info("A", ELEM[dt], a.shape),
+                              helper.make_tensor_value_info("B", ELEM[dt], b.shape)],
+                     [helper.make_tensor_value_info("C", ELEM[dt], np.broadcast(a, b).shape)],
+                     inits, ms=True)
+    write_case(outdir, "qlinearadd_bcast_%d" % i, model, [a, b])
+
+
+def qlinearadd_bcast_all_values(outdir, a_scalar):
+    """Every (a, b) pair as [256, 1] + [1, 256] (A scalar per span) or
+    [1, 256] + [256, 1] (B scalar), scales 0.45, 0.45, 0.3 and zero points
+    16, 22, 128: MLAS computes the fixed part with its own first input's
+    product fused, fl(zC - fma(rX, zX, rY * zY)), and with B passed first
+    on the A-scalar path that differs from fma(rA, zA, rB * zB) by an ulp,
+    which moves 1,018 of the 65,536 outputs."""
+    vals = np.arange(256).astype(np.uint8)
+    a, b = vals.reshape(256, 1), vals.reshape(1, 256)
+    if not a_scalar:
+        a, b = b, a
+    inits = []
+    for n, s, z in (("a", 0.45, 16), ("b", 0.45, 22), ("c", 0.3, 128)):
+        inits += [scalar_init(n + "_s", np.float32(s), np.float32),
+                  scalar_init(n + "_zp", z, np.uint8)]
+    node = helper.make_node("QLinearAdd", ["A", "a_s", "a_zp", "B", "b_s", "b_zp", "c_s", "c_zp"],
+                            ["C"], name="qadd", domain=MS)
+    model = mk_model([node], [helper.make_tensor_value_info("A", TensorProto.UINT8, a.shape),
+                              helper.make_tensor_value_info("B", TensorProto.UINT8, b.shape)],
+                     [helper.make_tensor_value_info("C", TensorProto.UINT8, [256, 256])],
+                     inits, ms=True)
+    write_case(outdir, "qlinearadd_bcast_all_values_%s" % ("a" if a_scalar else "b"), model,
+               [a, b])
+
+
+def qdq_add_bcast(outdir, rng, i):
+    """DQ(x) + DQ(per-channel y) -> Q: fused to a broadcasting QLinearAdd."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    ins, ds = [], []
+    for nme, shape in (("X1", [1, 4, 5, 6]), ("X2", [1, 4, 1, 1])):
+        s, z = act_qparams(rng, act, True)
+        ins.append((nme, rng.normal(0, 2, shape).astype(np.float32)))
+        ds.append(g.qdq(nme, s, z))
+    g.nodes.append(helper.make_node("Add", ds, ["add_out"], name="add"))
+    s, z = act_qparams(rng, act, True)
+    g.write(outdir, "qdq_add_bcast_%d" % i, ins, g.qdq("add_out", s, z))
+
+
+def broadcast_cases(outdir):
+    rng = np.random.default_rng(20261206)
+    n = 0
+    for i, (ashape, bshape) in enumerate(QADD_BCAST):
+        qlinearadd_bcast(outdir, rng, i, ashape, bshape)
+        n += 1
+    for a_scalar in (True, False):
+        qlinearadd_bcast_all_values(outdir, a_scalar)
+        n += 1
+    for i in range(2):
+        qdq_add_bcast(outdir, rng, i)
+        n += 1
+    return n
+
+
+# --- grouped and depthwise convolutions ----------------------------------------
+# Their own generator (seed), so that cases added elsewhere in this file do
+# not change them.
+
+# (N, C, H, W, group, M, kernel, stride, pads)
+GROUP_CONVS = [
+    (1, 4, 7, 7, 4, 4, 3, 1, [1, 1, 1, 1]),     # depthwise
+    (2, 6, 9, 8, 6, 6, 3, 2, [1, 1, 1, 1]),     # depthwise, stride 2
+    (1, 3, 8, 8, 3, 6, 3, 2, [0, 1, 1, 0]),     # depthwise, multiplier 2, uneven pads
+    (1, 4, 6, 6, 2, 6, 3, 1, [1, 1, 1, 1]),     # group 2
+    (2, 8, 5, 7, 4, 8, 3, 1, [0, 0, 0, 0]),     # group 4
+    (1, 8, 6, 6, 4, 12, 1, 1, [0, 0, 0, 0]),    # group 4, 1x1
+]
+
+
+def group_convinteger(outdir, rng, i, geo):
+    # ONNX Runtime's CPU provider implements ConvInteger for uint8 only.
+    nb, c, h, w, group, co, k, stride, pads = geo
+    x = rand_q(rng, np.uint8, [nb, c, h, w])
+    wt = rand_q(rng, np.uint8, [co, c // group, k, k])
+    inits = [numpy_helper.from_array(wt, "W"), zp_tensor(rng, np.uint8, "x_zp"),
+             zp_tensor(rng, np.uint8, "w_zp")]
+    node = helper.make_node("ConvInteger", ["X", "W", "x_zp", "w_zp"], ["Y"], name="conv",
+                            group=group, strides=[stride, stride], pads=pads)
+    model = mk_model([node], [helper.make_tensor_value_info("X", TensorProto.UINT8, x.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.INT32, None)], inits)
+    write_case(outdir, "group_convinteger_%d" % i, model, [x])
+
+
+def group_qlinearconv(outdir, rng, i, geo):
+    """uint8 activations; int8 weights with per-channel scales, or uint8 per tensor."""
+    nb, c, h, w, group, co, k, stride, pads = geo
+    tw = np.int8 if i % 3 else np.uint8
+    per_channel = tw == np.int8
+    x = rand_q(rng, np.uint8, [nb, c, h, w])
+    wt = rand_q(rng, tw, [co, c // group, k, k])
+    ws = rng.uniform(0.002, 0.05, [co] if per_channel else []).astype(np.float32)
+    inits = [scalar_init("xs", rng.uniform(0.005, 0.05), np.float32),
+             zp_tensor(rng, np.uint8, "xzp"), numpy_helper.from_array(wt, "W"),
+             numpy_helper.from_array(ws, "ws"),
+             numpy_helper.from_array(np.zeros(ws.shape, tw), "wzp"),
+             scalar_init("ys", rng.uniform(0.02, 0.3), np.float32),
+             zp_tensor(rng, np.uint8, "yzp"),
+             numpy_helper.from_array(rng.integers(-3000, 3000, [co], dtype=np.int32), "B")]
+    node = helper.make_node("QLinearConv", ["X", "xs", "xzp", "W", "ws", "wzp", "ys", "yzp", "B"],
+                            ["Y"], name="qconv", group=group, strides=[stride, stride], pads=pads)
+    model = mk_model([node], [helper.make_tensor_value_info("X", TensorProto.UINT8, x.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.UINT8, None)], inits)
+    write_case(outdir, "group_qlinearconv_%d" % i, model, [x])
+
+
+def qdq_conv_depthwise(outdir, rng, i):
+    """A depthwise Conv in QDQ form (MobileNet's): fused to a grouped QLinearConv."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    c = 4
+    x = rng.normal(0, 1, [1, c, 8, 8]).astype(np.float32)
+    xs = np.float32(2.0 ** -5)
+    xd = g.qdq("X", xs, 0 if act == np.int8 else 128)
+    wd, ws = g.weight("W", rng.normal(0, 0.3, [c, 1, 3, 3]).astype(np.float32), 0, True)
+    bd = g.bias("B", rng.normal(0, 0.5, [c]).astype(np.float32), xs, ws)
+    g.nodes.append(helper.make_node("Conv", [xd, wd, bd], ["conv_out"], name="conv",
+                                    group=c, pads=[1, 1, 1, 1], strides=[1 + i % 2, 1 + i % 2]))
+    ys, yz = g.out_qparams(False, True)
+    g.write(outdir, "qdq_conv_depthwise_%d" % i, [("X", x)], g.qdq("conv_out", ys, yz))
+
+
+def group_conv_cases(outdir):
+    rng = np.random.default_rng(20261207)
+    n = 0
+    for i, geo in enumerate(GROUP_CONVS):
+        group_convinteger(outdir, rng, i, geo)
+        group_qlinearconv(outdir, rng, i, geo)
+        n += 2
+    for i in range(2):
+        qdq_conv_depthwise(outdir, rng, i)
+        n += 1
+    return n
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_cases.py OUTDIR")
@@ -946,6 +1120,8 @@ def main():
         r += 3
     fold_refused(outdir, rng)
     r += 2 + torch_exported(outdir, rng)
+    r += broadcast_cases(outdir)
+    r += group_conv_cases(outdir)
     print("gen_cases: %d conformance cases, %d random cases in %s" % (n, r, outdir))
 
 

@@ -358,12 +358,35 @@ static int load_with_attr(const char *node, const char *name, int64_t value)
 	return load_edited(p);
 }
 
-TEST(load_grouped_convolution_is_rejected)
+/* The depthwise ConvInteger case (4 channels in 4 groups) loaded with its group set to group. */
+static int load_depthwise_with_group(int64_t group)
 {
-	EXPECT_EQ(-EOPNOTSUPP, load_with_attr("conv", "group", 2));
+	size_t len;
+	void *buf = slurp("group_convinteger_0/model.onnx", &len);
+	Onnx__ModelProto *p;
+	Onnx__NodeProto *n;
+
+	if (!buf)
+		return -ENOENT;
+	p = onnx__model_proto__unpack(NULL, len, buf);
+	free(buf);
+	if (!p)
+		return -EBADMSG;
+	n = node_named(p, "conv");
+	for (size_t i = 0; n && i < n->n_attribute; i++)
+		if (!strcmp(n->attribute[i]->name, "group"))
+			n->attribute[i]->i = group;
+	return load_edited(p);
+}
+
+TEST(load_grouped_convolution_validates_and_indivisible_channels_are_rejected)
+{
+	EXPECT_EQ(0, load_depthwise_with_group(4)) TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_EQ(-EINVAL, load_depthwise_with_group(3));
 	EXPECT_NE(NULL, strstr(qaccel_onnx_error(),
-			       "node 'conv' (ConvInteger): group 2 not supported"))
+			       "node 'conv' (ConvInteger): 4 input channels not divisible by group 3"))
 		TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_EQ(-EINVAL, load_depthwise_with_group(0));
 }
 
 TEST(load_unknown_attribute_is_rejected)
