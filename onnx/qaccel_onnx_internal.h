@@ -135,6 +135,12 @@ int qo_attrs_check(struct qo_node *n);
  */
 int qo_qdq_rewrite(struct qaccel_onnx_model *m, const Onnx__NodeProto ***out, size_t *count);
 void qo_gemm_release(struct qo_node *n);
+/*
+ * The attribute QDQ fusion gives a QLinearAveragePool whose int8 Q/DQ
+ * pairs ONNX Runtime converts to uint8 (its requantization then adds the
+ * zero point + 128); recognized by address, never taken from a model.
+ */
+extern const Onnx__AttributeProto qo_s8_as_u8;
 
 /*
  * im2col of one NCHW image batch for a 2-D convolution: A row

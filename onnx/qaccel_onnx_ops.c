@@ -39,6 +39,8 @@ int qo_attrs_check(struct qo_node *n)
 		const char *name = a->name ? a->name : "";
 		bool known = false;
 
+		if (a == &qo_s8_as_u8)
+			continue;
 		for (const char *const *k = n->op->attrs; *k; k++)
 			known |= !strcmp(*k, name);
 		if (!known)
@@ -537,8 +539,15 @@ static int axis_geometry(const struct qo_node *n, int auto_pad, int64_t in, int6
 		int64_t target = (in + stride - 1) / stride;
 		int64_t need = (target - 1) * stride + dk - in;
 
+		/*
+		 * A kernel shorter than the stride needs negative padding: ONNX
+		 * Runtime then pools with negative pads (shifted windows, and in
+		 * ceil_mode one output fewer), which nothing here reproduces.
+		 */
 		if (need < 0)
-			need = 0;
+			return qo_node_fail(n, -EOPNOTSUPP,
+					    "auto_pad SAME with kernel %lld shorter than stride %lld: negative pads not supported",
+					    (long long)kernel, (long long)stride);
 		*pad_begin = auto_pad == 3 ? (need + 1) / 2 : need / 2;
 		*pad_end = need - *pad_begin;
 	}
@@ -913,6 +922,238 @@ static int maxpool_run(struct qaccel_onnx_model *m, struct qo_node *n)
 		MAXPOOL_LOOP(uint8_t, 0);
 	else
 		MAXPOOL_LOOP(int8_t, -128);
+	return 0;
+}
+
+/* --- AveragePool / GlobalAveragePool (float) ------------------------------------- */
+
+/*
+ * ONNX Runtime computes float average pooling with MLAS (MlasPool), which
+ * picks one of three kernels; each sums in its own order, so each is
+ * reproduced here (docs/models.md, "Average pooling"):
+ *  - GLOBAL (kernel = the whole image, strides 1, no pads): four running
+ *    sums over the elements i = 0, 4, 8... / 1, 5, 9... / ..., reduced as
+ *    (s0 + s2) + (s1 + s3), then the leftover elements one by one;
+ *  - VECTOR (2-D, stride along W at most 2, kernel at most 32 each way,
+ *    the padded row within MLAS's 2045-float buffer): per input column the
+ *    sum down the window's rows, then the window's columns left to right
+ *    over those sums (0.0 in the pads);
+ *  - GENERIC: row by row from 0.0.
+ * then one division by the element count (count_include_pad: the kernel's
+ * size, else the window's elements inside the input).
+ */
+enum { POOL_GENERIC, POOL_VECTOR, POOL_GLOBAL };
+
+/* The NCHWc block ONNX Runtime's AVX2 (8) and AVX-512 (16) CPUs pool in. */
+#define ORT_NCHWC_BLOCK	8
+
+/* Every window of one axis overlaps the input (no window of padding only). */
+static int windows_inside(const struct qo_node *n, int axis, int64_t in, int64_t out)
+{
+	int64_t last = (out - 1) * n->stride[axis] - n->pad[axis];
+
+	if (last >= in || n->kernel[axis] - n->pad[axis] <= 0)
+		return qo_node_fail(n, -EOPNOTSUPP,
+				    "a pooling window lies in the padding only (ceil_mode / pads): not supported");
+	return 0;
+}
+
+/*
+ * Geometry of an average pool on x (rank 4): the output's H and W in
+ * out_hw; count_include_pad in n->perm[0].
+ */
+static int avgpool_geometry(struct qaccel_onnx_model *m, struct qo_node *n,
+			    const struct qo_value *x, int64_t *out_hw)
+{
+	int64_t ceil_mode, cip;
+	int ret;
+
+	if (x->rank != 4)
+		return qo_node_fail(n, -EOPNOTSUPP, "input rank %u: only 2-D pooling (rank 4)",
+				    x->rank);
+	if ((ret = attr_int(n, "ceil_mode", 0, &ceil_mode)) ||
+	    (ret = attr_int(n, "count_include_pad", 0, &cip)))
+		return ret;
+	ret = window_attrs(m, n, &x->dims[2], NULL, ceil_mode != 0, out_hw);
+	if (ret)
+		return ret;
+	if (n->dilation[0] != 1 || n->dilation[1] != 1)
+		return qo_node_fail(n, -EOPNOTSUPP, "dilations other than 1 not supported");
+	for (int i = 0; i < 2; i++)
+		if ((ret = windows_inside(n, i, x->dims[2 + i], out_hw[i])))
+			return ret;
+	n->perm[0] = cip != 0;
+	return 0;
+}
+
+/* Which MLAS kernel ONNX Runtime runs (n->axis), as MlasPool chooses it. */
+static void mlas_pool_kind(struct qo_node *n, const struct qo_value *x)
+{
+	bool global = n->kernel[0] == x->dims[2] && n->kernel[1] == x->dims[3] &&
+		      n->stride[0] == 1 && n->stride[1] == 1 && !n->pad[0] && !n->pad[1] &&
+		      !n->pad[2] && !n->pad[3];
+
+	if (global)
+		n->axis = POOL_GLOBAL;
+	else if (n->stride[1] <= 2 && n->kernel[0] <= 32 && n->kernel[1] <= 32 &&
+		 n->pad[1] + n->pad[3] + x->dims[3] <= 2045)
+		n->axis = POOL_VECTOR;
+	else
+		n->axis = POOL_GENERIC;
+}
+
+static int float_pool_input(struct qo_node *n, const struct qo_value *x)
+{
+	if (x->dtype != QACCEL_ONNX_FLOAT)
+		return qo_node_fail(n, -EOPNOTSUPP, "input is %s (float only)",
+				    qo_dtype_name(x->dtype));
+	if (x->rank != 4)
+		return qo_node_fail(n, -EOPNOTSUPP, "input rank %u: only 2-D pooling (rank 4)",
+				    x->rank);
+	/*
+	 * ONNX Runtime's NCHWc transformer moves a float pool over channels a
+	 * multiple of its block (8 with AVX2, 16 with AVX-512) to its NCHWc
+	 * kernels, which sum in yet another order: its bytes then depend on
+	 * the CPU it runs on.
+	 */
+	if (x->dims[1] % ORT_NCHWC_BLOCK == 0)
+		return qo_node_fail(n, -EOPNOTSUPP,
+				    "float average pooling over %lld channels (a multiple of %d): ONNX Runtime runs it in its NCHWc layout, in a CPU-dependent order; not supported",
+				    (long long)x->dims[1], ORT_NCHWC_BLOCK);
+	return 0;
+}
+
+static int avgpool_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t out_hw[2], dims[4];
+	int ret;
+
+	if ((ret = float_pool_input(n, x)) || (ret = avgpool_geometry(m, n, x, out_hw)))
+		return ret;
+	mlas_pool_kind(n, x);
+	dims[0] = x->dims[0];
+	dims[1] = x->dims[1];
+	dims[2] = out_hw[0];
+	dims[3] = out_hw[1];
+	return set_out(m, n, 0, QACCEL_ONNX_FLOAT, 4, dims);
+}
+
+static int globalavgpool_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t dims[4] = { 0, 0, 1, 1 };
+	int ret;
+
+	if ((ret = float_pool_input(n, x)))
+		return ret;
+	n->kernel[0] = x->dims[2];
+	n->kernel[1] = x->dims[3];
+	n->stride[0] = n->stride[1] = 1;
+	memset(n->pad, 0, sizeof(n->pad));
+	n->axis = POOL_GLOBAL;
+	dims[0] = x->dims[0];
+	dims[1] = x->dims[1];
+	return set_out(m, n, 0, QACCEL_ONNX_FLOAT, 4, dims);
+}
+
+static float mlas_global_sum(const float *p, size_t count)
+{
+	float lane[4] = { 0.0f, 0.0f, 0.0f, 0.0f }, r;
+	size_t i = 0;
+
+	for (; i + 4 <= count; i += 4)
+		for (int l = 0; l < 4; l++)
+			lane[l] += p[i + l];
+	r = (lane[0] + lane[2]) + (lane[1] + lane[3]);
+	for (; i < count; i++)
+		r += p[i];
+	return r;
+}
+
+/* One plane through MLAS's VECTOR kernel; colsum holds pad_l + w + pad_r floats. */
+static void mlas_vector_plane(const struct qo_node *n, const float *p, int64_t h, int64_t w,
+			      int64_t oh, int64_t ow, float *colsum, float *out)
+{
+	int64_t pl = n->pad[1], kh = n->kernel[0], kw = n->kernel[1];
+
+	for (int64_t oy = 0; oy < oh; oy++) {
+		int64_t y0 = oy * n->stride[0] - n->pad[0], y1 = y0 + kh;
+
+		y0 = y0 < 0 ? 0 : y0;
+		y1 = y1 > h ? h : y1;
+		for (int64_t ix = 0; ix < w; ix++) {
+			float s = p[y0 * w + ix];
+
+			for (int64_t iy = y0 + 1; iy < y1; iy++)
+				s += p[iy * w + ix];
+			colsum[pl + ix] = s;
+		}
+		for (int64_t ox = 0; ox < ow; ox++) {
+			int64_t c0 = ox * n->stride[1];	/* in padded columns */
+			float s = colsum[c0], d;
+
+			for (int64_t j = 1; j < kw; j++)
+				s += colsum[c0 + j];
+			if (n->perm[0]) {
+				d = (float)(kh * kw);
+			} else {
+				int64_t lo = c0 > pl ? c0 : pl, hi = c0 + kw < pl + w ? c0 + kw : pl + w;
+
+				d = (float)((hi - lo) * (y1 - y0));
+			}
+			*out++ = s / d;
+		}
+	}
+}
+
+static void generic_plane(const struct qo_node *n, const float *p, int64_t h, int64_t w,
+			  int64_t oh, int64_t ow, float *out)
+{
+	for (int64_t oy = 0; oy < oh; oy++) {
+		int64_t y0 = oy * n->stride[0] - n->pad[0], y1 = y0 + n->kernel[0];
+
+		y0 = y0 < 0 ? 0 : y0;
+		y1 = y1 > h ? h : y1;
+		for (int64_t ox = 0; ox < ow; ox++) {
+			int64_t x0 = ox * n->stride[1] - n->pad[1], x1 = x0 + n->kernel[1];
+			float s = 0.0f;
+
+			x0 = x0 < 0 ? 0 : x0;
+			x1 = x1 > w ? w : x1;
+			for (int64_t iy = y0; iy < y1; iy++)
+				for (int64_t ix = x0; ix < x1; ix++)
+					s += p[iy * w + ix];
+			*out++ = s / (float)(n->perm[0] ? n->kernel[0] * n->kernel[1] :
+					     (y1 - y0) * (x1 - x0));
+		}
+	}
+}
+
+static int avgpool_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	struct qo_value *y = out_val(m, n, 0);
+	size_t planes = (size_t)(x->dims[0] * x->dims[1]);
+	int64_t h = x->dims[2], w = x->dims[3], oh = y->dims[2], ow = y->dims[3];
+	const float *in = x->data;
+	float *out = y->data, *colsum = NULL;
+
+	if (n->axis == POOL_VECTOR) {
+		/* The pads' columns and MLAS's 3 floats of over-read hold 0.0. */
+		colsum = calloc((size_t)(n->pad[1] + w + n->pad[3] + 3), sizeof(*colsum));
+		if (!colsum)
+			return qo_node_fail(n, -ENOMEM, "out of memory");
+	}
+	for (size_t pl = 0; pl < planes; pl++, in += h * w, out += oh * ow) {
+		if (n->axis == POOL_GLOBAL)
+			out[0] = mlas_global_sum(in, (size_t)(h * w)) / (float)(h * w);
+		else if (n->axis == POOL_VECTOR)
+			mlas_vector_plane(n, in, h, w, oh, ow, colsum, out);
+		else
+			generic_plane(n, in, h, w, oh, ow, out);
+	}
+	free(colsum);
 	return 0;
 }
 
@@ -1973,6 +2214,167 @@ static int qlinearadd_run(struct qaccel_onnx_model *m, struct qo_node *n)
 	return 0;
 }
 
+/* --- QLinearAveragePool / QLinearGlobalAveragePool (com.microsoft) ---------------- */
+
+/*
+ * ONNX Runtime's contrib kernels (docs/models.md, "Average pooling"):
+ *  - QLinearGlobalAveragePool, and QLinearAveragePool whose kernel is the
+ *    whole image without pads: the integer sum of each plane, minus
+ *    x_zp * size, times s = fl(x_scale / fl(y_scale * size)) in float,
+ *    clamped to [qmin - y_zp, qmax - y_zp], rounded to even, + y_zp
+ *    (MlasQLinearGlobalAveragePoolNchw);
+ *  - else every element dequantized ((float)(x - x_zp) * x_scale), summed
+ *    row by row from 0.0, divided by the count, then
+ *    nearbyintf(avg / y_scale + y_zp) clamped to the type (with y_zp + 128
+ *    and the uint8 range, then - 128, for an int8 unit QDQ fusion marked
+ *    qo_s8_as_u8: ONNX Runtime ran it as uint8).
+ * The scales and zero points are one-element initializers: n->scale is
+ * { x_scale, y_scale, s }, n->perm[1] and n->perm[2] the zero points,
+ * n->axis POOL_GLOBAL or POOL_GENERIC, n->perm[3] the qo_s8_as_u8 mark.
+ */
+static int qpool_params(struct qaccel_onnx_model *m, struct qo_node *n, const struct qo_value *x,
+			bool global)
+{
+	float xs, ys, s;
+	int32_t xz, yz;
+	int64_t last;
+	size_t size;
+	int ret;
+
+	if (!is_q8(x->dtype))
+		return qo_node_fail(n, -EINVAL, "X is %s (uint8 or int8)", qo_dtype_name(x->dtype));
+	if (x->rank != 4)
+		return qo_node_fail(n, -EOPNOTSUPP, "input rank %u: only 2-D pooling (rank 4)",
+				    x->rank);
+	if ((ret = attr_int(n, "channels_last", 0, &last)))
+		return ret;
+	if (!in_val(m, n, 1) || !in_val(m, n, 3))
+		return qo_node_fail(n, -EINVAL, "x_scale and y_scale are required");
+	if (last)
+		return qo_node_fail(n, -EOPNOTSUPP, "channels_last not supported (NCHW only)");
+	if ((ret = qscalar(m, n, 1, 2, x->dtype, &xs, &xz)) ||
+	    (ret = qscalar(m, n, 3, 4, x->dtype, &ys, &yz)))
+		return ret;
+	n->scale = calloc(3, sizeof(float));
+	if (!n->scale)
+		return qo_node_fail(n, -ENOMEM, "out of memory");
+	n->n_scale = 3;
+	n->scale[0] = xs;
+	n->scale[1] = ys;
+	n->perm[1] = xz;
+	n->perm[2] = yz;
+	n->axis = global ? POOL_GLOBAL : POOL_GENERIC;
+	if (!global)
+		return 0;
+	size = (size_t)(x->dims[2] * x->dims[3]);
+	s = xs / (ys * (float)size);
+	/* MLAS throws outside this range: ONNX Runtime fails the run. */
+	if (size >= 0x1000000 || !(s >= 0x1.0p-32f) || !(s < 256.0f))
+		return qo_node_fail(n, -EOPNOTSUPP,
+				    "x_scale / (y_scale * %zu) outside ONNX Runtime's range [2^-32, 256)",
+				    size);
+	n->scale[2] = s;
+	return 0;
+}
+
+static int qlinear_avgpool_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t out_hw[2], dims[4];
+	bool global;
+	int ret;
+
+	if (!is_q8(x->dtype))
+		return qo_node_fail(n, -EINVAL, "X is %s (uint8 or int8)", qo_dtype_name(x->dtype));
+	if ((ret = avgpool_geometry(m, n, x, out_hw)))
+		return ret;
+	/* ONNX Runtime's fallback to the global kernel: pads and strides aside. */
+	global = n->kernel[0] == x->dims[2] && n->kernel[1] == x->dims[3] && !n->pad[0] &&
+		 !n->pad[1] && !n->pad[2] && !n->pad[3];
+	if ((ret = qpool_params(m, n, x, global)))
+		return ret;
+	for (size_t i = 0; i < n->proto->n_attribute; i++)
+		n->perm[3] |= n->proto->attribute[i] == &qo_s8_as_u8;
+	dims[0] = x->dims[0];
+	dims[1] = x->dims[1];
+	dims[2] = out_hw[0];
+	dims[3] = out_hw[1];
+	return set_out(m, n, 0, x->dtype, 4, dims);
+}
+
+static int qlinear_gap_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	int64_t dims[4] = { 0, 0, 1, 1 };
+	int ret;
+
+	if ((ret = qpool_params(m, n, x, true)))
+		return ret;
+	dims[0] = x->dims[0];
+	dims[1] = x->dims[1];
+	return set_out(m, n, 0, x->dtype, 4, dims);
+}
+
+static int qlinear_avgpool_run(struct qaccel_onnx_model *m, struct qo_node *n)
+{
+	const struct qo_value *x = in_val(m, n, 0);
+	struct qo_value *y = out_val(m, n, 0);
+	bool u8 = x->dtype == QACCEL_ONNX_UINT8;
+	int32_t qmin = u8 ? 0 : -128, qmax = u8 ? 255 : 127;
+	int32_t xz = (int32_t)n->perm[1], yz = (int32_t)n->perm[2];
+	/* int8 that ONNX Runtime ran as uint8: its zero point + 128 in the rounding. */
+	int32_t shift = n->perm[3] ? 128 : 0;
+	size_t planes = (size_t)(x->dims[0] * x->dims[1]);
+	int64_t h = x->dims[2], w = x->dims[3], oh = y->dims[2], ow = y->dims[3];
+	float *deq, *avg;
+
+	if (n->axis == POOL_GLOBAL) {
+		float lo = (float)(qmin - yz), hi = (float)(qmax - yz);
+
+		for (size_t p = 0; p < planes; p++) {
+			int32_t acc = -xz * (int32_t)(h * w);
+			float v;
+
+			for (int64_t i = 0; i < h * w; i++)
+				acc += zp_at(x, p * (size_t)(h * w) + (size_t)i);
+			v = (float)acc * n->scale[2];
+			v = v > lo ? v : lo;
+			v = v < hi ? v : hi;
+			if (u8)
+				((uint8_t *)y->data)[p] = (uint8_t)((int32_t)nearbyintf(v) + yz);
+			else
+				((int8_t *)y->data)[p] = (int8_t)((int32_t)nearbyintf(v) + yz);
+		}
+		return 0;
+	}
+	deq = malloc(x->count * sizeof(*deq));
+	avg = malloc((size_t)(oh * ow) * sizeof(*avg));
+	if (!deq || !avg) {
+		free(deq);
+		free(avg);
+		return qo_node_fail(n, -ENOMEM, "out of memory");
+	}
+	for (size_t e = 0; e < x->count; e++)
+		deq[e] = (float)(zp_at(x, e) - xz) * n->scale[0];
+	for (size_t p = 0; p < planes; p++) {
+		generic_plane(n, deq + p * (size_t)(h * w), h, w, oh, ow, avg);
+		for (int64_t e = 0; e < oh * ow; e++) {
+			int32_t q = (int32_t)nearbyintf(avg[e] / n->scale[1] + (float)(yz + shift));
+			size_t o = p * (size_t)(oh * ow) + (size_t)e;
+
+			q = q < qmin + shift ? qmin + shift : q > qmax + shift ? qmax + shift : q;
+			q -= shift;
+			if (u8)
+				((uint8_t *)y->data)[o] = (uint8_t)q;
+			else
+				((int8_t *)y->data)[o] = (int8_t)q;
+		}
+	}
+	free(deq);
+	free(avg);
+	return 0;
+}
+
 /* --- the table ------------------------------------------------------------------ */
 
 static const char *const no_attrs[] = { NULL };
@@ -1981,6 +2383,13 @@ static const char *const conv_attrs[] = { "auto_pad", "dilations", "group", "ker
 static const char *const pool_attrs[] = { "auto_pad", "ceil_mode", "dilations",
 					  "kernel_shape", "pads", "storage_order", "strides",
 					  NULL };
+static const char *const avgpool_attrs[] = { "auto_pad", "ceil_mode", "count_include_pad",
+					     "dilations", "kernel_shape", "pads", "strides",
+					     NULL };
+static const char *const qavgpool_attrs[] = { "auto_pad", "ceil_mode", "channels_last",
+					      "count_include_pad", "kernel_shape", "pads",
+					      "strides", NULL };
+static const char *const qgap_attrs[] = { "channels_last", NULL };
 static const char *const reshape_attrs[] = { "allowzero", NULL };
 static const char *const axis_attrs[] = { "axis", NULL };
 static const char *const axes_attrs[] = { "axes", NULL };
@@ -1998,6 +2407,8 @@ static const struct qo_op ops[] = {
 	{ "QLinearMatMul", 8, 8, 1, no_attrs, qlinearmatmul_prepare, matmulinteger_run, 0 },
 	{ "QLinearConv", 8, 9, 1, conv_attrs, qlinearconv_prepare, convinteger_run, 0 },
 	{ "MaxPool", 1, 1, 1, pool_attrs, maxpool_prepare, maxpool_run, 0 },
+	{ "AveragePool", 1, 1, 1, avgpool_attrs, avgpool_prepare, avgpool_run, 0 },
+	{ "GlobalAveragePool", 1, 1, 1, no_attrs, globalavgpool_prepare, avgpool_run, 0 },
 	{ "Reshape", 2, 2, 1, reshape_attrs, reshape_prepare, copy_run, 0 },
 	{ "Flatten", 1, 1, 1, axis_attrs, flatten_prepare, copy_run, 0 },
 	{ "Squeeze", 1, 2, 1, axes_attrs, squeeze_prepare, copy_run, 0 },
@@ -2014,6 +2425,10 @@ static const struct qo_op ops[] = {
 	{ "Clip", 1, 3, 1, clip_attrs, clip_prepare, clip_run, 0 },
 	{ "QGemm", 6, 9, 1, qgemm_attrs, qgemm_prepare, qgemm_run, QO_MS },
 	{ "QLinearAdd", 7, 8, 1, no_attrs, qlinearadd_prepare, qlinearadd_run, QO_MS },
+	{ "QLinearAveragePool", 1, 5, 1, qavgpool_attrs, qlinear_avgpool_prepare,
+	  qlinear_avgpool_run, QO_MS },
+	{ "QLinearGlobalAveragePool", 1, 5, 1, qgap_attrs, qlinear_gap_prepare,
+	  qlinear_avgpool_run, QO_MS },
 };
 
 /* Ops people will bring that are known and not in this version, and why. */
@@ -2023,8 +2438,6 @@ static const struct {
 	{ "Conv", "a float convolution (ONNX Runtime runs it in float: its DQ -> Conv -> Q unit did not fuse, docs/models.md \"QDQ fusion\")" },
 	{ "MatMul", "a float MatMul (ONNX Runtime runs it in float or as MatMulIntegerToFloat: its DQ -> MatMul -> Q unit did not fuse, docs/models.md \"QDQ fusion\")" },
 	{ "Gemm", "a float Gemm (ONNX Runtime runs it in float: its DQ -> Gemm unit did not fuse, docs/models.md \"QDQ fusion\")" },
-	{ "AveragePool", "not in this version (docs/models.md: pooling variants next)" },
-	{ "GlobalAveragePool", "not in this version (docs/models.md: pooling variants next)" },
 };
 
 const char *qo_op_later(const char *name)

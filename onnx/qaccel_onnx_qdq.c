@@ -19,6 +19,10 @@
  *     DQ(a), DQ(b) -> MatMul -> Q                      => QLinearMatMul
  *     DQ(a), DQ(b)[, DQ(bias)] -> Gemm [-> Q]          => QGemm (com.microsoft)
  *     DQ(a), DQ(b) -> Add -> Q                         => QLinearAdd (com.microsoft)
+ *     DQ -> AveragePool / GlobalAveragePool -> Q, one type after ONNX
+ *       Runtime's int8 -> uint8 Q/DQ pair conversion
+ *                                                      => QLinearAveragePool /
+ *                                                         QLinearGlobalAveragePool
  *     DQ -> Reshape / Flatten / Transpose / Squeeze / Unsqueeze / MaxPool
  *       (opset 12 on) -> Q with equal scalar scale and zero point
  *                                                      => the op on the integers
@@ -446,6 +450,76 @@ static void fuse_unit(struct qdq *q, struct qo_snode *t)
 	}
 }
 
+/*
+ * ONNX Runtime on x86 first turns every int8 Q -> DQ pair into a uint8 one
+ * (QDQS8ToU8Transformer: both zero points + 128), where the Q's only
+ * consumer is the DQ, the Q's output no graph output, and both have
+ * constant scalar scales and zero points.  Is qn such a Q?
+ */
+static bool s8_pair_to_u8(const struct qdq *q, const struct qo_snode *qn)
+{
+	struct qo_snode *dq;
+	float s;
+	int32_t z, t;
+
+	if (!qn || !is_op(qn, "QuantizeLinear") || qtype(q, qn) != QACCEL_ONNX_INT8 ||
+	    qn->proto.n_output != 1 || graph_output(q, nstr(qn->proto.output[0])) ||
+	    consumers(q, nstr(qn->proto.output[0]), &dq) != 1 ||
+	    !is_op(dq, "DequantizeLinear"))
+		return false;
+	return qparams(q, qn, false, &s, &z, &t) && qparams(q, dq, false, &s, &z, &t);
+}
+
+/* Marks a QLinearAveragePool fused from int8 pairs ONNX Runtime ran as uint8. */
+const Onnx__AttributeProto qo_s8_as_u8 = {
+	.base = PROTOBUF_C_MESSAGE_INIT(&onnx__attribute_proto__descriptor),
+	.name = (char *)"qaccel-s8-as-u8",
+	.has_type = 1,
+	.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT,
+	.has_i = 1,
+	.i = 1,
+};
+
+/*
+ * DQ -> AveragePool / GlobalAveragePool -> Q: ONNX Runtime's
+ * QLinearAveragePool / QLinearGlobalAveragePool (com.microsoft), whatever
+ * the two scales, when the DQ's and the Q's types are the same after the
+ * int8 -> uint8 pair conversion above (measured: an int8 unit whose input
+ * pair converts and whose Q is a graph output stays unfused, and runs as
+ * DQ, the float pool, Q).
+ */
+static void fuse_pool(struct qdq *q, struct qo_snode *t)
+{
+	bool gap = is_op(t, "GlobalAveragePool"), in_u8, out_u8;
+	struct qo_snode *dq, *qn;
+	char *ins[5];
+	int32_t type;
+
+	if (!gap && !is_op(t, "AveragePool"))
+		return;
+	dq = dq_of(q, t, 0);
+	qn = q_after(q, t);
+	if (!dq || !qn || !has_zp(dq) || !has_zp(qn) || t->proto.n_input != 1)
+		return;
+	type = qtype(q, dq);
+	if ((type != QACCEL_ONNX_UINT8 && type != QACCEL_ONNX_INT8) || qtype(q, qn) != type)
+		return;
+	in_u8 = type == QACCEL_ONNX_UINT8 ||
+		s8_pair_to_u8(q, producer(q, nstr(dq->proto.input[0])));
+	out_u8 = type == QACCEL_ONNX_UINT8 || s8_pair_to_u8(q, qn);
+	if (in_u8 != out_u8 || t->proto.n_attribute >= SN_MAX_ATTR || !own(t))
+		return;
+	ins[0] = dq->proto.input[0];
+	ins[1] = dq->proto.input[1];
+	ins[2] = dq->proto.input[2];
+	ins[3] = qn->proto.input[1];
+	ins[4] = qn->proto.input[2];
+	replace(q, t, &dq, 1, qn, gap ? "QLinearGlobalAveragePool" : "QLinearAveragePool",
+		"com.microsoft", ins, 5);
+	if (type == QACCEL_ONNX_INT8 && in_u8)
+		t->attr[t->proto.n_attribute++] = (Onnx__AttributeProto *)&qo_s8_as_u8;
+}
+
 /* DQ -> data movement -> Q with the same scalar scale and zero point: the op on the integers. */
 static void drop_qdq(struct qdq *q, struct qo_snode *t)
 {
@@ -507,6 +581,7 @@ int qo_qdq_rewrite(struct qaccel_onnx_model *m, const Onnx__NodeProto ***out, si
 		if (q.s[i].removed)
 			continue;
 		fuse_unit(&q, &q.s[i]);
+		fuse_pool(&q, &q.s[i]);
 		drop_qdq(&q, &q.s[i]);
 	}
 	for (size_t i = 0; i < q.n; i++)

@@ -30,10 +30,12 @@ from onnx.backend.test.case import node as case_node
 
 OPS = {"MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
        "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Concat",
-       "MaxPool", "QuantizeLinear", "DequantizeLinear", "Add", "Relu", "Clip"}
+       "MaxPool", "AveragePool", "GlobalAveragePool", "QuantizeLinear",
+       "DequantizeLinear", "Add", "Relu", "Clip"}
 MODULES = ["matmulinteger", "convinteger", "qlinearmatmul", "qlinearconv",
            "reshape", "flatten", "transpose", "squeeze", "unsqueeze", "concat",
-           "maxpool", "quantizelinear", "dequantizelinear", "add", "relu", "clip"]
+           "maxpool", "averagepool", "globalaveragepool", "quantizelinear",
+           "dequantizelinear", "add", "relu", "clip"]
 # (op, input index) of inputs that carry a shape or axes, not data.
 # So are QLinear*'s scales, zero points and bias: a quantized model has
 # them as initializers, and qaccel_onnx computes the requantization scales
@@ -630,6 +632,195 @@ def qdq_reshape_requant(outdir, rng, i):
     g.write(outdir, "qdq_reshape_requant_%d" % i, [("X", x)], g.qdq("r", np.float32(s2 * 3), z2))
 
 
+def pool_axis(n, k, s, pb, pe, ceil, auto):
+    """ONNX Runtime's output size and pads of one axis, or None where
+    qaccel_onnx refuses the geometry (SAME with a kernel shorter than the
+    stride: negative pads; a window in the padding only)."""
+    if auto == "VALID":
+        pb = pe = 0
+    elif auto in ("SAME_UPPER", "SAME_LOWER"):
+        t = (n + s - 1) // s
+        need = (t - 1) * s + k - n
+        if need < 0:
+            return None
+        pb = (need + 1) // 2 if auto == "SAME_LOWER" else need // 2
+        pe = need - pb
+    span = n + pb + pe - k
+    if span < 0:
+        return None
+    o = (-(-span // s) if ceil else span // s) + 1
+    if (o - 1) * s - pb >= n or k - pb <= 0:
+        return None
+    return o, pb, pe
+
+
+def pool_attrs(rng, h, w, i):
+    """Random AveragePool attributes that qaccel_onnx takes for an h x w
+    input; variant i % 8 steers towards each of MLAS's kernels and modes."""
+    while True:
+        v = i % 8
+        k = [int(rng.integers(1, min(h, 6) + 1)), int(rng.integers(1, min(w, 6) + 1))]
+        s = [int(rng.integers(1, 3)), int(rng.integers(1, 3))]
+        if v == 1:      # the whole image: MLAS's global kernel
+            k, s = [h, w], [1, 1]
+        elif v == 2:    # stride along W above 2: the generic kernel
+            s[1] = 3
+        elif v == 3 and w > 33:     # a kernel wider than 32: generic too
+            k[1] = 33
+        pads = [int(rng.integers(0, k[j % 2])) if rng.integers(2) else 0 for j in range(4)]
+        if v == 1:
+            pads = [0, 0, 0, 0]
+        auto = None
+        if v == 4:
+            auto = ["VALID", "SAME_UPPER", "SAME_LOWER"][int(rng.integers(3))]
+            pads = [0, 0, 0, 0]
+        ceil, cip = int(rng.integers(2)), int(rng.integers(2))
+        if v in (5, 6):
+            ceil = 1
+        ga = [pool_axis(h, k[0], s[0], pads[0], pads[2], ceil, auto),
+              pool_axis(w, k[1], s[1], pads[1], pads[3], ceil, auto)]
+        if None in ga:
+            continue
+        kw = dict(kernel_shape=k, strides=s, ceil_mode=ceil, count_include_pad=cip)
+        if auto:
+            kw["auto_pad"] = auto
+        else:
+            kw["pads"] = pads
+        return kw, [ga[0][0], ga[1][0]]
+
+
+def random_avgpool(outdir, rng, i):
+    """Float AveragePool: channels not a multiple of 8 (ONNX Runtime's NCHWc
+    kernels take those), odd sizes, pads, strides, ceil_mode,
+    count_include_pad, auto_pad."""
+    c = int(rng.choice([1, 2, 3, 5, 7, 12]))
+    h, w = (int(x) for x in rng.integers(1, 24, 2))
+    if i % 8 == 3:
+        w = int(rng.integers(34, 60))
+    x = rng.normal(0, 3, [int(rng.integers(1, 3)), c, h, w]).astype(np.float32)
+    kw, out = pool_attrs(rng, h, w, i)
+    node = helper.make_node("AveragePool", ["X"], ["Y"], name="pool", **kw)
+    model = mk_model([node], [helper.make_tensor_value_info("X", TensorProto.FLOAT, x.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], [],
+                     opset=[11, 13, 17][i % 3])
+    write_case(outdir, "random_averagepool_%d" % i, model, [x])
+
+
+def random_globalavgpool(outdir, rng, i):
+    c = int(rng.choice([1, 3, 6, 9, 30]))
+    h, w = (int(x) for x in rng.integers(1, 30, 2))
+    x = rng.normal(0, 3, [int(rng.integers(1, 3)), c, h, w]).astype(np.float32)
+    node = helper.make_node("GlobalAveragePool", ["X"], ["Y"], name="gap")
+    model = mk_model([node], [helper.make_tensor_value_info("X", TensorProto.FLOAT, x.shape)],
+                     [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], [])
+    write_case(outdir, "random_globalaveragepool_%d" % i, model, [x])
+
+
+def avgpool_refused(outdir, rng):
+    """Float average pools qaccel_onnx must refuse: 16 channels (ONNX
+    Runtime's NCHWc kernels, in a CPU-dependent order), a window in the
+    padding only (ceil_mode)."""
+    for name, c, h, kw in (("nchwc", 16, 6, dict(kernel_shape=[3, 3])),
+                           ("padding_window", 3, 2, dict(kernel_shape=[1, 1], strides=[3, 3],
+                                                         ceil_mode=1))):
+        x = rng.normal(0, 1, [1, c, h, h]).astype(np.float32)
+        node = helper.make_node("AveragePool", ["X"], ["Y"], name="pool", **kw)
+        model = mk_model([node], [helper.make_tensor_value_info("X", TensorProto.FLOAT, x.shape)],
+                         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], [])
+        write_case(outdir, "averagepool_refused_%s" % name, model, [x], expect="reject")
+
+
+def random_qlinear_avgpool(outdir, rng, i):
+    """QLinearAveragePool (com.microsoft): uint8 and int8, the attributes of
+    random_avgpool, ONNX Runtime's fallback to its global kernel (kernel =
+    image, no pads), and without zero points."""
+    dt = [np.uint8, np.int8][i % 2]
+    c = int(rng.integers(1, 20))
+    h, w = (int(x) for x in rng.integers(1, 16, 2))
+    x = rand_q(rng, dt, [int(rng.integers(1, 3)), c, h, w])
+    kw, out = pool_attrs(rng, h, w, i // 2)
+    if i % 6 == 5:
+        kw = dict(kernel_shape=[h, w], strides=[int(rng.integers(1, 3))] * 2)
+        out = [1, 1]
+    inits = []
+    for n in "xy":
+        s, z = act_qparams(rng, dt, i % 3 == 0)
+        inits += [scalar_init(n + "_s", s, np.float32), scalar_init(n + "_zp", z, dt)]
+    node = helper.make_node("QLinearAveragePool", ["X", "x_s", "x_zp", "y_s", "y_zp"], ["Y"],
+                            name="qpool", domain=MS, **kw)
+    model = mk_model([node], [helper.make_tensor_value_info("X", ELEM[dt], x.shape)],
+                     [helper.make_tensor_value_info("Y", ELEM[dt], list(x.shape[:2]) + out)],
+                     inits, ms=True)
+    write_case(outdir, "random_qlinearaveragepool_%d" % i, model, [x])
+
+
+def exhaustive_pairs(dt, zp):
+    """Every pair of dt values, one pair per channel of a 1 x 2 image."""
+    lo, hi = QRANGE[dt]
+    a, b = np.meshgrid(np.arange(lo, hi + 1), np.arange(lo, hi + 1))
+    return np.stack([a.ravel(), b.ravel()], axis=1).reshape(1, -1, 1, 2).astype(dt)
+
+
+def random_qlinear_gap(outdir, rng, i):
+    """QLinearGlobalAveragePool: random, and (i >= 4) every pair of values
+    under scales whose ratio rounds near .5 often."""
+    dt = [np.uint8, np.int8][i % 2]
+    if i < 4:
+        x = rand_q(rng, dt, [int(rng.integers(1, 3)), int(rng.integers(1, 40))] +
+                   [int(v) for v in rng.integers(1, 20, 2)])
+        qp = [act_qparams(rng, dt, i % 3 == 0) for _ in "xy"]
+    else:
+        x = exhaustive_pairs(dt, 0)
+        qp = [(np.float32(0.45), int(rng.integers(-20, 20)) + (128 if dt == np.uint8 else 0)),
+              (np.float32(0.3), int(rng.integers(-20, 20)) + (128 if dt == np.uint8 else 0))]
+    inits = []
+    for n, (s, z) in zip("xy", qp):
+        inits += [scalar_init(n + "_s", s, np.float32), scalar_init(n + "_zp", z, dt)]
+    node = helper.make_node("QLinearGlobalAveragePool", ["X", "x_s", "x_zp", "y_s", "y_zp"], ["Y"],
+                            name="qgap", domain=MS)
+    model = mk_model([node], [helper.make_tensor_value_info("X", ELEM[dt], x.shape)],
+                     [helper.make_tensor_value_info("Y", ELEM[dt], list(x.shape[:2]) + [1, 1])],
+                     inits, ms=True)
+    write_case(outdir, "%s_qlinearglobalaveragepool_%d" % ("random" if i < 4 else "exhaustive", i),
+               model, [x])
+
+
+def qdq_pool(outdir, rng, i, op):
+    """X -> Q/DQ -> AveragePool / GlobalAveragePool -> Q/DQ: ONNX Runtime
+    fuses the uint8 unit into QLinear(Global)AveragePool and runs the int8
+    one the same way when its Q -> DQ pairs all turn uint8 (ONNX Runtime's
+    int8 -> uint8 conversion), else (i >= 6: the Q is the graph's output) as
+    DQ, the float pool, Q.  i in 4, 5, 7: every pair of values in the 1 x 2
+    images of 65,535 channels, under scales where the fused and unfused
+    arithmetic differ in thousands of outputs."""
+    act = np.int8 if i % 2 else np.uint8
+    g = QDQ(rng, act)
+    z0 = 0 if act == np.int8 else 128
+    if i in (0, 1, 2, 3, 6):
+        c = int(rng.choice([1, 3, 5, 6, 12]))
+        h, w = (int(v) for v in rng.integers(2, 14, 2))
+        x = rng.normal(0, 1, [1, c, h, w]).astype(np.float32)
+        xs, ys = np.float32(rng.uniform(0.01, 0.04)), np.float32(rng.uniform(0.005, 0.04))
+        xz, yz = z0 + int(rng.integers(-10, 10)), z0 + int(rng.integers(-10, 10))
+    else:
+        xs, ys, xz, yz = np.float32(0.45), np.float32(0.3), z0 + 3, z0 - 7
+        x = ((exhaustive_pairs(act, 0)[:, :-1].astype(np.float32) - xz) * xs).astype(np.float32)
+    xd = g.qdq("X", xs, xz)
+    kw = {}
+    if op == "AveragePool":
+        kw, _ = pool_attrs(rng, x.shape[2], x.shape[3], i)
+    g.nodes.append(helper.make_node(op, [xd], ["pool_out"], name="pool", **kw))
+    if i < 6:
+        g.write(outdir, "qdq_%s_%d" % (op.lower(), i), [("X", x)], g.qdq("pool_out", ys, yz))
+        return
+    # The Q is the graph's output: ONNX Runtime keeps it int8 while the
+    # input's pair turns uint8, so the int8 unit stays unfused.
+    g.inits += [scalar_init("Y_scale", ys, np.float32), scalar_init("Y_zero_point", yz, act)]
+    g.nodes.append(helper.make_node("QuantizeLinear", ["pool_out", "Y_scale", "Y_zero_point"], ["Y"],
+                                    name="Y_QuantizeLinear"))
+    g.write(outdir, "qdq_%s_q_output_%d" % (op.lower(), i), [("X", x)], "Y", out_type=ELEM[act])
+
+
 def random_new(outdir, rng):
     n = 0
     for i in range(8):
@@ -659,6 +850,22 @@ def random_new(outdir, rng):
         qdq_cnn(outdir, rng, i)
         qdq_reshape_requant(outdir, rng, i)
         n += 6
+    for i in range(24):
+        random_avgpool(outdir, rng, i)
+        n += 1
+    for i in range(6):
+        random_globalavgpool(outdir, rng, i)
+        random_qlinear_gap(outdir, rng, i)
+        n += 2
+    avgpool_refused(outdir, rng)
+    n += 2
+    for i in range(16):
+        random_qlinear_avgpool(outdir, rng, i)
+        n += 1
+    for i in range(8):
+        for op in ("AveragePool", "GlobalAveragePool"):
+            qdq_pool(outdir, rng, i, op)
+            n += 1
     return n
 
 

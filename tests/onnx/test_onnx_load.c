@@ -255,6 +255,26 @@ TEST(load_qdq_cnn_fuses_as_onnxruntime_does)
 	EXPECT_STREQ("QuantizeLinear+DequantizeLinear+Reshape+QuantizeLinear+DequantizeLinear", ops);
 }
 
+/*
+ * DQ -> AveragePool / GlobalAveragePool -> Q fuses into the QLinear pools
+ * for uint8, and for int8 when ONNX Runtime turns both Q/DQ pairs uint8;
+ * an int8 unit whose Q is the graph's output stays DQ, float pool, Q.
+ */
+TEST(load_qdq_pools_fuse_as_onnxruntime_does)
+{
+	char ops[256];
+
+	ASSERT_EQ(0, loaded_ops("qdq_averagepool_0/model.onnx", ops, sizeof(ops)))
+		TH_LOG("%s", qaccel_onnx_error());
+	EXPECT_STREQ("QuantizeLinear+QLinearAveragePool+DequantizeLinear", ops);
+	ASSERT_EQ(0, loaded_ops("qdq_globalaveragepool_1/model.onnx", ops, sizeof(ops)));
+	EXPECT_STREQ("QuantizeLinear+QLinearGlobalAveragePool+DequantizeLinear", ops);
+	ASSERT_EQ(0, loaded_ops("qdq_averagepool_q_output_6/model.onnx", ops, sizeof(ops)));
+	EXPECT_STREQ("QuantizeLinear+QLinearAveragePool", ops);
+	ASSERT_EQ(0, loaded_ops("qdq_globalaveragepool_q_output_7/model.onnx", ops, sizeof(ops)));
+	EXPECT_STREQ("QuantizeLinear+DequantizeLinear+GlobalAveragePool+QuantizeLinear", ops);
+}
+
 /* A Relu the Q cannot absorb stays: ONNX Runtime runs that Conv in float, this runtime refuses it. */
 TEST(load_qdq_conv_with_a_relu_that_stays_is_refused_naming_the_conv)
 {
@@ -316,11 +336,46 @@ TEST(load_ops_of_a_later_version_are_rejected_with_the_reason)
 	n = node_named(p, "pool");
 	ASSERT_NE(NULL, n);
 	free(n->op_type);
-	n->op_type = strdup("AveragePool");
+	n->op_type = strdup("Conv");
 	EXPECT_EQ(-EOPNOTSUPP, load_edited(p));
 	EXPECT_NE(NULL, strstr(qaccel_onnx_error(),
-			       "node 'pool' (AveragePool): op not supported: not in this version"))
+			       "node 'pool' (Conv): op not supported: a float convolution"))
 		TH_LOG("%s", qaccel_onnx_error());
+}
+
+/*
+ * Average pooling is float (or QLinear): on the chain's uint8 tensor it is
+ * refused naming the node; a float pool over 16 channels (ONNX Runtime's
+ * CPU-dependent NCHWc kernels) and one with a window in the padding only
+ * are refused with their reasons.
+ */
+TEST(load_average_pool_refusals_name_the_node_and_the_reason)
+{
+	Onnx__ModelProto *p = chain();
+	Onnx__NodeProto *n;
+	size_t len;
+	void *buf;
+
+	ASSERT_NE(NULL, p);
+	n = node_named(p, "pool");
+	ASSERT_NE(NULL, n);
+	free(n->op_type);
+	n->op_type = strdup("AveragePool");
+	EXPECT_EQ(-EOPNOTSUPP, load_edited(p));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "node 'pool' (AveragePool): input is uint8 (float only)"))
+		TH_LOG("%s", qaccel_onnx_error());
+	buf = slurp("averagepool_refused_nchwc/model.onnx", &len);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(-EOPNOTSUPP, try_load(buf, len));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "over 16 channels (a multiple of 8)"))
+		TH_LOG("%s", qaccel_onnx_error());
+	free(buf);
+	buf = slurp("averagepool_refused_padding_window/model.onnx", &len);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(-EOPNOTSUPP, try_load(buf, len));
+	EXPECT_NE(NULL, strstr(qaccel_onnx_error(), "a pooling window lies in the padding only"))
+		TH_LOG("%s", qaccel_onnx_error());
+	free(buf);
 }
 
 /* ONNX's QLinearMatMul case loads; its batched-B form is refused with the reason. */
