@@ -171,11 +171,12 @@ module qaccel_compute
   // after they were fed, from a ring of Skew entries per row and column
   // written every cycle (zeros when nothing is fed), so the edges cost one
   // write and one read per row per cycle, not a shift.  Row and column 0
-  // enter at once.  The ring needs no clear: it holds zeros Skew cycles
-  // after the last feed, and after a reset or at a job's start nothing is
-  // fed for longer than that (the descriptor and the first loads are
-  // memory round trips).  The tile-end flag of anti-diagonal i (PEs with
-  // r + c = i) is a shift register, one bit per diagonal.
+  // enter at once.  The ring is not cleared: an entry written before the
+  // last clear (a job's start, soft reset) reads as zero instead (since_q),
+  // because a job that failed mid-feed leaves operands in it, and the next
+  // job, its descriptor already prefetched, may start within Skew cycles.
+  // The tile-end flag of anti-diagonal i (PEs with r + c = i) is a shift
+  // register, one bit per diagonal.
   localparam int unsigned Skew  = 1 << $clog2(Rows > Cols ? Rows : Cols);
   localparam int unsigned SkewW = $clog2(Skew);
   logic [SkewW-1:0]      wp_q;
@@ -183,6 +184,7 @@ module qaccel_compute
   logic [9:0]            ring_b [Skew][Cols];
   logic [Rows+Cols-2:0]  l_edge;
   logic [Rows+Cols-3:0]  diag_q;
+  logic [SkewW:0]        since_q;  // cycles since the last clear, up to Skew
 
   always_ff @(posedge clk_i) begin
     for (int r = 1; r < Rows; r++) ring_a[wp_q][r] <= a_feed[r];
@@ -191,22 +193,25 @@ module qaccel_compute
   assign a_edge[0] = a_feed[0];
   assign b_edge[0] = b_feed[0];
   for (genvar r = 1; r < Rows; r++) begin : g_a_skew
-    assign a_edge[r] = ring_a[wp_q - SkewW'(r)][r];
+    assign a_edge[r] = 32'(since_q) + 1 >= r ? ring_a[wp_q - SkewW'(r)][r] : '0;
   end
   for (genvar c = 1; c < Cols; c++) begin : g_b_skew
-    assign b_edge[c] = ring_b[wp_q - SkewW'(c)][c];
+    assign b_edge[c] = 32'(since_q) + 1 >= c ? ring_b[wp_q - SkewW'(c)][c] : '0;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      wp_q   <= '0;
-      diag_q <= '0;
+      wp_q    <= '0;
+      diag_q  <= '0;
+      since_q <= '0;
     end else if (clear_i || acc_clear_i) begin
-      wp_q   <= wp_q + 1'b1;
-      diag_q <= '0;
+      wp_q    <= wp_q + 1'b1;
+      diag_q  <= '0;
+      since_q <= '0;
     end else begin
-      wp_q   <= wp_q + 1'b1;
-      diag_q <= {diag_q[Rows+Cols-4:0], feed && tile_end};
+      wp_q    <= wp_q + 1'b1;
+      diag_q  <= {diag_q[Rows+Cols-4:0], feed && tile_end};
+      if (32'(since_q) < Skew) since_q <= since_q + 1'b1;
     end
   end
   assign l_edge = {diag_q, feed && tile_end};
