@@ -44,7 +44,8 @@ struct shape {
  * the three Fashion-MNIST layers of examples/fashion at batch 256 (784-256,
  * 256-128, 128-10, as M x N x K); a transformer feed-forward projection
  * (128 x 768 x 3072); batch-1 inference (M = 1, a matrix-vector product, all
- * weight traffic).  A shape stays in the default only where it simulates in
+ * weight traffic: a square, an LLM's MLP up-projection 4096 -> 11008 and a
+ * BERT-base feed-forward 768 -> 3072).  A shape stays in the default only where it simulates in
  * about a minute or two on the 2-core reference machine
  * (docs/performance.md); --big runs all of them at every size.
  */
@@ -55,13 +56,15 @@ static const struct {
 	{ { 64, 64, 64 }, ~0u },
 	{ { 128, 128, 128 }, ~0u },
 	{ { 256, 256, 256 }, ~0u },
-	{ { 512, 512, 512 }, 16 * 16 },
+	{ { 512, 512, 512 }, 32 * 32 },
 	{ { 256, 256, 784 }, ~0u },
 	{ { 256, 128, 256 }, ~0u },
 	{ { 256, 10, 128 }, ~0u },
 	{ { 128, 768, 3072 }, 16 * 16 },
 	{ { 1, 1024, 1024 }, ~0u },
 	{ { 1, 4096, 4096 }, 16 * 16 },
+	{ { 1, 4096, 11008 }, 16 * 16 },
+	{ { 1, 768, 3072 }, 16 * 16 },
 };
 static const struct shape quick_shapes[] = {
 	{ 64, 64, 64 }, { 128, 128, 128 }, { 256, 10, 128 },
@@ -93,11 +96,11 @@ static void usage(FILE *f, const char *prog)
 		"usage: %s [options]\n"
 		"Runs GEMM jobs on the %ux%u RTL model and reports cycles and utilization.\n"
 		"  --array RxC        fail unless this binary's model is RxC (default: any)\n"
-		"  --shapes MxNxK,... shapes to run (default: 64^3 128^3 256^3, the\n"
+		"  --shapes MxNxK,... shapes to run (default: 64^3 to 512^3, the\n"
 		"                     Fashion-MNIST layers, 1x1024x1024, and up to 16x16\n"
-		"                     512^3, 128x768x3072 and 1x4096x4096)\n"
-		"  --big              default shapes at every size (512^3, 128x768x3072 and\n"
-		"                     1x4096x4096 take many minutes at 32x32)\n"
+		"                     128x768x3072, 1x4096x4096, 1x4096x11008, 1x768x3072)\n"
+		"  --big              default shapes at every size (128x768x3072 and the\n"
+		"                     batch-1 shapes take many minutes at 32x32)\n"
 		"  --quick            64^3, 128^3 and 256x10x128 only\n"
 		"  --out int32|int8   output type (default int32; int8 = per-tensor requant)\n"
 		"  --requant FAMILY   requantization of int8 outputs: gemmlowp (default),\n"

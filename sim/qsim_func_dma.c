@@ -2,8 +2,8 @@
 /*
  * qsim_func_dma: qaccel_dma in the functional model (qsim_func_priv.h).
  * Each request is bounds checked, split into the RTL's bursts (reads to the
- * range's end, the page's end or QACCEL_AXI_MAX_BURST beats; writes one
- * beat each) and translated through the same per-stream cache: one level-1
+ * range's end, the page's end or QACCEL_AXI_MAX_BURST beats; writes to the
+ * range's end or the page's end) and translated through the same per-stream cache: one level-1
  * entry and QACCEL_UARCH_DMA_WAYS lines of level-0 entries, replaced round
  * robin but never the way just used, plus GEMV's stream buffer.  So page
  * faults, AXI errors (outside memory, or injected), their err_detail and
@@ -47,14 +47,20 @@ static bool burst_read(struct qsim_func *f, uint64_t addr, unsigned int beats)
 	return !bad;
 }
 
-/* One single-beat write of len bytes of the block at addr (64-byte aligned). */
-static bool block_write(struct qsim_func *f, uint64_t addr, uint32_t len)
+/*
+ * One beat of a write burst: len bytes of the block at addr (64-byte
+ * aligned); first: the burst's first beat (a write burst ends at the range's
+ * or the page's end).
+ */
+static bool block_write(struct qsim_func *f, uint64_t addr, uint32_t len, bool first)
 {
 	bool bad = !qf_in_memory(f, addr, BEAT);
 
-	f->st.wr_bursts++;
+	if (first) {
+		f->st.wr_bursts++;
+		f->job_bursts++;
+	}
 	f->cnt[CNT_DMA_WR] += len;
-	f->job_bursts++;
 	if (bad)
 		f->st.axi_errors++;
 	else
@@ -100,13 +106,14 @@ bool qf_phys_write(struct qsim_func *f, uint64_t addr, const void *src, uint32_t
 	bool ok = true;
 
 	if (end < addr) {
-		block_write(f, addr & ~(uint64_t)(BEAT - 1), 0);
+		block_write(f, addr & ~(uint64_t)(BEAT - 1), 0, true);
 		return false;
 	}
 	for (uint64_t blk = addr & ~(uint64_t)(BEAT - 1); blk < end; blk += BEAT) {
 		uint64_t lo = blk > addr ? blk : addr, hi = min_u64(end, blk + BEAT);
 
-		if (block_write(f, blk, (uint32_t)(hi - lo)))
+		if (block_write(f, blk, (uint32_t)(hi - lo),
+				blk <= addr || !(blk & (QACCEL_PAGE_SIZE - 1))))
 			memcpy(f->mem + lo, p + (lo - addr), hi - lo);
 		else
 			ok = false;
@@ -299,7 +306,8 @@ uint16_t qf_dma_request(struct qsim_func *f, enum stream s, const struct qaccel_
 			uint64_t lo = blk > x ? blk : x, hi = min_u64(end, blk + BEAT);
 
 			f->job_wr += hi - lo;
-			if (!block_write(f, addr, (uint32_t)(hi - lo)))
+			if (!block_write(f, addr, (uint32_t)(hi - lo),
+					 blk <= x || !(blk & (QACCEL_PAGE_SIZE - 1))))
 				return QACCEL_ERR_DMA_FAULT;
 			memcpy(f->mem + addr + (lo - blk), src + (lo - x), hi - lo);
 		} else if (!burst_read(f, addr, beats)) {

@@ -36,9 +36,12 @@ static void tile_shape(const struct qsim_func *f, struct gemm *g)
 
 	g->gemv = qf_gemv_lanes(f) && g->d.m * f->cols < GEMV_LANE;
 	if (!g->gemv) {
+		/* K in equal chunks of at most a bank's K (qaccel_cmd's t_k). */
+		uint32_t chunks = (g->d.k + QACCEL_UARCH_K_CHUNK - 1) / QACCEL_UARCH_K_CHUNK;
+
 		g->t_rows = f->rows;
 		g->t_cols = f->cols;
-		g->t_k = QACCEL_UARCH_K_CHUNK;
+		g->t_k = chunks ? (g->d.k + chunks - 1) / chunks : QACCEL_UARCH_K_CHUNK;
 		return;
 	}
 	while (slot < QACCEL_UARCH_GEMV_K && g->d.k > slot)
@@ -48,7 +51,10 @@ static void tile_shape(const struct qsim_func *f, struct gemm *g)
 	g->t_k = slot;
 }
 
-/* The array's cycles for one chunk: skewed fill and drain, or GEMV's lines. */
+/*
+ * The array's cycles for one chunk: its feed (the skew's fill and drain
+ * overlap the next chunk's feed, qaccel_compute), or GEMV's lines.
+ */
 static uint64_t chunk_cycles(const struct qsim_func *f, const struct gemm *g, uint32_t nv,
 			     uint32_t kl)
 {
@@ -56,7 +62,7 @@ static uint64_t chunk_cycles(const struct qsim_func *f, const struct gemm *g, ui
 
 	if (g->gemv)
 		return (uint64_t)(nv + lanes - 1) / lanes * ((kl + BEAT - 1) / BEAT) + 2;
-	return (uint64_t)kl + f->rows + f->cols;
+	return kl;
 }
 
 bool qf_job_error(struct gemm *g, uint16_t status, enum stream s)

@@ -4,9 +4,11 @@
 //
 // Row r of A enters at the left of row r, row c of B (one output channel)
 // at the top of column c; the caller skews both edges (row r delayed by r
-// cycles, column c by c cycles) so that PE(r,c) multiplies matching k.  Every
-// accumulator is visible at once on acc_o, so draining a tile needs no shift
-// chain.  In GEMV mode every PE multiplies its own pair of a_dir_i/b_dir_i
+// cycles, column c by c cycles) so that PE(r,c) multiplies matching k.  The
+// tile-end flag reaches the PEs of anti-diagonal r + c together
+// (last_i[r + c], delayed by the caller), as A and B do.  Every
+// PE's output register is visible at once on acc_o, so draining a tile needs
+// no shift chain.  In GEMV mode every PE multiplies its own pair of a_dir_i/b_dir_i
 // and acc_o carries the products, one cycle later (see qaccel_pe).  A
 // generate grid of PE instances (not a for loop over an unpacked array in
 // one always_ff) keeps Verilator 5.006 happy at every size.  acc_o is an
@@ -23,6 +25,7 @@ module qaccel_array #(
   input  logic                              clear_i,
   input  logic [Rows-1:0][9:0]              a_i,
   input  logic [Cols-1:0][9:0]              b_i,
+  input  logic [Rows+Cols-2:0]              last_i,
   input  logic                              gemv_i,
   input  logic [Rows-1:0][Cols-1:0][9:0]    a_dir_i,
   input  logic [Rows-1:0][Cols-1:0][9:0]    b_dir_i,
@@ -49,6 +52,7 @@ module qaccel_array #(
         .clear_i,
         .a_i   (a_w[r][c]),
         .b_i   (b_w[r][c]),
+        .last_i (last_i[r + c]),
         .a_o   (a_w[r][c+1]),
         .b_o   (b_w[r+1][c]),
         .gemv_i,

@@ -173,7 +173,7 @@ module qaccel_cmd
   assign flags  = desc_q[DescFlags*8 +: 16];
 
   always_comb begin
-    logic [31:0] slots;
+    logic [31:0] slots, nk;
     job.m           = desc_q[DescM*8 +: 32];
     job.n           = desc_q[DescN*8 +: 32];
     job.k           = desc_q[DescK*8 +: 32];
@@ -217,6 +217,12 @@ module qaccel_cmd
     end
     slots     = 32'(GemvBank) >> job.g_sh;
     job.g_ch  = slots - 1 < Cols ? 6'(slots - 1) : 6'(Cols);
+    // Tiled: K in as few chunks as fit a bank, all of one length (the last
+    // shorter by less than their count), so that no short last chunk's
+    // compute has to hide the next long chunk's load.  (K = 784: 392 + 392,
+    // not 512 + 272.)  Only a K of 0 fails decode; it gets the full length.
+    nk       = (job.k + KChunk - 1) / KChunk;
+    job.t_k  = nk == '0 ? 10'(KChunk) : 10'((job.k + nk - 1) / nk);
   end
   assign job_o = job;
 

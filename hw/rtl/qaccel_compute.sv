@@ -3,9 +3,21 @@
 // Compute engine: streams each full scratchpad bank through the array, then
 // (last chunk of a tile) hands the accumulators to the post engine.
 //
-// Tiled mode.  Row r of A enters the array r cycles late and column c of B
-// c cycles late, so PE(r,c) sees k = t - r - c from both sides; outside
-// 0..kl-1 both edges are 0.  A chunk takes kl + Rows + Cols - 3 cycles.
+// Tiled mode.  A chunk is fed in kl cycles: in cycle t byte t of every row
+// of A and of B is read; row r of A then passes r registers and column c of
+// B c registers (the skew), so PE(r,c) sees matching k from both sides.  A
+// cycle with no chunk to feed is a zero bubble on every edge, delayed like
+// the operands, so chunks and tiles follow each other back to back or with
+// any gap.  The last cycle of a tile's last chunk sends the tile-end flag
+// with A: each PE moves its finished sum into its output register as the
+// flag passes (qaccel_pe), and Rows + Cols - 2 cycles later the last PE has
+// it; the tile's results then wait there for the post engine (pend) while
+// the next tile streams.  A tile can end only once the previous one has
+// been copied out, or its flag would overwrite the output registers.  A
+// bank is released after its last feed cycle, so the loader refills it
+// while the array still works on its data: the tile's position (pchunk)
+// and, in qaccel_top, its bias and quant lines (tile_done_o) are kept
+// until the copy.
 //
 // GEMV mode, four stages: in issue cycle (gi, gc) lane g reads line gi of A
 // and of channel gc + g's slot into operand registers (bytes past the
@@ -62,7 +74,8 @@ module qaccel_compute
   output logic [31:0]                         cap_acc_o [Rows][Cols],
   output logic [Cols-1:0][31:0]               cap_gacc_o,
   output chunk_t                              cap_chunk_o,
-  output logic                                cap_bank_o,
+  output logic                                cap_bank_o,   // bank of the bias and quant lines
+  output logic                                tile_done_o,  // keep them now
 
   output logic                                busy_o,       // streaming a bank
   output logic                                idle_o,
@@ -82,9 +95,12 @@ module qaccel_compute
 
   // Sequencing; every field resets to zero, by reset and soft reset alike.
   typedef struct packed {
-    comp_state_e st;
+    comp_state_e st;     // tiled: KIdle or KRun (feeding a bank)
     logic        bank;
     logic [10:0] t;      // cycle of the chunk (tiled)
+    logic        pend;   // tiled: a finished tile is in or on its way to the output registers
+    chunk_t      pchunk; // its position and size
+    logic [6:0]  pcnt;   // cycles until the flag has reached the last PE
     logic [5:0]  gi;     // GEMV: line of the slot being issued
     logic [5:0]  gc;     // GEMV: first channel of the lane group
     logic        gdone;  // GEMV: every group issued
@@ -108,10 +124,18 @@ module qaccel_compute
   gemv_regs_t gq, gd;
   chunk_t     chunk;
   logic       capture, clear_acc;
+  // Tiled feed: feeding a bank, this is its last cycle, the tile ends with
+  // it, the cycle feeds (not held back by an uncopied tile).
+  logic       feeding, last_feed, tile_end, feed;
 
   assign chunk     = chunk_i[q.bank];
   assign capture   = cap_valid_o && cap_ready_i;
   assign clear_acc = acc_clear_i || capture;
+
+  assign feeding   = q.st == KRun && !job_i.gemv;
+  assign last_feed = 32'(q.t) + 1 >= 32'(chunk.kl);
+  assign tile_end  = last_feed && chunk.last;
+  assign feed      = feeding && !(tile_end && q.pend && !capture);
 
   // Zero points are validated to their element's range, so value - zp fits
   // in 10 bits and the low 10 bits of zp are enough.
@@ -120,33 +144,77 @@ module qaccel_compute
   endfunction
 
   // ---------------------------------------------------------------------
-  // Tiled: the skewed edges.  Row r of a chunk starts r * kl bytes into
-  // its operand's area.
+  // Tiled: the edges.  Row r of a chunk starts r * kl bytes into its
+  // operand's area; byte t of every row is read in feed cycle t, then
+  // skewed by the delay lines.
   // ---------------------------------------------------------------------
-  logic [Rows-1:0][9:0]            a_edge;
-  logic [Cols-1:0][9:0]            b_edge;
+  logic [Rows-1:0][9:0]            a_feed, a_edge;
+  logic [Cols-1:0][9:0]            b_feed, b_edge;
 
   always_comb begin
     byte_addr_o = '0;
-    a_edge      = '0;
-    b_edge      = '0;
-    if (q.st == KRun && !job_i.gemv) begin
+    a_feed      = '0;
+    b_feed      = '0;
+    if (feed) begin
       for (int r = 0; r < Rows; r++) begin
-        byte_addr_o[r] = a_base_i[q.bank] + DestW'(r) * DestW'(chunk.kl) + DestW'(q.t) -
-                         DestW'(r);
-        if (32'(q.t) >= 32'(r) && 32'(q.t) - 32'(r) < 32'(chunk.kl)) begin
-          a_edge[r] = operand(byte_i[r], job_i.a_u8, job_i.a_zp[9:0]);
-        end
+        byte_addr_o[r] = a_base_i[q.bank] + DestW'(r) * DestW'(chunk.kl) + DestW'(q.t);
+        a_feed[r]      = operand(byte_i[r], job_i.a_u8, job_i.a_zp[9:0]);
       end
       for (int c = 0; c < Cols; c++) begin
-        byte_addr_o[Rows + c] = b_base_i[q.bank] + DestW'(c) * DestW'(chunk.kl) + DestW'(q.t) -
-                                DestW'(c);
-        if (32'(q.t) >= 32'(c) && 32'(q.t) - 32'(c) < 32'(chunk.kl)) begin
-          b_edge[c] = operand(byte_i[Rows + c], job_i.b_u8, job_i.b_zp[9:0]);
-        end
+        byte_addr_o[Rows + c] = b_base_i[q.bank] + DestW'(c) * DestW'(chunk.kl) + DestW'(q.t);
+        b_feed[c]             = operand(byte_i[Rows + c], job_i.b_u8, job_i.b_zp[9:0]);
       end
     end
   end
+
+  // The skew: row r of A and column c of B are read back r and c cycles
+  // after they were fed, from a ring of Skew entries per row and column
+  // written every cycle (zeros when nothing is fed), so the edges cost one
+  // write and one read per row per cycle, not a shift.  Row and column 0
+  // enter at once.  The ring is not cleared: an entry written before the
+  // last clear (a job's start, soft reset) reads as zero instead (since_q),
+  // because a job that failed mid-feed leaves operands in it, and the next
+  // job, its descriptor already prefetched, may start within Skew cycles.
+  // The tile-end flag of anti-diagonal i (PEs with r + c = i) is a shift
+  // register, one bit per diagonal.
+  localparam int unsigned Skew  = 1 << $clog2(Rows > Cols ? Rows : Cols);
+  localparam int unsigned SkewW = $clog2(Skew);
+  logic [SkewW-1:0]      wp_q;
+  logic [9:0]            ring_a [Skew][Rows];
+  logic [9:0]            ring_b [Skew][Cols];
+  logic [Rows+Cols-2:0]  l_edge;
+  logic [Rows+Cols-3:0]  diag_q;
+  logic [SkewW:0]        since_q;  // cycles since the last clear, up to Skew
+
+  always_ff @(posedge clk_i) begin
+    for (int r = 1; r < Rows; r++) ring_a[wp_q][r] <= a_feed[r];
+    for (int c = 1; c < Cols; c++) ring_b[wp_q][c] <= b_feed[c];
+  end
+  assign a_edge[0] = a_feed[0];
+  assign b_edge[0] = b_feed[0];
+  for (genvar r = 1; r < Rows; r++) begin : g_a_skew
+    assign a_edge[r] = 32'(since_q) + 1 >= r ? ring_a[wp_q - SkewW'(r)][r] : '0;
+  end
+  for (genvar c = 1; c < Cols; c++) begin : g_b_skew
+    assign b_edge[c] = 32'(since_q) + 1 >= c ? ring_b[wp_q - SkewW'(c)][c] : '0;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wp_q    <= '0;
+      diag_q  <= '0;
+      since_q <= '0;
+    end else if (clear_i || acc_clear_i) begin
+      wp_q    <= wp_q + 1'b1;
+      diag_q  <= '0;
+      since_q <= '0;
+    end else begin
+      wp_q    <= wp_q + 1'b1;
+      diag_q  <= {diag_q[Rows+Cols-4:0], feed && tile_end};
+      if (32'(since_q) < Skew) since_q <= since_q + 1'b1;
+    end
+  end
+  assign l_edge = {diag_q, feed && tile_end};
 
   // ---------------------------------------------------------------------
   // GEMV datapath
@@ -251,12 +319,14 @@ module qaccel_compute
     else                           gq <= gd;
   end
 
+  // A capture does not clear the array: the next tile is already in it.
   qaccel_array #(.Rows(Rows), .Cols(Cols)) u_array (
     .clk_i,
     .rst_ni,
-    .clear_i (clear_acc || clear_i),
+    .clear_i (acc_clear_i || clear_i),
     .a_i     (a_edge),
     .b_i     (b_edge),
+    .last_i  (l_edge),
     .gemv_i  (job_i.gemv && q.st == KRun),
     .a_dir_i ((PE * 10)'(a_dir_q)),
     .b_dir_i ((PE * 10)'(b_dir_q)),
@@ -269,51 +339,75 @@ module qaccel_compute
   always_comb begin
     d         = q;
     release_o = 1'b0;
-    unique case (q.st)
-      KIdle: begin
-        if (full_i[q.bank]) begin
-          d.t     = '0;
-          d.gi    = '0;
-          d.gc    = '0;
-          d.gdone = 1'b0;
-          d.st    = KRun;
-        end
-      end
-      KRun: begin
-        d.t = q.t + 11'd1;
-        if (issue) begin
-          d.gi = q.gi + 6'd1;
-          if (q.gi + 6'd1 >= g_lines) begin
-            d.gi = '0;
-            d.gc = q.gc + 6'(GemvLanes);
-            if (32'(q.gc) + GemvLanes >= 32'(chunk.nv)) d.gdone = 1'b1;
+    release_bank_o = q.bank;
+    if (job_i.gemv) begin
+      unique case (q.st)
+        KIdle: begin
+          if (full_i[q.bank]) begin
+            d.t     = '0;
+            d.gi    = '0;
+            d.gc    = '0;
+            d.gdone = 1'b0;
+            d.st    = KRun;
           end
         end
-        // GEMV: three cycles after the last issue the last operands have
-        // been multiplied, summed and accumulated.
-        if (job_i.gemv ? q.gdone && gq.gdrain[1]
-                       : 32'(q.t) + 3 >= 32'(chunk.kl) + Rows + Cols) begin
-          if (chunk.last) begin
-            d.st = KCapture;
-          end else begin
+        KRun: begin
+          d.t = q.t + 11'd1;
+          if (issue) begin
+            d.gi = q.gi + 6'd1;
+            if (q.gi + 6'd1 >= g_lines) begin
+              d.gi = '0;
+              d.gc = q.gc + 6'(GemvLanes);
+              if (32'(q.gc) + GemvLanes >= 32'(chunk.nv)) d.gdone = 1'b1;
+            end
+          end
+          // Three cycles after the last issue the last operands have been
+          // multiplied, summed and accumulated.
+          if (q.gdone && gq.gdrain[1]) begin
+            if (chunk.last) begin
+              d.st = KCapture;
+            end else begin
+              release_o = 1'b1;
+              d.bank    = !q.bank;
+              d.st      = KIdle;
+            end
+          end
+        end
+        KCapture: begin
+          if (cap_ready_i) begin
             release_o = 1'b1;
             d.bank    = !q.bank;
             d.st      = KIdle;
           end
         end
-      end
-      KCapture: begin
-        if (cap_ready_i) begin
+        default: d.st = KIdle;
+      endcase
+    end else begin
+      // The finished tile: the flag's way to the last PE, then the copy.
+      if (q.pend && q.pcnt != '0) d.pcnt = q.pcnt - 7'd1;
+      if (capture) d.pend = 1'b0;
+      if (feed) begin
+        d.t = q.t + 11'd1;
+        if (last_feed) begin
           release_o = 1'b1;
-          d.bank    = !q.bank;
-          d.st      = KIdle;
+          if (tile_end) begin
+            d.pend   = 1'b1;
+            d.pchunk = chunk;
+            d.pcnt   = 7'(Rows + Cols - 2);
+          end
+          d.bank = !q.bank;
+          d.t    = '0;
+          d.st   = full_i[!q.bank] ? KRun : KIdle;
         end
+      end else if (q.st == KIdle && full_i[q.bank]) begin
+        d.t  = '0;
+        d.st = KRun;
       end
-      default: d.st = KIdle;
-    endcase
+    end
     if (!run_i) begin
       d.st   = KIdle;
       d.bank = 1'b0;
+      d.pend = 1'b0;
     end
     if (clear_i) d = '0;
   end
@@ -323,15 +417,20 @@ module qaccel_compute
     else         q <= d;
   end
 
-  assign release_bank_o = q.bank;
-  assign cap_valid_o    = q.st == KCapture;
-  assign cap_chunk_o    = chunk;
+  // The tile's bias and quant lines are read from the bank being streamed
+  // when the tile is done (tiled: its last feed cycle; GEMV: the cycle it
+  // goes to KCapture) and kept for the capture.
+  assign tile_done_o    = job_i.gemv ? q.st == KRun && q.gdone && gq.gdrain[1] && chunk.last
+                                     : feed && tile_end;
+  assign cap_valid_o    = job_i.gemv ? q.st == KCapture : q.pend && q.pcnt == '0;
+  assign cap_chunk_o    = job_i.gemv ? chunk : q.pchunk;
   assign cap_bank_o     = q.bank;
   // GEMV results are one row: the post engine takes them as row 0.
   assign cap_gacc_o     = gq.gacc;
 
-  assign busy_o    = q.st == KRun;
-  assign idle_o    = q.st == KIdle;
+  // Busy: a bank streams (GEMV) or is fed, or a tile's flag is on its way.
+  assign busy_o    = job_i.gemv ? q.st == KRun : feed || (q.pend && q.pcnt != '0);
+  assign idle_o    = q.st == KIdle && !q.pend;
   assign starved_o = q.st == KIdle && !full_i[q.bank];
 
 `ifndef SYNTHESIS
@@ -341,7 +440,7 @@ module qaccel_compute
       assert (q.st != KRun || full_i[q.bank])
         else $error("qaccel_compute: streaming bank %0d, which is not full", q.bank);
       // The array does not run a chunk longer than its counter reaches.
-      assert (q.st != KRun || job_i.gemv || q.t != '1)
+      assert (q.st != KRun || job_i.gemv || 32'(q.t) < 32'(chunk.kl))
         else $error("qaccel_compute: chunk cycle counter overflow");
     end
   end

@@ -7,7 +7,9 @@
 // Buffer requests are bounds checked against the buffer size, then split at
 // 64-byte boundaries.  Reads go out as INCR bursts of up to 64 beats that
 // stop at each 4 KiB page end (one translation per burst); writes are at most
-// WrBytes long and go out one beat per burst.
+// WrBytes long and go out as one burst (two if the range crosses a page end):
+// each burst holds one of the memory's request slots for a whole latency, so a
+// C row of 128 bytes (32 columns) costs one slot, not two.
 // Translation keeps, per operand stream, the last level-0 table pointer and
 // the last DmaWays 64-byte lines of level-0 entries (8 pages, 32 KiB each), so
 // sequential
@@ -161,6 +163,7 @@ module qaccel_dma
   logic [15:0]          len_q;
   logic [TagW-1:0]      tag_q;
   logic [10:0]          bi_q;   // blocks issued so far
+  logic [5:0]           wleft_q;  // W beats of the current write burst still to go
   logic [WrBytes*8-1:0] wdata_q;
   logic                 walk_l1_q;  // the outstanding PTE read is level 1
   logic                 gen_q;
@@ -187,7 +190,8 @@ module qaccel_dma
   // AXI address/data registers.
   logic         arvalid_q, awvalid_q, wvalid_q;
   logic [63:0]  araddr_q, awaddr_q;
-  logic [7:0]   arlen_q;
+  logic [7:0]   arlen_q, awlen_q;
+  logic         wlast_q;
   logic [511:0] wbeat_q;
   logic [63:0]  wstrb_q;
 
@@ -219,15 +223,16 @@ module qaccel_dma
     .empty_o (wq_empty), .full_o (wq_full), .count_o (wq_count)
   );
 
-  // A write range covers at most WrBlocks 64-byte blocks.
+  // A write range is at most two bursts (it crosses at most one page end).
   localparam int unsigned WrBlocks = (WrBytes + 63 + 63) / 64;
-  assign wr_room_o = 32'(wq_count) + WrBlocks <= WrRoom;
+  localparam int unsigned WrBursts = WrBlocks < 2 ? WrBlocks : 2;
+  assign wr_room_o = 32'(wq_count) + WrBursts <= WrRoom;
 
   // ---------------------------------------------------------------------
   // Issue: translate the current block and raise one request
   // ---------------------------------------------------------------------
   logic [2:0]  s;
-  logic        pg_hit, l1_hit, last_blk, ar_free, aw_free;
+  logic        pg_hit, l1_hit, last_blk, ar_free, aw_free, w_free, w_more;
   logic [63:0] data_addr, pte_addr;
   logic [ShBytes*8-1:0] wsh;
   logic [ShBytes-1:0]   wmask_sh;
@@ -248,16 +253,21 @@ module qaccel_dma
   assign pg_hit    = phys_q || pg_way_hit != '0;
   assign pg_bad    = !phys_q && !pg_pte[PteValid];
   assign l1_hit    = l1_vld_q[s] && l1_tag_q[s] == blk_q[29:21];
-  // A read burst runs to the range's end, the page's end or 64 beats.
-  logic [10:0] blks_left, burst;
+  // A burst runs to the range's end, the page's end or 64 beats.  A write
+  // burst's data goes out one beat per issue (w_more: the AW went out with
+  // an earlier beat of the same burst), so blk_q advances by one block.
+  logic [10:0] blks_left, burst, step;
   logic [6:0]  to_page;
   assign blks_left = 11'((end_q - blk_q + 64'd63) >> 6);
   assign to_page   = 7'd64 - {1'b0, blk_q[11:6]};
-  assign burst     = write_q ? 11'd1 : (blks_left < 11'(to_page) ? blks_left : 11'(to_page));
-  assign last_blk  = burst == blks_left;
+  assign burst     = blks_left < 11'(to_page) ? blks_left : 11'(to_page);
+  assign step      = write_q ? 11'd1 : burst;
+  assign last_blk  = step == blks_left;
+  assign w_more    = write_q && wleft_q != '0;
   // A register is free again in the cycle its request is accepted.
   assign ar_free   = (!arvalid_q || m_arready_i) && !rq_full;
-  assign aw_free   = (!awvalid_q || m_awready_i) && (!wvalid_q || m_wready_i) && !wq_full;
+  assign w_free    = !wvalid_q || m_wready_i;
+  assign aw_free   = (!awvalid_q || m_awready_i) && w_free && !wq_full;
   assign data_addr = phys_q ? blk_q : {pg_pte[63:12], blk_q[11:6], 6'd0};
   assign pte_addr  = l1_hit ? {l1_ptr_q[s], blk_q[20:15], 6'd0}
                             : {table_q, 3'd0} + {52'd0, blk_q[29:21], 3'd0};
@@ -302,7 +312,9 @@ module qaccel_dma
                       (req_x_i + 64'(req_len_i) > 64'(req_size_i) ||
                        req_x_i + 64'(req_len_i) > 64'(MaxBufSize));
 
-  assign req_ready_o = state_q == DmaIdle;
+  // A soft reset in the middle of a write burst leaves its last beats owed
+  // to the bus (AWLEN is out): they go out before the next request.
+  assign req_ready_o = state_q == DmaIdle && wleft_q == '0;
 
   always_comb begin
     state_d    = state_q;
@@ -312,10 +324,17 @@ module qaccel_dma
     sb_take    = 1'b0;
     unique case (state_q)
       DmaIdle: begin
-        if (req_valid_i && !req_bounds) state_d = DmaIssue;
+        if (wleft_q != '0) issue_data = w_free;
+        else if (req_valid_i && !req_bounds) state_d = DmaIssue;
       end
       DmaIssue: begin
-        if (pg_hit && pg_bad) begin
+        if (w_more) begin
+          // The rest of a write burst: same page, translated with its AW.
+          if (w_free) begin
+            issue_data = 1'b1;
+            if (last_blk) state_d = DmaIdle;
+          end
+        end else if (pg_hit && pg_bad) begin
           state_d = DmaIdle;
         end else if (pg_hit) begin
           if (pf_want) begin
@@ -342,7 +361,7 @@ module qaccel_dma
 
   // A request abandoned by a soft reset raises no valid, so it queues no tag.
   assign rq_push = !soft_rst_i && (issue_pte || issue_pf || (issue_data && !write_q));
-  assign wq_push = !soft_rst_i && issue_data && write_q;
+  assign wq_push = !soft_rst_i && issue_data && write_q && !w_more;
 
   always_comb begin
     rq_in        = '0;
@@ -375,6 +394,7 @@ module qaccel_dma
       len_q     <= '0;
       tag_q     <= '0;
       bi_q      <= '0;
+      wleft_q   <= '0;
       wdata_q   <= '0;
       walk_l1_q <= 1'b0;
       gen_q     <= 1'b0;
@@ -409,7 +429,7 @@ module qaccel_dma
       state_q <= state_d;
       err_q   <= 1'b0;
 
-      if (state_q == DmaIdle && req_valid_i) begin
+      if (req_ready_o && req_valid_i) begin
         write_q  <= req_write_i;
         phys_q   <= req_phys_i;
         cqe_q    <= req_cqe_i;
@@ -426,9 +446,10 @@ module qaccel_dma
       end
 
       if (issue_data) begin
-        blk_q <= blk_q + {47'd0, burst, 6'd0};
-        bi_q  <= bi_q + burst;
+        blk_q <= blk_q + {47'd0, step, 6'd0};
+        bi_q  <= bi_q + step;
       end
+      if (issue_data && write_q) wleft_q <= w_more ? wleft_q - 6'd1 : 6'(burst - 11'd1);
       if (issue_pte) walk_l1_q <= !l1_hit;
       // The way just used is not the next victim.
       if (issue_data && !phys_q && pg_way == pg_vic_q[s]) pg_vic_q[s] <= pg_vic_q[s] + 1'b1;
@@ -474,7 +495,7 @@ module qaccel_dma
       end
 
       // One error per cycle is enough: the core keeps only the first.
-      if (state_q == DmaIdle && req_valid_i && req_bounds) begin
+      if (req_ready_o && req_valid_i && req_bounds) begin
         err_q        <= 1'b1;
         err_bounds_q <= 1'b1;
         err_phys_q   <= 1'b0;
@@ -510,7 +531,9 @@ module qaccel_dma
       arlen_q   <= '0;
       awvalid_q <= 1'b0;
       awaddr_q  <= '0;
+      awlen_q   <= '0;
       wvalid_q  <= 1'b0;
+      wlast_q   <= 1'b0;
       wbeat_q   <= '0;
       wstrb_q   <= '0;
     end else begin
@@ -530,10 +553,14 @@ module qaccel_dma
         araddr_q  <= data_addr;
         arlen_q   <= 8'(burst - 11'd1);
       end
-      if (!soft_rst_i && issue_data && write_q) begin
+      if (!soft_rst_i && issue_data && write_q && !w_more) begin
         awvalid_q <= 1'b1;
         awaddr_q  <= data_addr;
+        awlen_q   <= 8'(burst - 11'd1);
+      end
+      if (!soft_rst_i && issue_data && write_q) begin
         wvalid_q  <= 1'b1;
+        wlast_q   <= w_more ? wleft_q == 6'd1 : burst == 11'd1;
         wbeat_q   <= 512'(wsh >> {bi_q[1:0], 9'd0});
         wstrb_q   <= 64'(wmask_sh >> {bi_q[1:0], 6'd0});
       end
@@ -593,14 +620,14 @@ module qaccel_dma
 
   assign m_awvalid_o = awvalid_q;
   assign m_awaddr_o  = awaddr_q;
-  assign m_awlen_o   = 8'd0;
+  assign m_awlen_o   = awlen_q;
   assign m_awsize_o  = 3'd6;
   assign m_awburst_o = 2'b01;
   assign m_awid_o    = '0;
   assign m_wvalid_o  = wvalid_q;
   assign m_wdata_o   = wbeat_q;
   assign m_wstrb_o   = wstrb_q;
-  assign m_wlast_o   = 1'b1;
+  assign m_wlast_o   = wlast_q;
   assign m_bready_o  = 1'b1;
 
   // ---------------------------------------------------------------------
@@ -631,7 +658,9 @@ module qaccel_dma
           else $error("qaccel_dma: AR burst at %h, %0d beats", m_araddr_o, m_arlen_o + 1);
       end
       if (m_awvalid_o) begin
-        assert (m_awaddr_o[5:0] == '0 && m_awlen_o == '0)
+        assert (m_awaddr_o[5:0] == '0 &&
+                32'(m_awaddr_o[11:0]) + (32'(m_awlen_o) + 1) * 64 <= 4096 &&
+                (32'(m_awlen_o) + 1) * 64 < WrBytes + 128)
           else $error("qaccel_dma: AW burst at %h, %0d beats", m_awaddr_o, m_awlen_o + 1);
       end
       // No more than DmaDepth bursts in flight per direction: a burst is

@@ -3,7 +3,7 @@
 // Loader: walks a job's loop nest and issues the DMA reads of each chunk
 // into a scratchpad bank.
 //
-//   for m0 in 0..M step rows           tiled: Rows x Cols x KChunk chunks;
+//   for m0 in 0..M step rows           tiled: Rows x Cols x t_k chunks;
 //     for n0 in 0..N step cols         GEMV: 1 x g_ch x 2^g_sh (qaccel_cmd)
 //       for k0 in 0..K step kchunk     claim the next bank, then read (last
 //                                      chunk of a tile) bias and quant
@@ -87,7 +87,7 @@ module qaccel_loader
   logic [11:0] t_k;
   assign t_rows = job_i.gemv ? 6'd1 : 6'(Rows);
   assign t_cols = job_i.gemv ? job_i.g_ch : 6'(Cols);
-  assign t_k    = job_i.gemv ? 12'd1 << job_i.g_sh : 12'(KChunk);
+  assign t_k    = job_i.gemv ? 12'd1 << job_i.g_sh : 12'(job_i.t_k);
 
   logic [5:0]  mv, nv;
   logic [11:0] kl;

@@ -236,6 +236,7 @@ package qaccel_pkg;
     logic               gemv;  // GEMV mode (qaccel_cmd says when)
     logic [3:0]         g_sh;  // GEMV slot: 2^g_sh bytes of K
     logic [5:0]         g_ch;  // GEMV channels per bank
+    logic [9:0]         t_k;   // tiled: bytes of K per chunk (1..KChunk)
   } job_t;
 
   // One chunk of a tile, as loaded into a scratchpad bank: what the

@@ -77,7 +77,7 @@ module qaccel_spad
   input  logic [LinePorts-1:0][LineW-1:0]     line_addr_i,
   output logic [LinePorts-1:0][511:0]         line_o,
 
-  // Post engine capture: bank cap_bank_i's bias and quant lines.
+  // Bank cap_bank_i's bias and quant lines (kept by qaccel_top when a tile ends).
   input  logic                                cap_bank_i,
   output logic [Cols-1:0][31:0]               bias_o,
   output logic [Cols-1:0][63:0]               quant_o

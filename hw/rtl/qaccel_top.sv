@@ -201,8 +201,9 @@ module qaccel_top
   logic [31:0]                      cap_acc [Rows][Cols];
   logic [Cols-1:0][31:0]            cap_gacc;
   chunk_t                           cap_chunk;
-  logic [Cols-1:0][31:0]            cap_bias;
-  logic [Cols-1:0][63:0]            cap_quant;
+  logic [Cols-1:0][31:0]            cap_bias, tile_bias;
+  logic [Cols-1:0][63:0]            cap_quant, tile_quant;
+  logic                             tile_done;
   logic                             post_busy, post_bad;
 
   // Read tag: {descriptor, last range of a bank, bank, scratchpad byte}.
@@ -305,9 +306,19 @@ module qaccel_top
     .line_addr_i    (line_addr),
     .line_o         (spad_line),
     .cap_bank_i     (cap_bank),
-    .bias_o         (cap_bias),
-    .quant_o        (cap_quant)
+    .bias_o         (tile_bias),
+    .quant_o        (tile_quant)
   );
+
+  // A tile's bias and quant lines, kept from its last chunk's bank (which
+  // the compute engine releases before the tile is copied out) for the
+  // post engine's capture.  Datapath: written before any capture reads it.
+  always_ff @(posedge clk_i) begin
+    if (tile_done) begin
+      cap_bias  <= tile_bias;
+      cap_quant <= tile_quant;
+    end
+  end
 
   qaccel_loader #(.Rows(Rows), .Cols(Cols), .TagW(TagW), .DestW(DestW)) u_loader (
     .clk_i,
@@ -357,6 +368,7 @@ module qaccel_top
     .cap_gacc_o     (cap_gacc),
     .cap_chunk_o    (cap_chunk),
     .cap_bank_o     (cap_bank),
+    .tile_done_o    (tile_done),
     .busy_o         (comp_busy),
     .idle_o         (comp_idle),
     .starved_o      (comp_starved)
