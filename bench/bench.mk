@@ -49,8 +49,8 @@ BENCH_CMD	= make bench$(if $(BENCH_QUICK), BENCH_QUICK=1)$(if $(BENCH_BIG), BENC
 # 256, the transformer projection, batch-1) and the Fashion-MNIST CNN's two
 # convolutions as their im2col GEMMs at batch 64 (conv 1->8 5x5 on 28x28:
 # M = 576 x 64, N = 8, K = 25; conv 8->16 5x5 on 12x12: M = 64 x 64, N = 16,
-# K = 200; at batch 256 the first would exceed QACCEL_MAX_DIM).  About 15
-# minutes on 2 quiet cores (an estimate, docs/performance.md); SWEEP_QUICK=1
+# K = 200; at batch 256 the first would exceed QACCEL_MAX_DIM).  About 7
+# minutes on 2 quiet cores (401 s measured, docs/performance.md); SWEEP_QUICK=1
 # is a tiny grid for a smoke test.
 SWEEP_QUICK	?=
 ifneq ($(SWEEP_QUICK),)
