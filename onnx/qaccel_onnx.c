@@ -273,6 +273,30 @@ static int value_add(struct qaccel_onnx_model *m, const char *name)
 	return (int)m->n_values++;
 }
 
+/*
+ * A new constant value holding tensor t's data (the value takes it over);
+ * on failure t's data is freed.  Returns the value's index or value_add()'s
+ * error (-EEXIST: the name is taken).
+ */
+static int const_add(struct qaccel_onnx_model *m, const char *name, struct qaccel_onnx_tensor *t)
+{
+	int ret = value_add(m, name);
+	struct qo_value *v;
+
+	if (ret < 0) {
+		free(t->data);
+		return ret;
+	}
+	v = &m->values[ret];
+	v->dtype = t->dtype;
+	v->rank = t->rank;
+	memcpy(v->dims, t->dims, sizeof(v->dims));
+	v->count = t->count;
+	v->data = t->data;
+	v->is_const = true;
+	return ret;
+}
+
 int qo_value_alloc(struct qo_value *v)
 {
 	size_t bytes = v->count * qaccel_onnx_dtype_size(v->dtype);
@@ -505,7 +529,6 @@ static int constant_node(struct qaccel_onnx_model *m, const Onnx__NodeProto *np,
 	const Onnx__AttributeProto *a;
 	struct qaccel_onnx_tensor t = { .rank = 1 };
 	const char *an;
-	struct qo_value *v;
 	size_t count = 1;
 	int ret;
 
@@ -547,23 +570,16 @@ static int constant_node(struct qaccel_onnx_model *m, const Onnx__NodeProto *np,
 			memcpy(t.data, t.dtype == QACCEL_ONNX_FLOAT ? (void *)a->floats : (void *)a->ints,
 			       count * qaccel_onnx_dtype_size(t.dtype));
 	}
-	if (strlen(np->output[0]) >= QACCEL_ONNX_NAME_MAX)
-		ret = -EOPNOTSUPP;
-	else
-		ret = value_add(m, np->output[0]);
-	if (ret < 0) {
+	if (strlen(np->output[0]) >= QACCEL_ONNX_NAME_MAX) {
 		free(t.data);
+		ret = -EOPNOTSUPP;
+	} else {
+		ret = const_add(m, np->output[0], &t);
+	}
+	if (ret < 0)
 		return qo_node_fail(&n, ret == -EEXIST ? -EINVAL : ret, ret == -EEXIST ?
 				    "output '%s' is produced twice" : "output '%s': name too long or out of memory",
 				    np->output[0]);
-	}
-	v = &m->values[ret];
-	v->dtype = t.dtype;
-	v->rank = t.rank;
-	memcpy(v->dims, t.dims, sizeof(v->dims));
-	v->count = t.count;
-	v->data = t.data;
-	v->is_const = true;
 	return 0;
 }
 
@@ -697,24 +713,14 @@ static int load(struct qaccel_onnx_model *m, const void *buf, size_t len)
 
 	for (size_t i = 0; i < g->n_initializer; i++) {
 		struct qaccel_onnx_tensor t;
-		struct qo_value *v;
 
 		ret = qo_tensor_from_proto(g->initializer[i], &t, "initializer");
 		if (ret)
 			return ret;
-		ret = value_add(m, g->initializer[i]->name ? g->initializer[i]->name : "");
-		if (ret < 0) {
-			free(t.data);
+		ret = const_add(m, g->initializer[i]->name ? g->initializer[i]->name : "", &t);
+		if (ret < 0)
 			return qo_fail(ret == -EEXIST ? -EINVAL : ret,
 				       "initializer '%s' defined twice", t.name);
-		}
-		v = &m->values[ret];
-		v->dtype = t.dtype;
-		v->rank = t.rank;
-		memcpy(v->dims, t.dims, sizeof(v->dims));
-		v->count = t.count;
-		v->data = t.data;
-		v->is_const = true;
 	}
 	m->n_inputs = 0;
 	m->inputs = calloc(g->n_input + 1, sizeof(*m->inputs));
