@@ -753,6 +753,20 @@ static void xfclose(FILE *f, const char *path)
 		die("%s: write error", path);
 }
 
+/* The summary md into DIR/summary.md and onto stdout; md is freed. */
+static void emit_summary(const char *dir, char *md)
+{
+	char *path = join(dir, "summary.md");
+	FILE *f = xfopen(path);
+
+	fputs(md, f);
+	xfclose(f, path);
+	free(path);
+	fputs(md, stdout);
+	fflush(stdout);
+	free(md);
+}
+
 /*
  * results.json in the layout of Python's json.dump(indent=1, ensure_ascii):
  * the run's context, then every record with its "kind".  Doubles are
@@ -1712,10 +1726,9 @@ static void sweep_plots(const struct sweep *sw)
 static int sweep_report(const char *out, const char *command, const char *wall)
 {
 	struct sweep sw = { .rp = { .out = out, .command = command } };
-	char *gpath = join(out, "grid.txt"), *grid = slurp(gpath), *md, *path;
+	char *gpath = join(out, "grid.txt"), *grid = slurp(gpath);
 	time_t now = time(NULL);
 	size_t nbad;
-	FILE *f;
 
 	if (!grid)
 		die("%s: %s", gpath, strerror(ENOENT));
@@ -1742,15 +1755,7 @@ static int sweep_report(const char *out, const char *command, const char *wall)
 			}
 
 	write_sweep_json(&sw);
-	md = sweep_summary(&sw, &nbad);
-	path = join(out, "summary.md");
-	f = xfopen(path);
-	fputs(md, f);
-	xfclose(f, path);
-	free(path);
-	fputs(md, stdout);
-	fflush(stdout);
-	free(md);
+	emit_summary(out, sweep_summary(&sw, &nbad));
 	sweep_plots(&sw);
 
 	for (size_t i = 0; i < sw.na * sw.nb * sw.nl; i++) {
@@ -1777,9 +1782,8 @@ static int sweep_report(const char *out, const char *command, const char *wall)
 int main(int argc, char **argv)
 {
 	struct report rp = { 0 };
-	char *path, *md;
+	char *path;
 	time_t now = time(NULL);
-	FILE *f;
 
 	if (argc == 5 && !strcmp(argv[1], "--sweep"))
 		return sweep_report(argv[2], argv[3], argv[4]);
@@ -1815,15 +1819,7 @@ int main(int argc, char **argv)
 		set_str(rp.ratios.r[i], "kind", "submit-ratio");
 
 	write_results(&rp);
-	md = summary(&rp);
-	path = join(rp.out, "summary.md");
-	f = xfopen(path);
-	fputs(md, f);
-	xfclose(f, path);
-	free(path);
-	fputs(md, stdout);
-	fflush(stdout);
-	free(md);
+	emit_summary(rp.out, summary(&rp));
 	plots(&rp);
 
 	recs_free(&rp.hw, true);
