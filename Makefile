@@ -68,6 +68,12 @@ include tests/tests.mk
 include onnx/onnx.mk
 include bench/bench.mk
 
+# Every test program, once all the .mk files have added theirs: a rule's
+# prerequisites are expanded when make reads it, so tests/tests.mk's own
+# `tests:` line misses any program appended later (test_exports_onnx was,
+# and a clean checkout's make check then ran a script that was never built).
+tests: $(HW_TEST_PROGS) $(LIB_TEST_PROGS) $(GUEST_TEST_PROGS) $(SIM_TEST_PROGS)
+
 # --- make run: Fashion-MNIST int8 inference in the simulated machine ------
 # make run [ARRAY=RxC] [IMAGES=N] [BATCH=B] [RUN_ARGS="--no-reference ..."]
 #          [CNN_ARRAY=RxC] [CNN_IMAGES=N]
