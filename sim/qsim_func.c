@@ -53,7 +53,7 @@
  *    C row past the buffer's size that is exactly what the RTL leaves; for
  *    page faults and AXI errors the RTL may have written a few more or fewer
  *    rows around that point (its post engine runs concurrently with the
- *    loader, the model's POST_LAG chunks behind it);
+ *    loader, the model's `banks` chunks behind it);
  *  - with several faults in one job, the first in that order wins, which
  *    may differ from the RTL when a C write races a load;
  *  - a record is counted (CQ_TAIL, INT_STATUS.CQ, CNT_JOBS) as it is

@@ -26,29 +26,45 @@ uint32_t qf_gemv_lanes(const struct qsim_func *f)
 
 /*
  * GEMV mode (arrays with GEMV lanes, M x cols < GEMV_LANE): one row of A,
- * slots of K rounded up to a power of two (a beat..QACCEL_UARCH_GEMV_K
- * bytes), as many channels as the bank's A and B areas hold slots after
- * A's, at most cols.
+ * K in equal chunks of at most QACCEL_UARCH_GEMV_K bytes, slots of the
+ * chunk rounded up to a power of two (at least a beat), as many channels as
+ * the bank's A and B areas hold slots after A's, at most cols.
  */
 static void tile_shape(const struct qsim_func *f, struct gemm *g)
 {
-	uint32_t bank = (f->rows + f->cols) * QACCEL_UARCH_K_CHUNK, slot = BEAT;
+	uint32_t bank = (f->rows + f->cols) * QACCEL_UARCH_K_CHUNK, slot = BEAT, chunks;
 
 	g->gemv = qf_gemv_lanes(f) && g->d.m * f->cols < GEMV_LANE;
+	/* qaccel_top's Banks, and qaccel_cmd's job_t.last_bank. */
+	g->banks = f->rows * f->cols > QACCEL_UARCH_BANKS_MAX_PES ? 2 : QACCEL_UARCH_MAX_BANKS;
 	if (!g->gemv) {
-		/* K in equal chunks of at most a bank's K (qaccel_cmd's t_k). */
-		uint32_t chunks = (g->d.k + QACCEL_UARCH_K_CHUNK - 1) / QACCEL_UARCH_K_CHUNK;
-
+		/*
+		 * K in equal chunks of at most a bank's K (qaccel_cmd's t_k);
+		 * K of two chunks uses two banks, each keeping one k0 of A
+		 * (job_t.last_bank).
+		 */
+		chunks = (g->d.k + QACCEL_UARCH_K_CHUNK - 1) / QACCEL_UARCH_K_CHUNK;
+		if (chunks == 2)
+			g->banks = 2;
 		g->t_rows = f->rows;
 		g->t_cols = f->cols;
 		g->t_k = chunks ? (g->d.k + chunks - 1) / chunks : QACCEL_UARCH_K_CHUNK;
 		return;
 	}
-	while (slot < QACCEL_UARCH_GEMV_K && g->d.k > slot)
+	/*
+	 * K in equal chunks of whole beats, two made three with three banks
+	 * (qaccel_cmd).
+	 */
+	chunks = (g->d.k + QACCEL_UARCH_GEMV_K - 1) / QACCEL_UARCH_GEMV_K;
+	if (chunks == 2 && g->banks > 2)
+		chunks = g->banks;
+	g->t_k = chunks ? ((g->d.k + chunks - 1) / chunks + BEAT - 1) / BEAT * BEAT :
+			  QACCEL_UARCH_GEMV_K;
+	while (slot < QACCEL_UARCH_GEMV_K && g->t_k > slot)
 		slot *= 2;
+	g->slot = slot;
 	g->t_rows = 1;
 	g->t_cols = min_u32(f->cols, bank / slot - 1);
-	g->t_k = slot;
 }
 
 /*
@@ -97,7 +113,7 @@ static bool load_rows(struct qsim_func *f, struct gemm *g, enum stream s,
 static bool load_chunk(struct qsim_func *f, struct gemm *g)
 {
 	const struct qaccel_hw_desc *d = &g->d;
-	struct bank *bank = &g->bank[g->chunk & 1];
+	struct bank *bank = &g->bank[g->chunk % g->banks];
 	uint32_t m0 = g->m0, n0 = g->n0, k0 = g->k0;
 	uint32_t mv = min_u32(g->t_rows, d->m - m0), nv = min_u32(g->t_cols, d->n - n0);
 	uint32_t kl = min_u32(g->t_k, d->k - k0);
@@ -114,7 +130,7 @@ static bool load_chunk(struct qsim_func *f, struct gemm *g)
 	if (!keep_a && !load_rows(f, g, STREAM_A, &d->a, d->lda, d->lda == kl, m0, mv, k0, kl))
 		return false;
 	/* GEMV's slots are a slot apart: only full-slot rows load as one range. */
-	if (!load_rows(f, g, STREAM_B, &d->b, d->ldb, d->ldb == kl && (!g->gemv || kl == g->t_k),
+	if (!load_rows(f, g, STREAM_B, &d->b, d->ldb, d->ldb == kl && (!g->gemv || kl == g->slot),
 		       n0, nv, k0, kl))
 		return false;
 	g->busy += chunk_cycles(f, g, nv, kl);
@@ -194,7 +210,7 @@ uint64_t qf_gemm_step(struct qsim_func *f)
 
 	if (!g->loaded) {
 		if (load_chunk(f, g)) {
-			while (g->count && g->queue[g->head].last_chunk + POST_LAG <= g->chunk)
+			while (g->count && g->queue[g->head].last_chunk + g->banks <= g->chunk)
 				if (!post_next(f, g))
 					break;
 			/* The loader moves on: k, then n, then m, as qaccel_core's. */

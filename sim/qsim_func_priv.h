@@ -54,8 +54,7 @@
 #define LINE_TAG_MASK	((QACCEL_MAX_BUF_SIZE >> LINE_SHIFT) - 1)
 #define LINES_PER_TABLE	(QACCEL_PT_ENTRIES / PTES_PER_LINE)
 
-/* Post events trail the loader by this many chunks (struct gemm). */
-#define POST_LAG	2u
+
 
 /*
  * What the device reports: what qaccel_top builds in (GEMV needs
@@ -133,7 +132,7 @@ struct tile {
 	uint64_t last_chunk;
 };
 
-#define POST_QUEUE	(POST_LAG + 2)
+#define POST_QUEUE	(QACCEL_UARCH_MAX_BANKS + 2)
 
 /*
  * A GEMM in progress: the RTL's loop nest over its tile shape (rows x cols
@@ -142,7 +141,7 @@ struct tile {
  * chunk, A unless the bank still holds the same block, B; one request per
  * row, or one for all rows when the stride equals the chunk length) and the
  * posts it lets through: a tile's C rows follow the loads of the chunk
- * POST_LAG after its last one, because the RTL starts them when that last
+ * `banks` after its last one, because the RTL starts them when that last
  * chunk leaves the array, which frees the bank the loader fills next.  The
  * post engine checks the tile's per-channel shifts, computes it with
  * qaccel_ref_gemm() and writes its rows.  The first error ends the job.
@@ -152,10 +151,12 @@ struct gemm {
 	uint32_t esz;			/* bytes per C element */
 	bool bias, per_channel, gemv;
 	uint32_t t_rows, t_cols, t_k;	/* qaccel_core's tile shape */
+	uint32_t slot;			/* GEMV: bytes a channel's slot takes */
 	uint32_t m0, n0, k0;		/* the loader's next chunk */
 	uint64_t chunk;
+	uint32_t banks;			/* in use, in turn (job_t.last_bank) */
 	bool loaded;			/* every chunk requested */
-	struct bank bank[2];
+	struct bank bank[QACCEL_UARCH_MAX_BANKS];
 	struct tile queue[POST_QUEUE];
 	unsigned int head, count;
 	bool a_valid;			/* the A scratch holds row block a_m0 */

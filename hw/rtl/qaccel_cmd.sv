@@ -32,7 +32,8 @@ module qaccel_cmd
   parameter int unsigned GemvLanes = 0,
   parameter int unsigned GemvBank  = 1024,  // bytes of a bank GEMV slots share
   parameter int unsigned WrBytes   = 64,
-  parameter int unsigned TagW      = 24
+  parameter int unsigned TagW      = 24,
+  parameter int unsigned Banks     = MaxBanks  // scratchpad banks (qaccel_top)
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,
@@ -74,7 +75,7 @@ module qaccel_cmd
   input  logic                 comp_cap_wait_i,  // capture waits for the post engine
   input  logic                 post_busy_i,
   input  logic                 post_bad_i,
-  input  logic [1:0]           bank_busy_i,
+  input  logic [MaxBanks-1:0]     bank_busy_i,
 
   // DMA: own requests, and what the DMA reports
   output logic                 tlb_flush_o,
@@ -173,7 +174,7 @@ module qaccel_cmd
   assign flags  = desc_q[DescFlags*8 +: 16];
 
   always_comb begin
-    logic [31:0] slots, nk;
+    logic [31:0] slots, nk, gn, gk;
     job.m           = desc_q[DescM*8 +: 32];
     job.n           = desc_q[DescN*8 +: 32];
     job.k           = desc_q[DescK*8 +: 32];
@@ -208,12 +209,22 @@ module qaccel_cmd
     job.quant       = '{ptable: desc_q[(DescQuant + BufTable)*8 +: 64],
                         offset: desc_q[(DescQuant + BufOffset)*8 +: 32],
                         size:   desc_q[(DescQuant + BufSize)*8 +: 32]};
-    // GEMV: slots of 2^g_sh bytes (K rounded up to a power of two,
-    // 64..GemvK) and g_ch channels a bank.
+    // GEMV: K in gn chunks of gk bytes (at most GemvK, all of one length
+    // like the tiled mode's, rounded up to whole lines so that every channel
+    // row of a chunk starts a beat: 1,366 would read 1,408), in slots of 2^g_sh bytes (gk rounded up to a
+    // power of two, 64..GemvK), g_ch channels a bank.  Two chunks become
+    // three when three banks are in use, so that each bank keeps one k0 of
+    // A (see the banks below; GEMV rows are long bursts, so more chunks cost
+    // nothing): 1 x 4096 x 4096 at 16x16 reads A once per row of channels
+    // in 1408 + 1408 + 1280, where 2 x 2048 in three banks would reload it with every
+    // bank (one slot in eight more bytes).
     job.gemv = GemvLanes != 0 && job.m * Cols < 32'd64;
+    gn       = (job.k + GemvK - 1) / GemvK;
+    if (gn == 32'd2 && Banks > 2) gn = 32'(Banks);
+    gk       = gn == '0 ? 32'(GemvK) : (((job.k + gn - 1) / gn) + 32'd63) & ~32'd63;
     job.g_sh = 4'd6;
     for (int b = 6; b < $clog2(GemvK); b++) begin
-      if (job.k > 32'd1 << b) job.g_sh = 4'(b + 1);
+      if (gk > 32'd1 << b) job.g_sh = 4'(b + 1);
     end
     slots     = 32'(GemvBank) >> job.g_sh;
     job.g_ch  = slots - 1 < Cols ? 6'(slots - 1) : 6'(Cols);
@@ -222,7 +233,16 @@ module qaccel_cmd
     // compute has to hide the next long chunk's load.  (K = 784: 392 + 392,
     // not 512 + 272.)  Only a K of 0 fails decode; it gets the full length.
     nk       = (job.k + KChunk - 1) / KChunk;
-    job.t_k  = nk == '0 ? 10'(KChunk) : 10'((job.k + nk - 1) / nk);
+    job.t_k  = job.gemv ? 12'(gk) : nk == '0 ? 12'(KChunk) : 12'((job.k + nk - 1) / nk);
+    // Banks in use.  A bank skips the A reads when it still holds the
+    // chunk's A block, which needs each chunk k of a row of tiles to land in
+    // the same bank: K in one chunk, or in as many as there are banks in
+    // use.  So K of two chunks uses two banks: each keeps one k0 of A, and
+    // a row of tiles loads its A once (256x256x784 at 16x16: 92.8 % with
+    // two banks; three, reloading A with every chunk, were 68.5 %, since
+    // strided rows are a burst each and the memory's request slots, not
+    // its bandwidth, run out).  Every other job uses all Banks.
+    job.last_bank = (!job.gemv && nk == 32'd2) || Banks == 2 ? BankW'(1) : BankW'(Banks - 1);
   end
   assign job_o = job;
 
@@ -345,7 +365,7 @@ module qaccel_cmd
   logic engines_idle;
   assign in_job       = q.st inside {CRun, CDrain};
   assign dma_err_job  = err_valid_i && !err_phys_i;
-  assign engines_idle = ld_done_i && comp_idle_i && bank_busy_i == 2'b00 && !post_busy_i;
+  assign engines_idle = ld_done_i && comp_idle_i && bank_busy_i == '0 && !post_busy_i;
 
   always_comb begin
     d            = q;

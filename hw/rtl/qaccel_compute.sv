@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
-// Compute engine: streams each full scratchpad bank through the array, then
-// (last chunk of a tile) hands the accumulators to the post engine.
+// Compute engine: streams each full scratchpad bank through the array, in
+// the loader's order (bank_next), then (last chunk of a tile) hands the
+// accumulators to the post engine.
 //
 // Tiled mode.  A chunk is fed in kl cycles: in cycle t byte t of every row
 // of A and of B is read; row r of A then passes r registers and column c of
@@ -57,12 +58,12 @@ module qaccel_compute
   input  job_t                                job_i,
 
   // Scratchpad banks.
-  input  logic [1:0]                          full_i,
-  input  chunk_t [1:0]                        chunk_i,
-  input  logic [1:0][DestW-1:0]               a_base_i,
-  input  logic [1:0][DestW-1:0]               b_base_i,
+  input  logic [MaxBanks-1:0]                    full_i,
+  input  chunk_t [MaxBanks-1:0]                  chunk_i,
+  input  logic [MaxBanks-1:0][DestW-1:0]         a_base_i,
+  input  logic [MaxBanks-1:0][DestW-1:0]         b_base_i,
   output logic                                release_o,
-  output logic                                release_bank_o,
+  output logic [BankW-1:0]                    release_bank_o,
   output logic [Rows+Cols-1:0][DestW-1:0]     byte_addr_o,
   input  logic [Rows+Cols-1:0][7:0]           byte_i,
   output logic [LinePorts-1:0][LineW-1:0]     line_addr_o,
@@ -74,7 +75,7 @@ module qaccel_compute
   output logic [31:0]                         cap_acc_o [Rows][Cols],
   output logic [Cols-1:0][31:0]               cap_gacc_o,
   output chunk_t                              cap_chunk_o,
-  output logic                                cap_bank_o,   // bank of the bias and quant lines
+  output logic [BankW-1:0]                    cap_bank_o,   // bank of the bias and quant lines
   output logic                                tile_done_o,  // keep them now
 
   output logic                                busy_o,       // streaming a bank
@@ -96,7 +97,7 @@ module qaccel_compute
   // Sequencing; every field resets to zero, by reset and soft reset alike.
   typedef struct packed {
     comp_state_e st;     // tiled: KIdle or KRun (feeding a bank)
-    logic        bank;
+    logic [BankW-1:0] bank;
     logic [10:0] t;      // cycle of the chunk (tiled)
     logic        pend;   // tiled: a finished tile is in or on its way to the output registers
     chunk_t      pchunk; // its position and size
@@ -238,7 +239,7 @@ module qaccel_compute
     // so the registers are quiet otherwise.
     logic [LineW-1:0] base;
     logic [31:0]      left;  // K bytes from this line on
-    assign base = q.bank ? LineW'(BankLines) : '0;
+    assign base = LineW'(32'(q.bank) * BankLines);
     assign left = 32'(chunk.kl) - {20'd0, q.gi, 6'd0};
 
     always_comb begin
@@ -368,7 +369,7 @@ module qaccel_compute
               d.st = KCapture;
             end else begin
               release_o = 1'b1;
-              d.bank    = !q.bank;
+              d.bank    = bank_next(q.bank, job_i.last_bank);
               d.st      = KIdle;
             end
           end
@@ -376,7 +377,7 @@ module qaccel_compute
         KCapture: begin
           if (cap_ready_i) begin
             release_o = 1'b1;
-            d.bank    = !q.bank;
+            d.bank    = bank_next(q.bank, job_i.last_bank);
             d.st      = KIdle;
           end
         end
@@ -395,9 +396,9 @@ module qaccel_compute
             d.pchunk = chunk;
             d.pcnt   = 7'(Rows + Cols - 2);
           end
-          d.bank = !q.bank;
+          d.bank = bank_next(q.bank, job_i.last_bank);
           d.t    = '0;
-          d.st   = full_i[!q.bank] ? KRun : KIdle;
+          d.st   = full_i[bank_next(q.bank, job_i.last_bank)] ? KRun : KIdle;
         end
       end else if (q.st == KIdle && full_i[q.bank]) begin
         d.t  = '0;
@@ -406,7 +407,7 @@ module qaccel_compute
     end
     if (!run_i) begin
       d.st   = KIdle;
-      d.bank = 1'b0;
+      d.bank = '0;
       d.pend = 1'b0;
     end
     if (clear_i) d = '0;

@@ -4,13 +4,16 @@
 // into a scratchpad bank.
 //
 //   for m0 in 0..M step rows           tiled: Rows x Cols x t_k chunks;
-//     for n0 in 0..N step cols         GEMV: 1 x g_ch x 2^g_sh (qaccel_cmd)
+//     for n0 in 0..N step cols         GEMV: 1 x g_ch x t_k (qaccel_cmd)
 //       for k0 in 0..K step kchunk     claim the next bank, then read (last
 //                                      chunk of a tile) bias and quant
 //                                      records, the A rows, the B rows
 //
-// The banks alternate 0, 1, 0, ...; a claim waits until the compute engine
-// has released the bank (qaccel_spad's claim_ready_o).  The tag of the last
+// The banks are claimed in turn (0, 1, 2, 0, ...: bank_next, over the
+// job's banks in use, job_t.last_bank); a claim waits
+// until the compute engine has released the bank (qaccel_spad's
+// claim_ready_o), so the loader runs up to Banks - 1 chunks ahead of the
+// array.  The tag of the last
 // B request marks the bank's last range, whose last beat marks it full.
 // Rows that are contiguous in memory (stride == chunk length) go as one
 // request: long bursts.  A bank still holding this chunk's A block (same
@@ -28,7 +31,7 @@ module qaccel_loader
   parameter int unsigned Rows  = 4,
   parameter int unsigned Cols  = 4,
   parameter int unsigned TagW  = 24,
-  parameter int unsigned DestW = TagW - 3
+  parameter int unsigned DestW = TagW - 2 - BankW
 ) (
   input  logic                  clk_i,
   input  logic                  rst_ni,
@@ -39,15 +42,15 @@ module qaccel_loader
   input  job_t                  job_i,
 
   // Scratchpad layout (qaccel_spad).
-  input  logic [1:0][DestW-1:0] a_base_i,
-  input  logic [1:0][DestW-1:0] b_base_i,
-  input  logic [1:0][DestW-1:0] bias_base_i,
-  input  logic [1:0][DestW-1:0] quant_base_i,
+  input  logic [MaxBanks-1:0][DestW-1:0] a_base_i,
+  input  logic [MaxBanks-1:0][DestW-1:0] b_base_i,
+  input  logic [MaxBanks-1:0][DestW-1:0] bias_base_i,
+  input  logic [MaxBanks-1:0][DestW-1:0] quant_base_i,
 
   // Bank claim.
   output logic                  claim_valid_o,
   input  logic                  claim_ready_i,
-  output logic                  claim_bank_o,
+  output logic [BankW-1:0]      claim_bank_o,
   output chunk_t                claim_chunk_o,
 
   // DMA reads.
@@ -74,9 +77,9 @@ module qaccel_loader
     load_state_e      st;
     logic [16:0]      m0, n0, k0;
     logic [5:0]       idx;        // row of the chunk being requested
-    logic             bank;
-    logic [1:0]       a_vld;      // bank b holds the A block at a_m0[b], a_k0[b]
-    logic [1:0][16:0] a_m0, a_k0;
+    logic [BankW-1:0] bank;
+    logic [MaxBanks-1:0] a_vld;      // bank b holds the A block at a_m0[b], a_k0[b]
+    logic [MaxBanks-1:0][16:0] a_m0, a_k0;
     logic             a_keep;     // this chunk reuses its bank's A block
   } ld_regs_t;
 
@@ -87,7 +90,7 @@ module qaccel_loader
   logic [11:0] t_k;
   assign t_rows = job_i.gemv ? 6'd1 : 6'(Rows);
   assign t_cols = job_i.gemv ? job_i.g_ch : 6'(Cols);
-  assign t_k    = job_i.gemv ? 12'd1 << job_i.g_sh : 12'(job_i.t_k);
+  assign t_k    = job_i.t_k;
 
   logic [5:0]  mv, nv;
   logic [11:0] kl;
@@ -100,7 +103,7 @@ module qaccel_loader
   assign last_n = 32'(q.n0) + 32'(t_cols) >= job_i.n;
   // GEMV slots are a slot apart: only full-slot rows are one range there.
   assign a_whole = job_i.lda == 32'(kl);
-  assign b_whole = job_i.ldb == 32'(kl) && (!job_i.gemv || kl == t_k);
+  assign b_whole = job_i.ldb == 32'(kl) && (!job_i.gemv || 32'(kl) == 32'd1 << job_i.g_sh);
 
   // A reuse, decided when the bank is claimed (the claim retags the bank).
   logic        a_keep;
@@ -154,7 +157,7 @@ module qaccel_loader
           d.idx = q.idx + 6'd1;
           if (b_whole || q.idx + 6'd1 >= nv) begin
             d.idx  = '0;
-            d.bank = !q.bank;
+            d.bank = bank_next(q.bank, job_i.last_bank);
             d.st   = LWait;
             if (!last_k) begin
               d.k0 = q.k0 + 17'(t_k);
@@ -179,7 +182,7 @@ module qaccel_loader
       d.n0    = '0;
       d.k0    = '0;
       d.idx   = '0;
-      d.bank  = 1'b0;
+      d.bank  = '0;
       d.a_vld = '0;
     end
     if (clear_i) d = '0;
@@ -193,7 +196,8 @@ module qaccel_loader
   // ---------------------------------------------------------------------
   // Requests
   // ---------------------------------------------------------------------
-  function automatic logic [TagW-1:0] spad_tag(logic last, logic bank, logic [DestW-1:0] dest);
+  function automatic logic [TagW-1:0] spad_tag(logic last, logic [BankW-1:0] bank,
+                                                logic [DestW-1:0] dest);
     // {descriptor, last range of a bank, bank, scratchpad byte}
     return TagW'({1'b0, last, bank, dest});
   endfunction

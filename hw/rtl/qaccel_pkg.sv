@@ -203,6 +203,15 @@ package qaccel_pkg;
   // compared by iface_check, never copied by hand.
   // ---------------------------------------------------------------------
   localparam int unsigned KChunk       = 512;   // bytes of K per scratchpad bank (multiple of 64)
+  // Scratchpad banks, used in turn: while the array streams one, the loader
+  // fills the others, so a load has Banks - 1 chunks' time to arrive.
+  // Arrays of up to BanksMaxPes PEs have MaxBanks, larger ones two
+  // (qaccel_top): at 32x32 the C stores, not the loads, bound a tile, and
+  // a third bank's reads only take memory request slots from them (512^3:
+  // 88.1 % with two banks, 85.2 % with three).  A tiled job whose K is two
+  // chunks uses two banks (qaccel_cmd, job_t.last_bank).
+  localparam int unsigned MaxBanks     = 3;
+  localparam int unsigned BanksMaxPes  = 256;
   localparam int unsigned DescBuf      = 16;    // descriptors fetched by one prefetch read
   localparam int unsigned GemvK        = 2048;  // largest GEMV slot: bytes of K per bank
   localparam int unsigned GemvMinPes   = 64;    // arrays with fewer PEs have no GEMV mode
@@ -211,6 +220,13 @@ package qaccel_pkg;
   localparam int unsigned DmaDepth     = 16;    // bursts in flight per direction
   localparam int unsigned DmaWays      = 8;     // lines of level-0 entries per stream
   localparam int unsigned DmaStreams   = 5;     // A, B, C, bias, per-channel records
+  localparam int unsigned BankW        = $clog2(MaxBanks);
+
+  // The bank after b when banks 0..last are in use: the loader claims, and
+  // the compute engine streams, the banks in this order.
+  function automatic logic [BankW-1:0] bank_next(logic [BankW-1:0] b, logic [BankW-1:0] last);
+    return b == last ? '0 : b + 1'b1;
+  endfunction
 
   // ---------------------------------------------------------------------
   // Types between the blocks of the core (qaccel_top wires them)
@@ -236,7 +252,8 @@ package qaccel_pkg;
     logic               gemv;  // GEMV mode (qaccel_cmd says when)
     logic [3:0]         g_sh;  // GEMV slot: 2^g_sh bytes of K
     logic [5:0]         g_ch;  // GEMV channels per bank
-    logic [9:0]         t_k;   // tiled: bytes of K per chunk (1..KChunk)
+    logic [11:0]        t_k;   // bytes of K per chunk (tiled 1..KChunk, GEMV 1..GemvK)
+    logic [BankW-1:0]   last_bank;  // banks 0..last_bank are used in turn
   } job_t;
 
   // One chunk of a tile, as loaded into a scratchpad bank: what the

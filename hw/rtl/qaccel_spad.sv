@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 //
-// Scratchpad: two banks of operand lines and their hand-over between the
-// loader and the compute engine.
+// Scratchpad: Banks banks (qaccel_top) of operand lines and their hand-over
+// between the loader and the compute engine.
 //
 // 64-byte lines.  A bank holds the A area (ALines), the B area (BLines),
 // the bias line(s) and the per-channel record line(s) of one chunk (sizes
-// from qaccel_top); bank 1 follows bank 0, and four spare lines at the end
+// from qaccel_top); bank b + 1 follows bank b, and four spare lines at the end
 // take the second line of a write that straddles a line and the
 // fixed-width bias and quant reads.  This block places the areas and tells
 // the loader (write destinations) and the compute engine (read addresses)
@@ -22,7 +22,7 @@
 // engine releases it after streaming it.  What must stay true (asserted):
 // only a free bank is claimed, only a claimed bank is written or filled,
 // only a full bank is released, and a full bank is not written again.
-// clear_i (no job running, or soft reset) frees both banks.
+// clear_i (no job running, or soft reset) frees every bank.
 
 module qaccel_spad
   import qaccel_pkg::*;
@@ -36,21 +36,22 @@ module qaccel_spad
   parameter int unsigned BLines     = 1,
   parameter int unsigned BiasLines  = 1,
   parameter int unsigned QuantLines = 1,
-  parameter int unsigned LineW      = 4
+  parameter int unsigned LineW      = 4,
+  parameter int unsigned Banks      = MaxBanks
 ) (
   input  logic                                clk_i,
   input  logic                                rst_ni,
   input  logic                                clear_i,
 
   // Layout: byte address of each area of bank b at index b.
-  output logic [1:0][DestW-1:0]               a_base_o,
-  output logic [1:0][DestW-1:0]               b_base_o,
-  output logic [1:0][DestW-1:0]               bias_base_o,
-  output logic [1:0][DestW-1:0]               quant_base_o,
+  output logic [MaxBanks-1:0][DestW-1:0]         a_base_o,
+  output logic [MaxBanks-1:0][DestW-1:0]         b_base_o,
+  output logic [MaxBanks-1:0][DestW-1:0]         bias_base_o,
+  output logic [MaxBanks-1:0][DestW-1:0]         quant_base_o,
 
   // DMA read beats of operands (fill_last_i: the bank's last range).
   input  logic                                wr_valid_i,
-  input  logic                                wr_bank_i,
+  input  logic [BankW-1:0]                    wr_bank_i,
   input  logic                                wr_bank_last_i,
   input  logic [DestW-1:0]                    wr_dest_i,
   input  logic [15:0]                         wr_pos_i,
@@ -61,15 +62,15 @@ module qaccel_spad
   // Loader: claim a bank for a chunk.
   input  logic                                claim_valid_i,
   output logic                                claim_ready_o,
-  input  logic                                claim_bank_i,
+  input  logic [BankW-1:0]                    claim_bank_i,
   input  chunk_t                              claim_chunk_i,
 
   // Compute engine: the bank state, and the release of a streamed bank.
-  output logic [1:0]                          busy_o,
-  output logic [1:0]                          full_o,
-  output chunk_t [1:0]                        chunk_o,
+  output logic [MaxBanks-1:0]                    busy_o,
+  output logic [MaxBanks-1:0]                    full_o,
+  output chunk_t [MaxBanks-1:0]                  chunk_o,
   input  logic                                release_i,
-  input  logic                                release_bank_i,
+  input  logic [BankW-1:0]                    release_bank_i,
 
   // Compute engine reads.
   input  logic [BytePorts-1:0][DestW-1:0]     byte_addr_i,
@@ -78,20 +79,21 @@ module qaccel_spad
   output logic [LinePorts-1:0][511:0]         line_o,
 
   // Bank cap_bank_i's bias and quant lines (kept by qaccel_top when a tile ends).
-  input  logic                                cap_bank_i,
+  input  logic [BankW-1:0]                    cap_bank_i,
   output logic [Cols-1:0][31:0]               bias_o,
   output logic [Cols-1:0][63:0]               quant_o
 );
 
   localparam int unsigned BankLines = ALines + BLines + BiasLines + QuantLines;
-  localparam int unsigned SpadLines = 2 * BankLines + 4;
+  localparam int unsigned SpadLines = Banks * BankLines + 4;
   localparam int unsigned WordW     = LineW + 4;  // word address: {line, word of the line}
 
   if (LineW != $clog2(SpadLines + 1) || BiasLines * 16 < Cols || QuantLines * 8 < Cols) begin : g_bad
     $error("qaccel_spad: layout parameters do not fit Cols");
   end
 
-  for (genvar b = 0; b < 2; b++) begin : g_layout
+  // Bases of banks past Banks are never used (job_t.last_bank < Banks).
+  for (genvar b = 0; b < MaxBanks; b++) begin : g_layout
     assign a_base_o[b]     = DestW'((b * BankLines) * 64);
     assign b_base_o[b]     = DestW'((b * BankLines + ALines) * 64);
     assign bias_base_o[b]  = DestW'((b * BankLines + ALines + BLines) * 64);
@@ -157,9 +159,9 @@ module qaccel_spad
   // Every field resets to zero, by reset and by clear_i alike.
   // ---------------------------------------------------------------------
   typedef struct packed {
-    logic [1:0]   busy;
-    logic [1:0]   full;
-    chunk_t [1:0] chunk;
+    logic [MaxBanks-1:0]   busy;
+    logic [MaxBanks-1:0]   full;
+    chunk_t [MaxBanks-1:0] chunk;
   } bank_regs_t;
 
   bank_regs_t bank_q, bank_d;

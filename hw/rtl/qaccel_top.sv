@@ -82,14 +82,15 @@ module qaccel_top
   localparam int unsigned WrBytes = Cols * 4 > CqeBytes ? Cols * 4 : CqeBytes;
   // Read tags carry {descriptor, bank's last range, bank, scratchpad byte}.
   localparam int unsigned TagW    = 24;
-  localparam int unsigned DestW   = TagW - 3;
+  localparam int unsigned DestW   = TagW - 2 - BankW;
   // GEMV lanes of 64 multipliers (one line of A and up to GemvMaxLanes of
   // B per cycle); arrays with fewer than GemvMinPes PEs have none.
   localparam int unsigned GemvLanes = Rows * Cols < GemvMinPes ? 0 :
                                       Rows * Cols >= GemvMaxLanes * 64 ? GemvMaxLanes :
                                       Rows * Cols / 64;
   localparam int unsigned LinePorts = 1 + (GemvLanes != 0 ? GemvLanes : 1);
-  // Scratchpad: two banks of 64-byte lines, each A (Rows x KChunk bytes), B
+  // Scratchpad: Banks banks of 64-byte lines (qaccel_pkg: MaxBanks, two
+  // above BanksMaxPes PEs), each A (Rows x KChunk bytes), B
   // (Cols x KChunk), bias (Cols x 4) and quant (Cols x 8), and 4 spare lines
   // (qaccel_spad places them; GEMV slots share a bank's A and B areas).
   localparam int unsigned ALines     = Rows * KChunk / 64;
@@ -97,7 +98,8 @@ module qaccel_top
   localparam int unsigned BiasLines  = (Cols * 4 + 63) / 64;
   localparam int unsigned QuantLines = (Cols * 8 + 63) / 64;
   localparam int unsigned BankLines  = ALines + BLines + BiasLines + QuantLines;
-  localparam int unsigned LineW      = $clog2(2 * BankLines + 4 + 1);
+  localparam int unsigned Banks      = Rows * Cols > BanksMaxPes ? 2 : MaxBanks;
+  localparam int unsigned LineW      = $clog2(Banks * BankLines + 4 + 1);
   localparam int unsigned GemvBank   = (ALines + BLines) * 64;
 
   localparam logic [31:0] Caps = (32'd1 << CapGemmI32) | (32'd1 << CapRequant) |
@@ -186,18 +188,21 @@ module qaccel_top
   logic [TagW-1:0]      cmd_tag, ld_tag;
   logic [WrBytes*8-1:0] cmd_wdata, post_wdata;
 
-  logic [1:0][DestW-1:0] a_base, b_base, bias_base, quant_base;
-  logic                  claim_valid, claim_ready, claim_bank;
+  logic [MaxBanks-1:0][DestW-1:0] a_base, b_base, bias_base, quant_base;
+  logic                  claim_valid, claim_ready;
+  logic [BankW-1:0]      claim_bank;
   chunk_t                claim_chunk;
-  logic [1:0]            bank_busy, bank_full;
-  chunk_t [1:0]          bank_chunk;
-  logic                  release_bank, release_valid;
+  logic [MaxBanks-1:0]      bank_busy, bank_full;
+  chunk_t [MaxBanks-1:0]    bank_chunk;
+  logic [BankW-1:0]      release_bank;
+  logic                  release_valid;
   logic [Rows+Cols-1:0][DestW-1:0]  byte_addr;
   logic [Rows+Cols-1:0][7:0]        spad_byte;
   logic [LinePorts-1:0][LineW-1:0]  line_addr;
   logic [LinePorts-1:0][511:0]      spad_line;
   logic                             ld_done, comp_idle, comp_busy, comp_starved;
-  logic                             cap_valid, cap_ready, cap_bank;
+  logic                             cap_valid, cap_ready;
+  logic [BankW-1:0]                 cap_bank;
   logic [31:0]                      cap_acc [Rows][Cols];
   logic [Cols-1:0][31:0]            cap_gacc;
   chunk_t                           cap_chunk;
@@ -207,12 +212,14 @@ module qaccel_top
   logic                             post_busy, post_bad;
 
   // Read tag: {descriptor, last range of a bank, bank, scratchpad byte}.
-  logic             rd_desc, rd_bank_last, rd_bank;
+  logic             rd_desc, rd_bank_last;
+  logic [BankW-1:0] rd_bank;
   logic [DestW-1:0] rd_dest;
   assign {rd_desc, rd_bank_last, rd_bank, rd_dest} = rd_tag;
 
   qaccel_cmd #(
-    .Cols(Cols), .GemvLanes(GemvLanes), .GemvBank(GemvBank), .WrBytes(WrBytes), .TagW(TagW)
+    .Cols(Cols), .GemvLanes(GemvLanes), .GemvBank(GemvBank), .WrBytes(WrBytes), .TagW(TagW),
+    .Banks(Banks)
   ) u_cmd (
     .clk_i,
     .rst_ni,
@@ -275,7 +282,7 @@ module qaccel_top
   qaccel_spad #(
     .Cols(Cols), .DestW(DestW), .BytePorts(Rows + Cols), .LinePorts(LinePorts),
     .ALines(ALines), .BLines(BLines), .BiasLines(BiasLines), .QuantLines(QuantLines),
-    .LineW(LineW)
+    .LineW(LineW), .Banks(Banks)
   ) u_spad (
     .clk_i,
     .rst_ni,

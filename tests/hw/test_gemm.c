@@ -508,9 +508,11 @@ TEST_F_TIMEOUT(dev, gemm_edge_shapes_match_reference, 300)
 
 /*
  * Small M runs on the GEMV datapath on arrays of 64 PEs or more (M x cols
- * < 64): one row of A, up to cols channels and a slot of K (K rounded up to
- * a power of two, at most 2 KiB) per bank.  Walk its edges: K around a line,
- * around the slot sizes and around the 2 KiB chunk, channel counts around
+ * < 64): one row of A, up to cols channels and a slot per bank of a chunk
+ * of K (equal chunks of whole lines, at most 2 KiB, three where K needs two
+ * and there are three banks; the slot the chunk rounded up to a power of
+ * two).  Walk its edges: K around a line, around the slot sizes and around
+ * the 2 KiB chunk (2049: three chunks of 704), channel counts around
  * the lane count and the tile width, B rows contiguous (one long read per
  * bank) or strided, every output type, per-channel requant and bias.  B's
  * rows step across pages, so the DMA's page-table prefetch is in use too.
