@@ -128,9 +128,9 @@ $(addprefix $(ONNX_TEST_DIR)/asan/,$(ONNX_TEST_NAMES)): $(ONNX_TEST_DIR)/asan/%:
 		$(ONNX_ASAN_OBJS) $(LIB_LINK) $(ONNX_PKG_LIBS)
 
 # Included after tests/tests.mk (which sets LIB_TEST_PROGS), so that make
-# check and check-host, which expand it when they run, run these too.
+# check and check-host, which expand it when they run, run these too; the
+# top-level Makefile's `tests:` builds them.
 LIB_TEST_PROGS	+= $(ONNX_TEST_PROGS)
-tests: $(ONNX_TEST_PROGS)
 # The loader tests take their models from the generated cases.
 ONNX_TEST_DEFS	= -DQO_CASES='"$(ONNX_CASES)"'
 $(ONNX_TEST_PROGS): $(ONNX_CASES)/.stamp

@@ -12,8 +12,9 @@ include tests/sim/sim-tests.mk
 GUEST_ARRAY ?= 4x4
 GUEST_TIMEOUT ?= 900
 
+# `tests` depends on every program of these lists in the top-level Makefile,
+# after all the .mk files have added theirs.
 .PHONY: check check-host check-guest tests
-tests: $(HW_TEST_PROGS) $(LIB_TEST_PROGS) $(GUEST_TEST_PROGS)
 all: tests
 
 check: setup

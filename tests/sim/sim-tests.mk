@@ -19,5 +19,4 @@ $(SIM_TEST_DIR)/test_trace_window: $(TOP)/tests/sim/test_trace_window.c $(TOP)/h
 		$(call qsim_trace_lib,4x4) $(QSIM_TRACE_LDLIBS)
 
 SIM_TEST_PROGS	+= $(SIM_TEST_DIR)/test_trace_window
-all: $(SIM_TEST_DIR)/test_trace_window
 endif
