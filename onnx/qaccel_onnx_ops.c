@@ -854,24 +854,37 @@ static int qlinearconv_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 	return qlinear_prepare(m, n, true);
 }
 
+/*
+ * The window of a 2-D pool on x (rank 4): its ceil_mode, the pool's own
+ * integer attribute attr (default 0) into *val, then window_attrs() into
+ * out_hw.  MaxPool and the average pools alike.
+ */
+static int pool2d_window(struct qaccel_onnx_model *m, struct qo_node *n, const struct qo_value *x,
+			 const char *attr, int64_t *val, int64_t *out_hw)
+{
+	int64_t ceil_mode;
+	int ret;
+
+	if (x->rank != 4)
+		return qo_node_fail(n, -EOPNOTSUPP, "input rank %u: only 2-D pooling (rank 4)",
+				    x->rank);
+	if ((ret = attr_int(n, "ceil_mode", 0, &ceil_mode)) || (ret = attr_int(n, attr, 0, val)))
+		return ret;
+	return window_attrs(m, n, &x->dims[2], NULL, ceil_mode != 0, out_hw);
+}
+
 /* --- MaxPool ------------------------------------------------------------------ */
 
 static int maxpool_prepare(struct qaccel_onnx_model *m, struct qo_node *n)
 {
 	const struct qo_value *x = in_val(m, n, 0);
-	int64_t ceil_mode, order, out_hw[2], dims[4];
+	int64_t order, out_hw[2], dims[4];
 	int ret;
 
 	if (!is_q8(x->dtype) && x->dtype != QACCEL_ONNX_FLOAT)
 		return qo_node_fail(n, -EOPNOTSUPP, "input is %s (float, uint8 or int8)",
 				    qo_dtype_name(x->dtype));
-	if (x->rank != 4)
-		return qo_node_fail(n, -EOPNOTSUPP, "input rank %u: only 2-D pooling (rank 4)",
-				    x->rank);
-	if ((ret = attr_int(n, "ceil_mode", 0, &ceil_mode)) ||
-	    (ret = attr_int(n, "storage_order", 0, &order)))
-		return ret;
-	ret = window_attrs(m, n, &x->dims[2], NULL, ceil_mode != 0, out_hw);
+	ret = pool2d_window(m, n, x, "storage_order", &order, out_hw);
 	if (ret)
 		return ret;
 	dims[0] = x->dims[0];
@@ -965,16 +978,10 @@ static int windows_inside(const struct qo_node *n, int axis, int64_t in, int64_t
 static int avgpool_geometry(struct qaccel_onnx_model *m, struct qo_node *n,
 			    const struct qo_value *x, int64_t *out_hw)
 {
-	int64_t ceil_mode, cip;
+	int64_t cip;
 	int ret;
 
-	if (x->rank != 4)
-		return qo_node_fail(n, -EOPNOTSUPP, "input rank %u: only 2-D pooling (rank 4)",
-				    x->rank);
-	if ((ret = attr_int(n, "ceil_mode", 0, &ceil_mode)) ||
-	    (ret = attr_int(n, "count_include_pad", 0, &cip)))
-		return ret;
-	ret = window_attrs(m, n, &x->dims[2], NULL, ceil_mode != 0, out_hw);
+	ret = pool2d_window(m, n, x, "count_include_pad", &cip, out_hw);
 	if (ret)
 		return ret;
 	if (n->dilation[0] != 1 || n->dilation[1] != 1)
