@@ -242,7 +242,7 @@ module qaccel_cmd
     // two banks; three, reloading A with every chunk, were 68.5 %, since
     // strided rows are a burst each and the memory's request slots, not
     // its bandwidth, run out).  Every other job uses all Banks.
-    job.last_bank = (!job.gemv && nk == 32'd2) || Banks == 2 ? BankW'(1) : BankW'(Banks - 1);
+    job.last_bank = !job.gemv && nk == 32'd2 ? BankW'(1) : BankW'(Banks - 1);
   end
   assign job_o = job;
 
