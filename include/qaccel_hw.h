@@ -294,6 +294,7 @@ struct qaccel_hw_cqe {
 #define QACCEL_UARCH_CQ_PEND		16u	/* record writes in flight */
 #define QACCEL_UARCH_DMA_DEPTH		16u	/* bursts in flight per direction */
 #define QACCEL_UARCH_DMA_WAYS		8u	/* level-0 lines cached per stream */
+#define QACCEL_UARCH_DMA_PF_LINES	2u	/* level-0 lines prefetched ahead (GEMV B) */
 #define QACCEL_UARCH_DMA_STREAMS	5u	/* A, B, C, bias, per-channel */
 
 /* ------------------------------------------------------------------ */

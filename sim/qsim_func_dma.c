@@ -131,7 +131,8 @@ void qf_dma_flush(struct qsim_func *f)
 		f->tlb[s].l1_valid = false;
 		memset(f->tlb[s].line_valid, 0, sizeof(f->tlb[s].line_valid));
 	}
-	f->sb_valid = false;
+	for (unsigned int e = 0; e < QACCEL_UARCH_DMA_PF_LINES; e++)
+		f->sb[e].valid = false;
 }
 
 /* rst_ni: a flush, and the replacement pointers back to way 0 (CTRL.RESET keeps them). */
@@ -163,27 +164,56 @@ static int tlb_fill(struct tlb *t, uint32_t line_tag, const void *line)
 	return way;
 }
 
+/* The stream buffer line holding line_tag of stream s (or one being read), or -1. */
+static int sb_find(const struct qsim_func *f, const bool *pend, enum stream s, uint32_t line_tag)
+{
+	for (unsigned int e = 0; e < QACCEL_UARCH_DMA_PF_LINES; e++)
+		if ((f->sb[e].valid || pend[e]) && f->sb[e].stream == s && f->sb[e].tag == line_tag)
+			return (int)e;
+	return -1;
+}
+
 /*
  * The stream buffer, for sequential requests (GEMV's B): a burst that hits
- * a line whose successor is in no way nor the buffer, and lies under the
- * same cached level-1 entry, first reads that successor into the buffer.
- * A failed read just leaves the buffer empty.  (In the RTL the read is in
- * flight while the data burst goes; here it lands at once.)
+ * line L first reads each of L+1 .. L+DMA_PF_LINES that is in no way nor
+ * the buffer, and lies under the same cached level-1 entry, into the first
+ * buffer line that holds none of them.  A failed read just leaves its line
+ * empty.  (In the RTL the reads are in flight while the data burst goes, and
+ * a line being read counts as held, as pend[] does here for this burst;
+ * here they land at once.)
  */
-static void prefetch_next_line(struct qsim_func *f, enum stream s, uint32_t line_tag)
+static void prefetch_ahead(struct qsim_func *f, enum stream s, uint32_t line_tag)
 {
 	struct tlb *t = &f->tlb[s];
-	uint32_t next = (line_tag + 1) & LINE_TAG_MASK;
-	uint64_t addr = t->l1_ptr + (uint64_t)(next % LINES_PER_TABLE) * BEAT;
+	bool pend[QACCEL_UARCH_DMA_PF_LINES] = { false };
 
-	if (tlb_way(t, next) >= 0 || (f->sb_valid && f->sb_stream == s && f->sb_tag == next) ||
-	    !t->l1_valid || t->l1_tag != next / LINES_PER_TABLE)
-		return;
-	f->sb_valid = burst_read(f, addr, 1);
-	f->sb_stream = s;
-	f->sb_tag = next;
-	if (f->sb_valid)
-		memcpy(f->sb_line, f->mem + addr, BEAT);
+	for (uint32_t d = 1; d <= QACCEL_UARCH_DMA_PF_LINES; d++) {
+		uint32_t next = (line_tag + d) & LINE_TAG_MASK;
+		uint64_t addr = t->l1_ptr + (uint64_t)(next % LINES_PER_TABLE) * BEAT;
+		int e = -1;
+
+		if (tlb_way(t, next) >= 0 || sb_find(f, pend, s, next) >= 0 ||
+		    !t->l1_valid || t->l1_tag != next / LINES_PER_TABLE)
+			continue;
+		for (unsigned int i = 0; i < QACCEL_UARCH_DMA_PF_LINES && e < 0; i++) {
+			bool ahead = false;
+
+			for (uint32_t a = 1; a <= QACCEL_UARCH_DMA_PF_LINES; a++)
+				if ((f->sb[i].valid || pend[i]) && f->sb[i].stream == s &&
+				    f->sb[i].tag == ((line_tag + a) & LINE_TAG_MASK))
+					ahead = true;
+			if (!ahead)
+				e = (int)i;
+		}
+		if (e < 0)
+			return;
+		pend[e] = true;
+		f->sb[e].valid = burst_read(f, addr, 1);
+		f->sb[e].stream = s;
+		f->sb[e].tag = next;
+		if (f->sb[e].valid)
+			memcpy(f->sb[e].line, f->mem + addr, BEAT);
+	}
 }
 
 /*
@@ -204,9 +234,14 @@ static bool translate(struct qsim_func *f, enum stream s, uint64_t table, uint64
 	int way = tlb_way(t, line_tag);
 	uint64_t pte;
 
-	if (way < 0 && f->sb_valid && f->sb_stream == s && f->sb_tag == line_tag) {
-		f->sb_valid = false;
-		way = tlb_fill(t, line_tag, f->sb_line);
+	if (way < 0) {
+		bool none[QACCEL_UARCH_DMA_PF_LINES] = { false };
+		int e = sb_find(f, none, s, line_tag);
+
+		if (e >= 0) {
+			f->sb[e].valid = false;
+			way = tlb_fill(t, line_tag, f->sb[e].line);
+		}
 	}
 	if (way < 0) {
 		uint64_t line_addr;
@@ -234,7 +269,7 @@ static bool translate(struct qsim_func *f, enum stream s, uint64_t table, uint64
 	if (!(pte & QACCEL_PTE_VALID))
 		return false;
 	if (seq)
-		prefetch_next_line(f, s, line_tag);
+		prefetch_ahead(f, s, line_tag);
 	if ((unsigned int)way == t->victim)
 		t->victim = (t->victim + 1) % QACCEL_UARCH_DMA_WAYS;
 	*addr = (pte & QACCEL_PTE_ADDR_MASK) | (x & (QACCEL_PAGE_SIZE - 1));

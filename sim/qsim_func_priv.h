@@ -200,11 +200,13 @@ struct qsim_func {
 
 	/* qaccel_dma */
 	struct tlb tlb[NUM_STREAMS];
-	/* The stream buffer: one prefetched level-0 line for GEMV's B. */
-	bool sb_valid;
-	unsigned int sb_stream;
-	uint32_t sb_tag;
-	uint64_t sb_line[PTES_PER_LINE];
+	/* The stream buffer: prefetched level-0 lines for GEMV's B. */
+	struct sb_line {
+		bool valid;
+		unsigned int stream;
+		uint32_t tag;
+		uint64_t line[PTES_PER_LINE];
+	} sb[QACCEL_UARCH_DMA_PF_LINES];
 	bool rd_fault;
 	uint64_t rd_fault_lo, rd_fault_hi;
 

@@ -17,14 +17,23 @@
 // through the same read port), and a tile's rows that alternate between
 // neighbouring pages do not walk at all.
 //
-// A stream buffer holds one more line for requests marked sequential
-// (req_seq_i: GEMV's B, which walks pages in order): a burst that hits a
-// line whose successor is nowhere in the cache prefetches that successor
-// into the buffer, and a miss that finds its line there moves it into the
-// stream's victim way instead of walking.  The ways themselves are never
-// evicted by a prefetch, so rows revisited chunk after chunk keep hitting.
-// One prefetch is in flight at a time; a flush while it is in flight marks
-// it dead and its line is dropped.
+// A stream buffer of DmaPfLines lines serves requests marked sequential
+// (req_seq_i: GEMV's B, which walks pages in order): a burst that hits line
+// L first reads each of L+1 .. L+DmaPfLines that is nowhere in the cache
+// (ways, buffer, or on its way there) into the buffer, and a miss that finds
+// its line there moves it into the stream's victim way instead of walking.
+// Two lines ahead because a GEMV tile's rows may span more than two lines
+// (7 rows of 11 KiB: ~2.4 lines per tile), and a walk waits for every data
+// beat queued before it: with one line ahead, 1 x 4096 x 11008 walked once
+// per tile and the memory idled ~115 cycles each time.  The ways themselves
+// are never evicted by a prefetch, so rows revisited chunk after chunk keep
+// hitting.  The buffer line a prefetch replaces is the first that holds none
+// of L+1 .. L+DmaPfLines, even one still in flight: its response is told
+// from the new one by its tag and dropped.  A flush marks lines in flight
+// dead; a dead line is not reused until its response has come back.  Which
+// lines are read depends only on the order of the bursts, not on when
+// responses arrive (except right after a flush), so the functional model
+// reads the same bytes.
 //
 // Reads: up to DmaDepth bursts in flight; the memory answers in order, so the
 // tag of each burst is queued when it is issued and popped by its last beat.
@@ -130,11 +139,14 @@ module qaccel_dma
 );
 
   localparam int unsigned ShBytes = WrBytes + 64;
+  localparam int unsigned PfW     = DmaPfLines > 1 ? $clog2(DmaPfLines) : 1;
 
   typedef struct packed {
     logic              gen;
     logic              pte;
     logic              pf;     // a PTE prefetch
+    logic [PfW-1:0]    pfe;    // ... into this buffer line
+    logic [14:0]       ptag;   // ... of this line of entries
     logic              phys;
     logic [2:0]        stream;
     logic [TagW-1:0]    tag;
@@ -185,11 +197,11 @@ module qaccel_dma
   logic [DmaStreams-1:0][DmaWays-1:0][14:0]  pg_tag_q;   // x[29:15]
   logic [DmaStreams-1:0][51:0]               l1_ptr_q;
   logic [DmaStreams-1:0][DmaWays-1:0][511:0] pg_line_q;  // level-0 entries of x[29:15]
-  // The stream buffer: valid, read in flight, flushed while in flight.
-  logic         sb_vld_q, sb_pend_q, sb_dead_q;
-  logic [2:0]   sb_stream_q;
-  logic [14:0]  sb_tag_q;
-  logic [511:0] sb_line_q;
+  // The stream buffer, per line: valid, read in flight, flushed while in flight.
+  logic [DmaPfLines-1:0]             sb_vld_q, sb_pend_q, sb_dead_q;
+  logic [DmaPfLines-1:0][2:0]        sb_stream_q;
+  logic [DmaPfLines-1:0][14:0]       sb_tag_q;
+  logic [DmaPfLines-1:0][511:0]      sb_line_q;
 
   // AXI address/data registers.
   logic         arvalid_q, awvalid_q, wvalid_q;
@@ -282,21 +294,59 @@ module qaccel_dma
 
   logic issue_data, issue_pte, issue_pf, sb_take;
 
-  // Prefetch wanted: a sequential buffer read that hits; the next line is
-  // in neither way nor the buffer (nor on its way there) and lies in the
-  // same level-0 table, whose address this stream's level-1 entry gives.
-  logic [14:0] pf_next;
-  logic        pf_want, sb_hit, pf_cached;
-  assign pf_next = blk_q[29:15] + 15'd1;
-  assign sb_hit  = sb_vld_q && sb_stream_q == s && sb_tag_q == blk_q[29:15];
+  // Prefetch wanted: a sequential buffer read that hits line L; pf_next is
+  // the first of L+1 .. L+DmaPfLines that is in neither a way nor the
+  // buffer (nor on its way there) and lies in the same level-0 table, whose
+  // address this stream's level-1 entry gives; pf_line the buffer line it
+  // goes to.  One prefetch per cycle, before the data burst.
+  logic [14:0]         pf_next;
+  logic [PfW-1:0]      pf_line, sb_take_line;
+  logic                pf_want, pf_any, pf_free, sb_hit, sb_wait;
+  logic [DmaPfLines-1:0] sb_ahead;  // holds one of L+1 .. L+DmaPfLines
   always_comb begin
-    pf_cached = sb_vld_q && sb_stream_q == s && sb_tag_q == pf_next;
-    for (int w = 0; w < DmaWays; w++) begin
-      if (pg_vld_q[s][w] && pg_tag_q[s][w] == pf_next) pf_cached = 1'b1;
+    pf_any  = 1'b0;
+    pf_next = '0;
+    for (int d = DmaPfLines; d >= 1; d--) begin
+      logic [14:0] c;
+      logic        have;
+      c    = blk_q[29:15] + 15'(d);
+      have = 1'b0;
+      for (int w = 0; w < DmaWays; w++) begin
+        if (pg_vld_q[s][w] && pg_tag_q[s][w] == c) have = 1'b1;
+      end
+      for (int e = 0; e < DmaPfLines; e++) begin
+        if ((sb_vld_q[e] || sb_pend_q[e]) && sb_stream_q[e] == s && sb_tag_q[e] == c) have = 1'b1;
+      end
+      if (!have && l1_vld_q[s] && l1_tag_q[s] == c[14:6]) begin
+        pf_any  = 1'b1;
+        pf_next = c;
+      end
+    end
+    pf_free      = 1'b0;
+    pf_line      = '0;
+    sb_hit       = 1'b0;
+    sb_wait      = 1'b0;
+    sb_take_line = '0;
+    for (int e = DmaPfLines - 1; e >= 0; e--) begin
+      sb_ahead[e] = 1'b0;
+      for (int d = 1; d <= DmaPfLines; d++) begin
+        if ((sb_vld_q[e] || sb_pend_q[e]) && sb_stream_q[e] == s &&
+            sb_tag_q[e] == blk_q[29:15] + 15'(d)) sb_ahead[e] = 1'b1;
+      end
+      if (!sb_ahead[e] && !(sb_pend_q[e] && sb_dead_q[e])) begin
+        pf_free = 1'b1;
+        pf_line = PfW'(e);
+      end
+      if (sb_stream_q[e] == s && sb_tag_q[e] == blk_q[29:15]) begin
+        if (sb_vld_q[e]) begin
+          sb_hit       = 1'b1;
+          sb_take_line = PfW'(e);
+        end
+        if (sb_pend_q[e] && !sb_dead_q[e]) sb_wait = 1'b1;
+      end
     end
   end
-  assign pf_want = seq_q && !phys_q && !write_q && pg_way_hit != '0 && !sb_pend_q &&
-                   !pf_cached && l1_vld_q[s] && l1_tag_q[s] == pf_next[14:6];
+  assign pf_want = seq_q && !phys_q && !write_q && pg_way_hit != '0 && pf_any && pf_free;
 
   // PTE beat
   logic [63:0] pte;
@@ -306,8 +356,10 @@ module qaccel_dma
 
   logic pte_arrived, pte_bad;
   assign pte_arrived = rq_live && rq_out.pte && !rq_out.pf && state_q == DmaWaitPte;
+  // A prefetched line lands only in the buffer line still waiting for it.
   logic pf_arrived;
-  assign pf_arrived  = rq_live && rq_out.pf;
+  assign pf_arrived  = rq_live && rq_out.pf && sb_pend_q[rq_out.pfe] &&
+                       sb_tag_q[rq_out.pfe] == rq_out.ptag;
   // A level-0 line is kept whole; its entries are checked when used.
   assign pte_bad     = m_rresp_i != 2'b00 || (walk_l1_q && !pte[PteValid]);
 
@@ -349,8 +401,8 @@ module qaccel_dma
           end
         end else if (sb_hit) begin
           sb_take = 1'b1;        // into the victim way; hits next cycle
-        end else if (sb_pend_q && sb_stream_q == s) begin
-          // The line in flight is most likely this one: wait for it.
+        end else if (sb_wait) begin
+          // This line is on its way into the buffer: wait for it.
         end else if (ar_free) begin
           issue_pte = 1'b1;
           state_d   = DmaWaitPte;
@@ -372,6 +424,8 @@ module qaccel_dma
     rq_in.gen    = gen_q;
     rq_in.pte    = issue_pte || issue_pf;
     rq_in.pf     = issue_pf;
+    rq_in.pfe    = pf_line;
+    rq_in.ptag   = pf_next;
     rq_in.phys   = phys_q;
     rq_in.stream = stream_q;
     rq_in.tag    = tag_q;
@@ -403,9 +457,9 @@ module qaccel_dma
       walk_l1_q <= 1'b0;
       gen_q     <= 1'b0;
       seq_q     <= 1'b0;
-      sb_vld_q    <= 1'b0;
-      sb_pend_q   <= 1'b0;
-      sb_dead_q   <= 1'b0;
+      sb_vld_q    <= '0;
+      sb_pend_q   <= '0;
+      sb_dead_q   <= '0;
       sb_stream_q <= '0;
       sb_tag_q    <= '0;
       sb_line_q   <= '0;
@@ -425,9 +479,9 @@ module qaccel_dma
       gen_q     <= ~gen_q;
       l1_vld_q  <= '0;
       pg_vld_q  <= '0;
-      sb_vld_q  <= 1'b0;
-      sb_pend_q <= 1'b0;  // its response is stale (gen) and dropped
-      sb_dead_q <= 1'b0;
+      sb_vld_q  <= '0;
+      sb_pend_q <= '0;  // their responses are stale (gen) and dropped
+      sb_dead_q <= '0;
       err_q     <= 1'b0;
     end else begin
       state_q <= state_d;
@@ -460,31 +514,35 @@ module qaccel_dma
 
       // Stream buffer.  A failed prefetch just leaves it empty: a walk
       // reports the error if the entry is ever needed.
-      if (issue_pf) begin
-        sb_pend_q   <= 1'b1;
-        sb_vld_q    <= 1'b0;
-        sb_stream_q <= s;
-        sb_tag_q    <= pf_next;
-      end
+      // A prefetch may be issued into the line whose (stale) response lands
+      // in the same cycle: the issue wins and the line waits for its new tag.
       if (pf_arrived) begin
-        sb_pend_q <= 1'b0;
-        sb_dead_q <= 1'b0;
-        sb_vld_q  <= !sb_dead_q && !tlb_flush_i && m_rresp_i == 2'b00;
-        sb_line_q <= m_rdata_i;
+        sb_pend_q[rq_out.pfe] <= 1'b0;
+        sb_dead_q[rq_out.pfe] <= 1'b0;
+        sb_vld_q[rq_out.pfe]  <= !sb_dead_q[rq_out.pfe] && !tlb_flush_i && m_rresp_i == 2'b00;
+        sb_line_q[rq_out.pfe] <= m_rdata_i;
+      end
+      if (issue_pf) begin
+        sb_pend_q[pf_line]   <= 1'b1;
+        sb_vld_q[pf_line]    <= 1'b0;
+        sb_stream_q[pf_line] <= s;
+        sb_tag_q[pf_line]    <= pf_next;
       end
       if (sb_take) begin
-        sb_vld_q                   <= 1'b0;
+        sb_vld_q[sb_take_line]     <= 1'b0;
         pg_vld_q[s][pg_vic_q[s]]   <= 1'b1;
-        pg_tag_q[s][pg_vic_q[s]]   <= sb_tag_q;
-        pg_line_q[s][pg_vic_q[s]]  <= sb_line_q;
+        pg_tag_q[s][pg_vic_q[s]]   <= blk_q[29:15];
+        pg_line_q[s][pg_vic_q[s]]  <= sb_line_q[sb_take_line];
         pg_vic_q[s]                <= pg_vic_q[s] + 1'b1;
       end
 
       if (tlb_flush_i) begin
         l1_vld_q  <= '0;
         pg_vld_q  <= '0;
-        sb_vld_q  <= 1'b0;
-        sb_dead_q <= sb_pend_q && !pf_arrived;
+        sb_vld_q  <= '0;
+        for (int e = 0; e < DmaPfLines; e++) begin
+          sb_dead_q[e] <= sb_pend_q[e] && !(pf_arrived && rq_out.pfe == PfW'(e));
+        end
       end else if (pte_arrived && !pte_bad) begin
         if (walk_l1_q) begin
           l1_vld_q[s] <= 1'b1;

@@ -219,6 +219,7 @@ package qaccel_pkg;
   localparam int unsigned CqPend       = 16;    // completion-record writes in flight
   localparam int unsigned DmaDepth     = 16;    // bursts in flight per direction
   localparam int unsigned DmaWays      = 8;     // lines of level-0 entries per stream
+  localparam int unsigned DmaPfLines   = 2;     // stream buffer: lines prefetched ahead
   localparam int unsigned DmaStreams   = 5;     // A, B, C, bias, per-channel records
   localparam int unsigned BankW        = $clog2(MaxBanks);
 

@@ -236,6 +236,7 @@ static const struct pair pairs[] = {
 	V(CqPend, QACCEL_UARCH_CQ_PEND),
 	V(DmaDepth, QACCEL_UARCH_DMA_DEPTH),
 	V(DmaWays, QACCEL_UARCH_DMA_WAYS),
+	V(DmaPfLines, QACCEL_UARCH_DMA_PF_LINES),
 	V(DmaStreams, QACCEL_UARCH_DMA_STREAMS),
 };
 

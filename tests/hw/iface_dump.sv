@@ -143,6 +143,7 @@ module iface_dump;
     $display("CqPend %0d", 64'(CqPend));
     $display("DmaDepth %0d", 64'(DmaDepth));
     $display("DmaWays %0d", 64'(DmaWays));
+    $display("DmaPfLines %0d", 64'(DmaPfLines));
     $display("DmaStreams %0d", 64'(DmaStreams));
     $display("OutInt32 %0d", 64'(OutInt32));
     $display("OutInt8 %0d", 64'(OutInt8));
