@@ -286,7 +286,7 @@ struct qaccel_hw_cqe {
  */
 #define QACCEL_UARCH_K_CHUNK		512u	/* bytes of K per scratchpad bank */
 #define QACCEL_UARCH_MAX_BANKS		3u	/* scratchpad banks, used in turn */
-#define QACCEL_UARCH_BANKS_MAX_PES	256u	/* larger arrays: two banks */
+#define QACCEL_UARCH_PAIR_MIN_PES	512u	/* arrays this big pair C rows of two tiles */
 #define QACCEL_UARCH_DESC_BUF		16u	/* descriptors per prefetch read */
 #define QACCEL_UARCH_GEMV_K		2048u	/* largest GEMV slot, bytes of K */
 #define QACCEL_UARCH_GEMV_MIN_PES	64u	/* fewer PEs: no GEMV mode */

@@ -24,13 +24,13 @@ static void *scratch(struct scratch *s, size_t size)
 	return s->p;
 }
 
-/* Scratch for one tile of g's shape; false when out of memory. */
+/* Scratch for one tile of g's shape (C: two, for paired rows); false when out of memory. */
 bool qf_scratch_reserve(struct qsim_func *f, const struct gemm *g)
 {
 	uint32_t k = g->d.k;
 
 	return scratch(&f->a, (size_t)g->t_rows * k) && scratch(&f->b, (size_t)g->t_cols * k) &&
-	       scratch(&f->c, (size_t)g->t_rows * g->t_cols * 4) &&
+	       scratch(&f->c, (size_t)2 * g->t_rows * g->t_cols * 4) &&
 	       scratch(&f->bias, (size_t)g->t_cols * 4) && scratch(&f->quant, (size_t)g->t_cols * 8);
 }
 
@@ -50,7 +50,7 @@ static bool gather_rows(struct qsim_func *f, const struct qaccel_hw_buf *b, uint
  * memory changed under the job).  A row block's A is gathered once.
  */
 bool qf_tile_result(struct qsim_func *f, struct gemm *g, const struct tile *t, uint32_t mv,
-		    uint32_t nv)
+		    uint32_t nv, void *out)
 {
 	const struct qaccel_hw_desc *d = &g->d;
 	struct qaccel_gemm_params p = {
@@ -75,7 +75,7 @@ bool qf_tile_result(struct qsim_func *f, struct gemm *g, const struct tile *t, u
 	if (g->per_channel && !qf_buf_copy(f, &d->quant, d->quant.offset + (uint64_t)t->n0 * 8,
 					f->quant.p, (uint64_t)nv * 8, false))
 		return qf_job_error(g, QACCEL_ERR_DMA_FAULT, STREAM_QUANT);
-	if (qaccel_ref_gemm(&p, f->a.p, f->b.p, f->bias.p, f->quant.p, f->c.p)) {
+	if (qaccel_ref_gemm(&p, f->a.p, f->b.p, f->bias.p, f->quant.p, out)) {
 		/* Only a per-channel record that changed since the check does this. */
 		g->status = QACCEL_ERR_BAD_PARAM;
 		g->detail = 0;

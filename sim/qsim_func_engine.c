@@ -35,8 +35,9 @@ static void tile_shape(const struct qsim_func *f, struct gemm *g)
 	uint32_t bank = (f->rows + f->cols) * QACCEL_UARCH_K_CHUNK, slot = BEAT, chunks;
 
 	g->gemv = qf_gemv_lanes(f) && g->d.m * f->cols < GEMV_LANE;
-	/* qaccel_top's Banks, and qaccel_cmd's job_t.last_bank. */
-	g->banks = f->rows * f->cols > QACCEL_UARCH_BANKS_MAX_PES ? 2 : QACCEL_UARCH_MAX_BANKS;
+	/* qaccel_top's Banks and PostPair, and qaccel_cmd's job_t.last_bank. */
+	g->banks = QACCEL_UARCH_MAX_BANKS;
+	g->pair = f->rows * f->cols >= QACCEL_UARCH_PAIR_MIN_PES;
 	if (!g->gemv) {
 		/*
 		 * K in equal chunks of at most a bank's K (qaccel_cmd's t_k);
@@ -139,45 +140,89 @@ static bool load_chunk(struct qsim_func *f, struct gemm *g)
 	return true;
 }
 
-/* The post engine on one tile: the record check, the result, each C row's write. */
-static bool post_tile(struct qsim_func *f, struct gemm *g, const struct tile *t)
+/* qaccel_post_eng's pairs: a full-width tile with a right neighbour in its row of tiles. */
+static bool pairs_with_next(const struct gemm *g, const struct tile *t)
+{
+	return g->pair && !g->gemv && t->n0 + g->t_cols < g->d.n;
+}
+
+/*
+ * The post engine on one tile, or a pair (n = 2): the record check and the
+ * result of each, then each C row's write (row r of a pair: both tiles' r
+ * in one write, contiguous in C).
+ */
+static bool post_tiles(struct qsim_func *f, struct gemm *g, const struct tile *t, unsigned int n)
 {
 	const struct qaccel_hw_desc *d = &g->d;
-	uint32_t mv = min_u32(g->t_rows, d->m - t->m0), nv = min_u32(g->t_cols, d->n - t->n0);
+	uint32_t mv = min_u32(g->t_rows, d->m - t[0].m0), nv[2] = { 0, 0 };
+	size_t tile_bytes = (size_t)g->t_rows * g->t_cols * 4;
+	uint8_t row[2 * 32 * 4];	/* two rows of int32 at 32 columns */
 
-	for (uint32_t c = 0; g->per_channel && c < nv; c++) {
-		struct qaccel_hw_quant q;
+	for (unsigned int i = 0; i < n; i++) {
+		nv[i] = min_u32(g->t_cols, d->n - t[i].n0);
+		for (uint32_t c = 0; g->per_channel && c < nv[i]; c++) {
+			struct qaccel_hw_quant q;
 
-		/* The RTL checks the records its loader just read. */
-		if (!qf_buf_copy(f, &d->quant, d->quant.offset + (uint64_t)(t->n0 + c) * 8,
-				 (uint8_t *)&q, sizeof(q), false) ||
-		    !qf_requant_ok(d->flags, q.multiplier, q.shift)) {
-			g->status = QACCEL_ERR_BAD_PARAM;
-			g->detail = 0;
-			return false;
+			/* The RTL checks the records its loader just read. */
+			if (!qf_buf_copy(f, &d->quant, d->quant.offset + (uint64_t)(t[i].n0 + c) * 8,
+					 (uint8_t *)&q, sizeof(q), false) ||
+			    !qf_requant_ok(d->flags, q.multiplier, q.shift)) {
+				g->status = QACCEL_ERR_BAD_PARAM;
+				g->detail = 0;
+				return false;
+			}
 		}
+		if (!qf_tile_result(f, g, &t[i], mv, nv[i], (uint8_t *)f->c.p + i * tile_bytes))
+			return false;
 	}
-	if (!qf_tile_result(f, g, t, mv, nv))
-		return false;
 	for (uint32_t r = 0; r < mv; r++) {
-		uint64_t x = d->c.offset + (uint64_t)(t->m0 + r) * d->ldc + (uint64_t)t->n0 * g->esz;
-		uint16_t err = qf_dma_request(f, STREAM_C, &d->c, x, nv * g->esz, false,
-					      (const uint8_t *)f->c.p + (size_t)r * nv * g->esz);
+		uint64_t x = d->c.offset + (uint64_t)(t[0].m0 + r) * d->ldc +
+			     (uint64_t)t[0].n0 * g->esz;
+		const uint8_t *src = (const uint8_t *)f->c.p + (size_t)r * nv[0] * g->esz;
+		uint16_t err;
 
+		if (n == 2) {
+			/* A pair's rows are full width, so two fit the buffer. */
+			memcpy(row, src, nv[0] * g->esz);
+			memcpy(row + nv[0] * g->esz,
+			       (const uint8_t *)f->c.p + tile_bytes + (size_t)r * nv[1] * g->esz,
+			       nv[1] * g->esz);
+			src = row;
+		}
+		err = qf_dma_request(f, STREAM_C, &d->c, x, (nv[0] + nv[1]) * g->esz, false, src);
 		if (err != QACCEL_ERR_OK)
 			return qf_job_error(g, err, STREAM_C);
 	}
 	return true;
 }
 
-/* Post the oldest waiting tile. */
-static bool post_next(struct qsim_func *f, struct gemm *g)
+/*
+ * Tiles the post engine takes next: 1, 2 for a pair, or 0 while it waits
+ * (a tile's posts follow the loads of the chunk `banks` after its last one;
+ * a pair's, after its second tile's; once everything is loaded, at once).
+ */
+static unsigned int post_ready(const struct gemm *g)
 {
-	struct tile t = g->queue[g->head];
+	const struct tile *t = &g->queue[g->head];
+	unsigned int n = pairs_with_next(g, t) ? 2 : 1;
 
-	g->head = (g->head + 1) % POST_QUEUE;
-	g->count--;
-	return post_tile(f, g, &t);
+	if (g->count < n)
+		return 0;
+	t = &g->queue[(g->head + n - 1) % POST_QUEUE];
+	return g->loaded || t->last_chunk + g->banks <= g->chunk ? n : 0;
+}
+
+/* Post the oldest waiting tile, or pair (n tiles). */
+static bool post_next(struct qsim_func *f, struct gemm *g, unsigned int n)
+{
+	struct tile t[2];
+
+	for (unsigned int i = 0; i < n; i++) {
+		t[i] = g->queue[g->head];
+		g->head = (g->head + 1) % POST_QUEUE;
+		g->count--;
+	}
+	return post_tiles(f, g, t, n);
 }
 
 bool qf_gemm_done(const struct gemm *g)
@@ -210,8 +255,8 @@ uint64_t qf_gemm_step(struct qsim_func *f)
 
 	if (!g->loaded) {
 		if (load_chunk(f, g)) {
-			while (g->count && g->queue[g->head].last_chunk + g->banks <= g->chunk)
-				if (!post_next(f, g))
+			for (unsigned int n; g->count && (n = post_ready(g));)
+				if (!post_next(f, g, n))
 					break;
 			/* The loader moves on: k, then n, then m, as qaccel_core's. */
 			g->chunk++;
@@ -227,7 +272,7 @@ uint64_t qf_gemm_step(struct qsim_func *f)
 			}
 		}
 	} else {
-		post_next(f, g);
+		post_next(f, g, post_ready(g));
 	}
 	cycles = step_cycles(f, g->busy - busy, f->job_rd + f->job_wr - bytes,
 			     f->job_bursts - bursts, f->job_walks - walks, &stall);

@@ -132,7 +132,8 @@ struct tile {
 	uint64_t last_chunk;
 };
 
-#define POST_QUEUE	(QACCEL_UARCH_MAX_BANKS + 2)
+/* Tiles loaded ahead of the posts: a bank's worth each, and a pair's first. */
+#define POST_QUEUE	(QACCEL_UARCH_MAX_BANKS + 3)
 
 /*
  * A GEMM in progress: the RTL's loop nest over its tile shape (rows x cols
@@ -142,14 +143,18 @@ struct tile {
  * row, or one for all rows when the stride equals the chunk length) and the
  * posts it lets through: a tile's C rows follow the loads of the chunk
  * `banks` after its last one, because the RTL starts them when that last
- * chunk leaves the array, which frees the bank the loader fills next.  The
+ * chunk leaves the array, which frees the bank the loader fills next; a
+ * tile that pairs with its right neighbour (arrays of
+ * QACCEL_UARCH_PAIR_MIN_PES PEs or more) waits for the neighbour's.  The
  * post engine checks the tile's per-channel shifts, computes it with
- * qaccel_ref_gemm() and writes its rows.  The first error ends the job.
+ * qaccel_ref_gemm() and writes its rows (row r of a pair: both tiles' in one
+ * write).  The first error ends the job.
  */
 struct gemm {
 	struct qaccel_hw_desc d;
 	uint32_t esz;			/* bytes per C element */
 	bool bias, per_channel, gemv;
+	bool pair;			/* C rows of two neighbouring tiles go as one */
 	uint32_t t_rows, t_cols, t_k;	/* qaccel_core's tile shape */
 	uint32_t slot;			/* GEMV: bytes a channel's slot takes */
 	uint32_t m0, n0, k0;		/* the loader's next chunk */
@@ -285,6 +290,6 @@ bool qf_job_error(struct gemm *g, uint16_t status, enum stream s);
 /* qsim_func_compute.c */
 bool qf_scratch_reserve(struct qsim_func *f, const struct gemm *g);
 bool qf_tile_result(struct qsim_func *f, struct gemm *g, const struct tile *t, uint32_t mv,
-		    uint32_t nv);
+		    uint32_t nv, void *out);
 
 #endif /* QSIM_FUNC_PRIV_H */

@@ -241,6 +241,9 @@ module qaccel_dma
 
   // A write range is at most two bursts (it crosses at most one page end).
   localparam int unsigned WrBlocks = (WrBytes + 63 + 63) / 64;
+  // Bits of a write's length and of its beat index.
+  localparam int unsigned LenW     = $clog2(WrBytes + 1);
+  localparam int unsigned BiW      = WrBlocks > 4 ? $clog2(WrBlocks) : 2;
   localparam int unsigned WrBursts = WrBlocks < 2 ? WrBlocks : 2;
   assign wr_room_o = 32'(wq_count) + WrBursts <= WrRoom;
 
@@ -290,7 +293,7 @@ module qaccel_dma
 
   // Write beat: the range shifted to its place in the aligned blocks.
   assign wsh      = {{(ShBytes-WrBytes)*8{1'b0}}, wdata_q} << {off_q, 3'd0};
-  assign wmask_sh = ((ShBytes'(1) << len_q[7:0]) - ShBytes'(1)) << off_q;
+  assign wmask_sh = ((ShBytes'(1) << len_q[LenW-1:0]) - ShBytes'(1)) << off_q;
 
   logic issue_data, issue_pte, issue_pf, sb_take;
 
@@ -303,46 +306,56 @@ module qaccel_dma
   logic [PfW-1:0]      pf_line, sb_take_line;
   logic                pf_want, pf_any, pf_free, sb_hit, sb_wait;
   logic [DmaPfLines-1:0] sb_ahead;  // holds one of L+1 .. L+DmaPfLines
+  // Behind their conditions (a sequential read; a buffer in use), so that
+  // a simulator skips them in the cycles, and on the arrays, that have none.
   always_comb begin
-    pf_any  = 1'b0;
-    pf_next = '0;
-    for (int d = DmaPfLines; d >= 1; d--) begin
-      logic [14:0] c;
-      logic        have;
-      c    = blk_q[29:15] + 15'(d);
-      have = 1'b0;
-      for (int w = 0; w < DmaWays; w++) begin
-        if (pg_vld_q[s][w] && pg_tag_q[s][w] == c) have = 1'b1;
-      end
-      for (int e = 0; e < DmaPfLines; e++) begin
-        if ((sb_vld_q[e] || sb_pend_q[e]) && sb_stream_q[e] == s && sb_tag_q[e] == c) have = 1'b1;
-      end
-      if (!have && l1_vld_q[s] && l1_tag_q[s] == c[14:6]) begin
-        pf_any  = 1'b1;
-        pf_next = c;
-      end
-    end
+    logic [14:0] c;
+    logic        have;
+    c            = '0;
+    have         = 1'b0;
+    pf_any       = 1'b0;
+    pf_next      = '0;
     pf_free      = 1'b0;
     pf_line      = '0;
     sb_hit       = 1'b0;
     sb_wait      = 1'b0;
     sb_take_line = '0;
-    for (int e = DmaPfLines - 1; e >= 0; e--) begin
-      sb_ahead[e] = 1'b0;
-      for (int d = 1; d <= DmaPfLines; d++) begin
-        if ((sb_vld_q[e] || sb_pend_q[e]) && sb_stream_q[e] == s &&
-            sb_tag_q[e] == blk_q[29:15] + 15'(d)) sb_ahead[e] = 1'b1;
+    sb_ahead     = '0;
+    if (seq_q && !phys_q && !write_q) begin
+      for (int d = DmaPfLines; d >= 1; d--) begin
+        c    = blk_q[29:15] + 15'(d);
+        have = 1'b0;
+        for (int w = 0; w < DmaWays; w++) begin
+          if (pg_vld_q[s][w] && pg_tag_q[s][w] == c) have = 1'b1;
+        end
+        for (int e = 0; e < DmaPfLines; e++) begin
+          if ((sb_vld_q[e] || sb_pend_q[e]) && sb_stream_q[e] == s && sb_tag_q[e] == c) have = 1'b1;
+        end
+        if (!have && l1_vld_q[s] && l1_tag_q[s] == c[14:6]) begin
+          pf_any  = 1'b1;
+          pf_next = c;
+        end
       end
+    end
+    if (sb_vld_q != '0 || sb_pend_q != '0) begin
+      for (int e = DmaPfLines - 1; e >= 0; e--) begin
+        for (int d = 1; d <= DmaPfLines; d++) begin
+          if ((sb_vld_q[e] || sb_pend_q[e]) && sb_stream_q[e] == s &&
+              sb_tag_q[e] == blk_q[29:15] + 15'(d)) sb_ahead[e] = 1'b1;
+        end
+        if (sb_stream_q[e] == s && sb_tag_q[e] == blk_q[29:15]) begin
+          if (sb_vld_q[e]) begin
+            sb_hit       = 1'b1;
+            sb_take_line = PfW'(e);
+          end
+          if (sb_pend_q[e] && !sb_dead_q[e]) sb_wait = 1'b1;
+        end
+      end
+    end
+    for (int e = DmaPfLines - 1; e >= 0; e--) begin
       if (!sb_ahead[e] && !(sb_pend_q[e] && sb_dead_q[e])) begin
         pf_free = 1'b1;
         pf_line = PfW'(e);
-      end
-      if (sb_stream_q[e] == s && sb_tag_q[e] == blk_q[29:15]) begin
-        if (sb_vld_q[e]) begin
-          sb_hit       = 1'b1;
-          sb_take_line = PfW'(e);
-        end
-        if (sb_pend_q[e] && !sb_dead_q[e]) sb_wait = 1'b1;
       end
     end
   end
@@ -623,8 +636,8 @@ module qaccel_dma
       if (!soft_rst_i && issue_data && write_q) begin
         wvalid_q  <= 1'b1;
         wlast_q   <= w_more ? wleft_q == 6'd1 : burst == 11'd1;
-        wbeat_q   <= 512'(wsh >> {bi_q[1:0], 9'd0});
-        wstrb_q   <= 64'(wmask_sh >> {bi_q[1:0], 6'd0});
+        wbeat_q   <= 512'(wsh >> {bi_q[BiW-1:0], 9'd0});
+        wstrb_q   <= 64'(wmask_sh >> {bi_q[BiW-1:0], 6'd0});
       end
     end
   end

@@ -205,13 +205,17 @@ package qaccel_pkg;
   localparam int unsigned KChunk       = 512;   // bytes of K per scratchpad bank (multiple of 64)
   // Scratchpad banks, used in turn: while the array streams one, the loader
   // fills the others, so a load has Banks - 1 chunks' time to arrive.
-  // Arrays of up to BanksMaxPes PEs have MaxBanks, larger ones two
-  // (qaccel_top): at 32x32 the C stores, not the loads, bound a tile, and
-  // a third bank's reads only take memory request slots from them (512^3:
-  // 88.1 % with two banks, 85.2 % with three).  A tiled job whose K is two
-  // chunks uses two banks (qaccel_cmd, job_t.last_bank).
+  // A tiled job whose K is two chunks uses two banks (qaccel_cmd,
+  // job_t.last_bank).
   localparam int unsigned MaxBanks     = 3;
-  localparam int unsigned BanksMaxPes  = 256;
+  // Arrays of PairMinPes PEs or more (32x32) write the C rows of two
+  // neighbouring tiles as one (qaccel_post_eng): there each row's write
+  // holds a memory request slot for a whole latency, and a tile's 32 rows
+  // took more slot time than its compute.  (Before the pairs, 32x32 had
+  // two banks, since a third bank's reads only took slots from those
+  // stores: 512^3 88.1 % with two, 85.2 % with three; paired, three banks
+  // give 95.2 %, and 256^3 72.5 %.)
+  localparam int unsigned PairMinPes   = 512;
   localparam int unsigned DescBuf      = 16;    // descriptors fetched by one prefetch read
   localparam int unsigned GemvK        = 2048;  // largest GEMV slot: bytes of K per bank
   localparam int unsigned GemvMinPes   = 64;    // arrays with fewer PEs have no GEMV mode

@@ -78,8 +78,13 @@ module qaccel_top
   output logic         idle_o
 );
 
-  // A C row of int32 is the widest write, the 64-byte record the narrowest.
-  localparam int unsigned WrBytes = Cols * 4 > CqeBytes ? Cols * 4 : CqeBytes;
+  // Arrays of PairMinPes PEs or more are bound by their C stores: the post
+  // engine writes the rows of two neighbouring tiles as one (qaccel_post_eng).
+  localparam bit          PostPair = Rows * Cols >= PairMinPes;
+  // A C row of int32 (two with PostPair) is the widest write, the 64-byte
+  // record the narrowest.
+  localparam int unsigned CRowW   = (PostPair ? 2 : 1) * Cols * 4;
+  localparam int unsigned WrBytes = CRowW > CqeBytes ? CRowW : CqeBytes;
   // Read tags carry {descriptor, bank's last range, bank, scratchpad byte}.
   localparam int unsigned TagW    = 24;
   localparam int unsigned DestW   = TagW - 2 - BankW;
@@ -89,8 +94,8 @@ module qaccel_top
                                       Rows * Cols >= GemvMaxLanes * 64 ? GemvMaxLanes :
                                       Rows * Cols / 64;
   localparam int unsigned LinePorts = 1 + (GemvLanes != 0 ? GemvLanes : 1);
-  // Scratchpad: Banks banks of 64-byte lines (qaccel_pkg: MaxBanks, two
-  // above BanksMaxPes PEs), each A (Rows x KChunk bytes), B
+  // Scratchpad: Banks (qaccel_pkg: MaxBanks) banks of 64-byte lines, each
+  // A (Rows x KChunk bytes), B
   // (Cols x KChunk), bias (Cols x 4) and quant (Cols x 8), and 4 spare lines
   // (qaccel_spad places them; GEMV slots share a bank's A and B areas).
   localparam int unsigned ALines     = Rows * KChunk / 64;
@@ -98,7 +103,7 @@ module qaccel_top
   localparam int unsigned BiasLines  = (Cols * 4 + 63) / 64;
   localparam int unsigned QuantLines = (Cols * 8 + 63) / 64;
   localparam int unsigned BankLines  = ALines + BLines + BiasLines + QuantLines;
-  localparam int unsigned Banks      = Rows * Cols > BanksMaxPes ? 2 : MaxBanks;
+  localparam int unsigned Banks      = MaxBanks;
   localparam int unsigned LineW      = $clog2(Banks * BankLines + 4 + 1);
   localparam int unsigned GemvBank   = (ALines + BLines) * 64;
 
@@ -381,7 +386,7 @@ module qaccel_top
     .starved_o      (comp_starved)
   );
 
-  qaccel_post_eng #(.Rows(Rows), .Cols(Cols), .WrBytes(WrBytes)) u_post_eng (
+  qaccel_post_eng #(.Rows(Rows), .Cols(Cols), .WrBytes(WrBytes), .Pair(PostPair)) u_post_eng (
     .clk_i,
     .rst_ni,
     .clear_i     (soft_rst),

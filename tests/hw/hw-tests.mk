@@ -3,8 +3,8 @@
 #   $(BUILD)/tests/hw/iface_check        C header and SV package agree, and the
 #                                        uapi's and library's copies with them
 #   $(BUILD)/tests/hw/RxC/test_gemm      GEMMs, NOPs, errors, reset on the RxC model
-#   $(BUILD)/tests/hw/RxC/test_func      the functional model against the RTL, on 4x4
-#                                        and every RxC in ARRAYS
+#   $(BUILD)/tests/hw/RxC/test_func      the functional model against the RTL, on 4x4,
+#                                        every RxC in ARRAYS and 32x32
 #                                        (QACCEL_TEST_JOBS=N: length of its job stream);
 #                                        asan/test_func: the same under ASan and UBSan
 #
@@ -79,15 +79,16 @@ $(HW_TEST_DIR)/$(1)/test_func: $(filter-out $(call qsim_lib,4x4),$(HW_FUNC_DEPS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(HW_TEST_CFLAGS) $$< $(call qsim_lib,$(1)) $$(QSIM_LDLIBS) -o $$@
 endef
-$(foreach a,$(sort 4x4 $(ARRAYS)),$(eval $(call hw_test_func_rules,$(a))))
+$(foreach a,$(sort 4x4 $(ARRAYS) $(HW_EXTRA_ARRAYS)),$(eval $(call hw_test_func_rules,$(a))))
 
 $(HW_TEST_DIR)/4x4/asan/test_func: $(HW_FUNC_DEPS) $(HW_FUNC_SAN_SRCS) $(QSIM_FUNC_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HW_TEST_CFLAGS) $(HW_SAN_FLAGS) -DQSIM_ROWS=4 -DQSIM_COLS=4 $< \
 		$(HW_FUNC_SAN_SRCS) $(call qsim_lib,4x4) $(QSIM_LDLIBS) -o $@
 # 4x4 has no GEMV datapath: the functional model's GEMV tiles are checked
-# at every other size in ARRAYS (16x16 by default).
-HW_TEST_PROGS += $(foreach a,$(sort 4x4 $(ARRAYS)),$(HW_TEST_DIR)/$(a)/test_func) \
+# at every other size in ARRAYS (16x16 by default); its paired C rows on
+# 32x32 (HW_TEST_ARRAYS).
+HW_TEST_PROGS += $(foreach a,$(sort 4x4 $(ARRAYS) $(HW_EXTRA_ARRAYS)),$(HW_TEST_DIR)/$(a)/test_func) \
 		 $(HW_TEST_DIR)/4x4/asan/test_func
 
 .PHONY: hw-tests check-hw check-hw-full

@@ -227,7 +227,7 @@ static const struct pair pairs[] = {
 
 	V(KChunk, QACCEL_UARCH_K_CHUNK),
 	V(MaxBanks, QACCEL_UARCH_MAX_BANKS),
-	V(BanksMaxPes, QACCEL_UARCH_BANKS_MAX_PES),
+	V(PairMinPes, QACCEL_UARCH_PAIR_MIN_PES),
 	V(BankW, 32 - __builtin_clz(QACCEL_UARCH_MAX_BANKS - 1)),	/* bits of a bank index */
 	V(DescBuf, QACCEL_UARCH_DESC_BUF),
 	V(GemvK, QACCEL_UARCH_GEMV_K),

@@ -134,7 +134,7 @@ module iface_dump;
     $display("AxiMaxBurst %0d", 64'(AxiMaxBurst));
     $display("KChunk %0d", 64'(KChunk));
     $display("MaxBanks %0d", 64'(MaxBanks));
-    $display("BanksMaxPes %0d", 64'(BanksMaxPes));
+    $display("PairMinPes %0d", 64'(PairMinPes));
     $display("BankW %0d", 64'(BankW));
     $display("DescBuf %0d", 64'(DescBuf));
     $display("GemvK %0d", 64'(GemvK));
