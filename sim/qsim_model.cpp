@@ -96,6 +96,16 @@ extern "C" void qsim_model_eval(struct qsim_model *m, int clk,
 	Vqaccel_top *t = m->top;
 
 	t->clk_i = clk;
+	if (clk) {
+		t->eval();
+#ifdef QSIM_TRACE
+		if (m->fst && m->dump)
+			m->fst->dump(time);
+#endif
+		out->irq = t->irq_o;
+		out->idle = t->idle_o;
+		return;
+	}
 	t->rst_ni = in->rst_ni;
 	t->s_awvalid_i = in->s_awvalid;
 	t->s_awaddr_i = in->s_awaddr;
@@ -113,8 +123,9 @@ extern "C" void qsim_model_eval(struct qsim_model *m, int clk,
 	t->m_bid_i = in->m_bid;
 	t->m_arready_i = in->m_arready;
 	t->m_rvalid_i = in->m_rvalid;
-	for (int i = 0; i < QSIM_DATA_WORDS; i++)
-		t->m_rdata_i[i] = in->m_rdata[i];
+	if (in->m_rvalid)
+		for (int i = 0; i < QSIM_DATA_WORDS; i++)
+			t->m_rdata_i[i] = in->m_rdata[i];
 	t->m_rresp_i = in->m_rresp;
 	t->m_rlast_i = in->m_rlast;
 	t->m_rid_i = in->m_rid;
@@ -142,8 +153,9 @@ extern "C" void qsim_model_eval(struct qsim_model *m, int clk,
 	out->m_awburst = t->m_awburst_o;
 	out->m_awid = t->m_awid_o;
 	out->m_wvalid = t->m_wvalid_o;
-	for (int i = 0; i < QSIM_DATA_WORDS; i++)
-		out->m_wdata[i] = t->m_wdata_o[i];
+	if (out->m_wvalid)
+		for (int i = 0; i < QSIM_DATA_WORDS; i++)
+			out->m_wdata[i] = t->m_wdata_o[i];
 	out->m_wstrb = t->m_wstrb_o;
 	out->m_wlast = t->m_wlast_o;
 	out->m_bready = t->m_bready_o;
