@@ -153,62 +153,18 @@ module qaccel_cmd
   // ---------------------------------------------------------------------
   // Decode
   // ---------------------------------------------------------------------
-  // The job's descriptor, taken from the buffer in CIdle (desc_take); zero
-  // after reset and soft reset.  A register of its own, apart from the
-  // sequencer's (q): a simulator then copies it only when it changes, and
-  // its fields are read with constant part-selects (a function taking the
-  // whole descriptor as an argument would copy it on every call).
-  logic [DescBytes*8-1:0] desc_q;
-  logic                   desc_take;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni)        desc_q <= '0;
-    else if (clear_i)   desc_q <= '0;
-    else if (desc_take) desc_q <= dbuf_q[q.didx];
-  end
+  // The job's tile geometry from its M and K (see the comments inside).
+  typedef struct packed {
+    logic             gemv;
+    logic [3:0]       g_sh;
+    logic [5:0]       g_ch;
+    logic [11:0]      t_k;
+    logic [BankW-1:0] last_bank;
+  } geo_t;
 
-  logic [7:0]  opcode;
-  logic [15:0] flags;
-  job_t        job;
-
-  assign opcode = desc_q[DescOpcode*8 +: 8];
-  assign flags  = desc_q[DescFlags*8 +: 16];
-
-  always_comb begin
+  function automatic geo_t geometry(logic [31:0] m, logic [31:0] k);
+    geo_t        g;
     logic [31:0] slots, nk, gn, gk;
-    job.m           = desc_q[DescM*8 +: 32];
-    job.n           = desc_q[DescN*8 +: 32];
-    job.k           = desc_q[DescK*8 +: 32];
-    job.lda         = desc_q[DescLda*8 +: 32];
-    job.ldb         = desc_q[DescLdb*8 +: 32];
-    job.ldc         = desc_q[DescLdc*8 +: 32];
-    job.out_mult    = desc_q[DescOutMultiplier*8 +: 32];
-    job.out_shift   = desc_q[DescOutShift*8 +: 8];
-    job.a_zp        = desc_q[DescAZeroPoint*8 +: 16];
-    job.b_zp        = desc_q[DescBZeroPoint*8 +: 16];
-    job.c_zp        = desc_q[DescCZeroPoint*8 +: 16];
-    job.clamp_min   = desc_q[DescClampMin*8 +: 16];
-    job.clamp_max   = desc_q[DescClampMax*8 +: 16];
-    job.a_u8        = flags[FlagAUint8];
-    job.b_u8        = flags[FlagBUint8];
-    job.bias_en     = flags[FlagBias];
-    job.out_type    = out_type_e'(flags[FlagOutShift +: 2]);
-    job.rq          = rq_mode_e'(flags[FlagRequant +: 2]);
-    job.per_channel = flags[FlagPerChannel] && job.out_type != OutInt32;
-    job.a           = '{ptable: desc_q[(DescA + BufTable)*8 +: 64],
-                        offset: desc_q[(DescA + BufOffset)*8 +: 32],
-                        size:   desc_q[(DescA + BufSize)*8 +: 32]};
-    job.b           = '{ptable: desc_q[(DescB + BufTable)*8 +: 64],
-                        offset: desc_q[(DescB + BufOffset)*8 +: 32],
-                        size:   desc_q[(DescB + BufSize)*8 +: 32]};
-    job.c           = '{ptable: desc_q[(DescC + BufTable)*8 +: 64],
-                        offset: desc_q[(DescC + BufOffset)*8 +: 32],
-                        size:   desc_q[(DescC + BufSize)*8 +: 32]};
-    job.bias        = '{ptable: desc_q[(DescBias + BufTable)*8 +: 64],
-                        offset: desc_q[(DescBias + BufOffset)*8 +: 32],
-                        size:   desc_q[(DescBias + BufSize)*8 +: 32]};
-    job.quant       = '{ptable: desc_q[(DescQuant + BufTable)*8 +: 64],
-                        offset: desc_q[(DescQuant + BufOffset)*8 +: 32],
-                        size:   desc_q[(DescQuant + BufSize)*8 +: 32]};
     // GEMV: K in gn chunks of gk bytes (at most GemvK, all of one length
     // like the tiled mode's, rounded up to whole lines so that every channel
     // row of a chunk starts a beat: 1,366 would read 1,408), in slots of 2^g_sh bytes (gk rounded up to a
@@ -218,22 +174,22 @@ module qaccel_cmd
     // nothing): 1 x 4096 x 4096 at 16x16 reads A once per row of channels
     // in 1408 + 1408 + 1280, where 2 x 2048 in three banks would reload it with every
     // bank (one slot in eight more bytes).
-    job.gemv = GemvLanes != 0 && job.m * Cols < 32'd64;
-    gn       = (job.k + GemvK - 1) / GemvK;
+    g.gemv      = GemvLanes != 0 && m * Cols < 32'd64;
+    gn          = (k + GemvK - 1) / GemvK;
     if (gn == 32'd2 && Banks > 2) gn = 32'(Banks);
-    gk       = gn == '0 ? 32'(GemvK) : (((job.k + gn - 1) / gn) + 32'd63) & ~32'd63;
-    job.g_sh = 4'd6;
+    gk          = gn == '0 ? 32'(GemvK) : (((k + gn - 1) / gn) + 32'd63) & ~32'd63;
+    g.g_sh      = 4'd6;
     for (int b = 6; b < $clog2(GemvK); b++) begin
-      if (gk > 32'd1 << b) job.g_sh = 4'(b + 1);
+      if (gk > 32'd1 << b) g.g_sh = 4'(b + 1);
     end
-    slots     = 32'(GemvBank) >> job.g_sh;
-    job.g_ch  = slots - 1 < Cols ? 6'(slots - 1) : 6'(Cols);
+    slots       = 32'(GemvBank) >> g.g_sh;
+    g.g_ch      = slots - 1 < Cols ? 6'(slots - 1) : 6'(Cols);
     // Tiled: K in as few chunks as fit a bank, all of one length (the last
     // shorter by less than their count), so that no short last chunk's
     // compute has to hide the next long chunk's load.  (K = 784: 392 + 392,
     // not 512 + 272.)  Only a K of 0 fails decode; it gets the full length.
-    nk       = (job.k + KChunk - 1) / KChunk;
-    job.t_k  = job.gemv ? 12'(gk) : nk == '0 ? 12'(KChunk) : 12'((job.k + nk - 1) / nk);
+    nk          = (k + KChunk - 1) / KChunk;
+    g.t_k       = g.gemv ? 12'(gk) : nk == '0 ? 12'(KChunk) : 12'((k + nk - 1) / nk);
     // Banks in use.  A bank skips the A reads when it still holds the
     // chunk's A block, which needs each chunk k of a row of tiles to land in
     // the same bank: K in one chunk, or in as many as there are banks in
@@ -242,9 +198,101 @@ module qaccel_cmd
     // two banks; three, reloading A with every chunk, were 68.5 %, since
     // strided rows are a burst each and the memory's request slots, not
     // its bandwidth, run out).  Every other job uses all Banks.
-    job.last_bank = !job.gemv && nk == 32'd2 ? BankW'(1) : BankW'(Banks - 1);
+    g.last_bank = !g.gemv && nk == 32'd2 ? BankW'(1) : BankW'(Banks - 1);
+    return g;
+  endfunction
+
+  // The job's descriptor, taken from the buffer in CIdle (desc_take), as
+  // the fields the sequencer reads (desc_q) and the decoded job (job) for
+  // the engines; zero after reset and soft reset.  Registers of their own,
+  // apart from the sequencer's (q): a simulator copies them only when they
+  // change.
+  typedef struct packed {
+    logic [31:0] tag;
+    logic [7:0]  opcode, reserved0, reserved1;
+    logic [15:0] flags;
+  } desc_hdr_t;
+
+  desc_hdr_t desc_q;
+  logic      desc_take;
+  // The job is decoded as its descriptor is taken: the engines read it for
+  // the whole job, and as logic on a descriptor register a simulator would
+  // assemble it (and the geometry's divisions) on every clock edge, not
+  // knowing that the register did not change.  Zero after reset and soft
+  // reset: the job of an all-zero descriptor.  (The descriptor is an
+  // argument here, copied per call: only when one is taken.)
+  function automatic job_t job_of(logic [DescBytes*8-1:0] dsc);
+    job_t        job;
+    geo_t        g;
+    logic [15:0] fl;
+    fl              = dsc[DescFlags*8 +: 16];
+    job.m           = dsc[DescM*8 +: 32];
+    job.n           = dsc[DescN*8 +: 32];
+    job.k           = dsc[DescK*8 +: 32];
+    job.lda         = dsc[DescLda*8 +: 32];
+    job.ldb         = dsc[DescLdb*8 +: 32];
+    job.ldc         = dsc[DescLdc*8 +: 32];
+    job.out_mult    = dsc[DescOutMultiplier*8 +: 32];
+    job.out_shift   = dsc[DescOutShift*8 +: 8];
+    job.a_zp        = dsc[DescAZeroPoint*8 +: 16];
+    job.b_zp        = dsc[DescBZeroPoint*8 +: 16];
+    job.c_zp        = dsc[DescCZeroPoint*8 +: 16];
+    job.clamp_min   = dsc[DescClampMin*8 +: 16];
+    job.clamp_max   = dsc[DescClampMax*8 +: 16];
+    job.a_u8        = fl[FlagAUint8];
+    job.b_u8        = fl[FlagBUint8];
+    job.bias_en     = fl[FlagBias];
+    job.out_type    = out_type_e'(fl[FlagOutShift +: 2]);
+    job.rq          = rq_mode_e'(fl[FlagRequant +: 2]);
+    job.per_channel = fl[FlagPerChannel] && job.out_type != OutInt32;
+    job.a           = '{ptable: dsc[(DescA + BufTable)*8 +: 64],
+                        offset: dsc[(DescA + BufOffset)*8 +: 32],
+                        size:   dsc[(DescA + BufSize)*8 +: 32]};
+    job.b           = '{ptable: dsc[(DescB + BufTable)*8 +: 64],
+                        offset: dsc[(DescB + BufOffset)*8 +: 32],
+                        size:   dsc[(DescB + BufSize)*8 +: 32]};
+    job.c           = '{ptable: dsc[(DescC + BufTable)*8 +: 64],
+                        offset: dsc[(DescC + BufOffset)*8 +: 32],
+                        size:   dsc[(DescC + BufSize)*8 +: 32]};
+    job.bias        = '{ptable: dsc[(DescBias + BufTable)*8 +: 64],
+                        offset: dsc[(DescBias + BufOffset)*8 +: 32],
+                        size:   dsc[(DescBias + BufSize)*8 +: 32]};
+    job.quant       = '{ptable: dsc[(DescQuant + BufTable)*8 +: 64],
+                        offset: dsc[(DescQuant + BufOffset)*8 +: 32],
+                        size:   dsc[(DescQuant + BufSize)*8 +: 32]};
+    g               = geometry(job.m, job.k);
+    job.gemv        = g.gemv;
+    job.g_sh        = g.g_sh;
+    job.g_ch        = g.g_ch;
+    job.t_k         = g.t_k;
+    job.last_bank   = g.last_bank;
+    return job;
+  endfunction
+
+  job_t job;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      desc_q <= '0;
+      job    <= job_of('0);
+    end else if (clear_i) begin
+      desc_q <= '0;
+      job    <= job_of('0);
+    end else if (desc_take) begin
+      desc_q <= '{tag:       dbuf_q[q.didx][DescTag*8 +: 32],
+                  opcode:    dbuf_q[q.didx][DescOpcode*8 +: 8],
+                  reserved0: dbuf_q[q.didx][DescReserved0*8 +: 8],
+                  reserved1: dbuf_q[q.didx][DescReserved1*8 +: 8],
+                  flags:     dbuf_q[q.didx][DescFlags*8 +: 16]};
+      job    <= job_of(dbuf_q[q.didx]);
+    end
   end
-  assign job_o = job;
+
+  logic [7:0]  opcode;
+  logic [15:0] flags;
+
+  assign opcode = desc_q.opcode;
+  assign flags  = desc_q.flags;
+  assign job_o  = job;
 
   function automatic logic in_range(logic signed [15:0] v, logic is_u8);
     return is_u8 ? (v >= 16'sd0 && v <= 16'sd255) : (v >= -16'sd128 && v <= 16'sd127);
@@ -254,13 +302,16 @@ module qaccel_cmd
     return v != 32'd0 && v <= MaxDim;
   endfunction
 
+  // Read in CDecode only: behind that condition a simulator skips the
+  // checks in every other cycle.
   err_e decode_status;
   always_comb begin
     logic out_u8;
     out_u8 = job.out_type == OutUint8;
     decode_status = ErrOk;
-    if (opcode > OpGemm || desc_q[DescReserved0*8 +: 8] != '0 ||
-        desc_q[DescReserved1*8 +: 8] != '0) begin
+    if (q.st != CDecode) begin
+      decode_status = ErrOk;
+    end else if (opcode > OpGemm || desc_q.reserved0 != '0 || desc_q.reserved1 != '0) begin
       decode_status = ErrBadOpcode;
     end else if (opcode == OpNop) begin
       decode_status = ErrOk;
@@ -302,23 +353,28 @@ module qaccel_cmd
   assign cq_full  = ((cq_wtail + 12'd1) & cq_mask_i) == cq_head_i ||
                     32'(q.cq_pend) >= CqPend;
   assign cqe_post = q.st == CCqe && req_ready_i;
-  assign job_macs = (q.status == ErrOk && opcode == OpGemm)
-                  ? 48'(job.m[15:0]) * 48'(job.n[15:0]) * 48'(job.k[15:0]) : 48'd0;
-
+  // The record and its MACs are read in CCqe only (the write's data and
+  // cq_macs_q on cqe_post): behind that condition a simulator neither
+  // multiplies nor assembles 512 bits in every other cycle.
   always_comb begin
-    cqe = '0;
-    cqe[CqeTag*8 +: 32]                = desc_q[DescTag*8 +: 32];
-    cqe[CqeStatus*8 +: 16]             = q.status;
-    cqe[CqeInfo*8 + CqePhase]          = cq_phase;
-    cqe[CqeSqHead*8 +: 32]             = {20'd0, sq_head_i};  // advanced at fetch
-    cqe[CqeErrDetail*8 +: 32]          = q.detail;
-    cqe[CqeCycles*8 +: 64]             = cnt_q.cycles;
-    cqe[CqeBusyCycles*8 +: 64]         = cnt_q.busy;
-    cqe[CqeMacs*8 +: 64]               = {16'd0, job_macs};
-    cqe[CqeDmaRdBytes*8 +: 64]         = cnt_q.rd;
-    cqe[CqeDmaWrBytes*8 +: 64]         = cnt_q.wr;
-    cqe[CqeDmaStallCycles*8 +: 32]     = cnt_q.dstall;
-    cqe[CqeComputeStallCycles*8 +: 32] = cnt_q.cstall;
+    job_macs = '0;
+    cqe      = '0;
+    if (q.st == CCqe) begin
+      job_macs = (q.status == ErrOk && opcode == OpGemm)
+               ? 48'(job.m[15:0]) * 48'(job.n[15:0]) * 48'(job.k[15:0]) : 48'd0;
+      cqe[CqeTag*8 +: 32]                = desc_q.tag;
+      cqe[CqeStatus*8 +: 16]             = q.status;
+      cqe[CqeInfo*8 + CqePhase]          = cq_phase;
+      cqe[CqeSqHead*8 +: 32]             = {20'd0, sq_head_i};  // advanced at fetch
+      cqe[CqeErrDetail*8 +: 32]          = q.detail;
+      cqe[CqeCycles*8 +: 64]             = cnt_q.cycles;
+      cqe[CqeBusyCycles*8 +: 64]         = cnt_q.busy;
+      cqe[CqeMacs*8 +: 64]               = {16'd0, job_macs};
+      cqe[CqeDmaRdBytes*8 +: 64]         = cnt_q.rd;
+      cqe[CqeDmaWrBytes*8 +: 64]         = cnt_q.wr;
+      cqe[CqeDmaStallCycles*8 +: 32]     = cnt_q.dstall;
+      cqe[CqeComputeStallCycles*8 +: 32] = cnt_q.cstall;
+    end
   end
 
   // ---------------------------------------------------------------------

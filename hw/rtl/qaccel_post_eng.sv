@@ -119,14 +119,18 @@ module qaccel_post_eng
     end
   end
 
-  // Every per-channel record of the tile must suit the job's family.
+  // Every per-channel record of the tile must suit the job's family (read
+  // in PRow only; behind that condition a simulator skips the Cols checks
+  // in every other cycle).
   logic quant_ok;
   always_comb begin
     quant_ok = 1'b1;
-    for (int c = 0; c < Cols; c++) begin
-      if (6'(c) < tile_q[h].nv && job_i.per_channel &&
-          !rq_param_ok(job_i.rq, quant_q[h][c][31:23], quant_q[h][c][63:32])) begin
-        quant_ok = 1'b0;
+    if (q.st == PRow && job_i.per_channel) begin
+      for (int c = 0; c < Cols; c++) begin
+        if (6'(c) < tile_q[h].nv &&
+            !rq_param_ok(job_i.rq, quant_q[h][c][31:23], quant_q[h][c][63:32])) begin
+          quant_ok = 1'b0;
+        end
       end
     end
   end
