@@ -73,7 +73,42 @@ SWEEP_SSHLOGINFILE ?=
 # every size the GEMM suite or the sweep runs.
 BENCH_MODEL_ARRAYS := $(BENCH_ARRAYS) $(filter-out $(BENCH_ARRAYS),$(SWEEP_ARRAYS))
 $(foreach a,$(filter-out $(ARRAYS),$(BENCH_ARRAYS)),$(eval $(call qsim_model_rules,$(a),$(a),$(QSIM_ASSERT),)))
+
+# Profile feedback (QSIM_PGO=1, the default for the benchmark models only):
+# the model's C++ is built once instrumented (RxC-pgogen), a bench_hw linked
+# with it runs QSIM_PGO_SHAPES, and the benchmark model is built with that
+# profile (gcc -fprofile-use; -fprofile-prefix-path makes the profile's file
+# names relative, so the two builds can live in different directories).
+# The training shapes are kept out of bench_hw's default set.  The models of
+# the tests and the guest are built without it (it doubles a model's build
+# time); docs/performance.md, "Simulator speed", has the figures.
+QSIM_PGO	?= 1
+QSIM_PGO_SHAPES	?= 96x96x96,200x40x300,160x160x520,1x1000x1000
+qsim_pgo_dir = $(BUILD)/sim/$(1)-bench/prof
+qsim_pgo_gen = -fprofile-generate -fprofile-update=single -fprofile-dir=$(call qsim_pgo_dir,$(1)) \
+	       -fprofile-prefix-path=$(BUILD)/sim/$(1)-pgogen
+qsim_pgo_use = -fprofile-use -fprofile-partial-training -fprofile-dir=$(call qsim_pgo_dir,$(1)) \
+	       -fprofile-prefix-path=$(BUILD)/sim/$(1)-bench -Wno-missing-profile
+
+define bench_pgo_rules
+$(call qsim_model_rules,$(1),$(1)-pgogen,,,$(call qsim_pgo_gen,$(1)),)
+$(call qsim_model_rules,$(1),$(1)-bench,,,$(call qsim_pgo_use,$(1)),$(call qsim_pgo_dir,$(1))/stamp)
+
+$(BUILD)/sim/$(1)-pgogen/bench_train: $(TOP)/bench/bench_hw.c $(BUILD)/sim/$(1)-pgogen/libqsim.a
+	$$(CC) $$(CFLAGS_COMMON) $$(JSON_CFLAGS) -I$(TOP)/sim $(TOP)/bench/bench_hw.c $$(JSON_LIBS) \
+		$(BUILD)/sim/$(1)-pgogen/libqsim.a $$(QSIM_LDLIBS) -lgcov -o $$@
+
+$(call qsim_pgo_dir,$(1))/stamp: $(BUILD)/sim/$(1)-pgogen/bench_train
+	@rm -rf $$(@D)
+	@mkdir -p $$(@D)
+	$$< --shapes $$(QSIM_PGO_SHAPES) >$$(@D)/train.log || { cat $$(@D)/train.log; exit 1; }
+	@touch $$@
+endef
+ifeq ($(QSIM_PGO),1)
+$(foreach a,$(BENCH_MODEL_ARRAYS),$(eval $(call bench_pgo_rules,$(a))))
+else
 $(foreach a,$(BENCH_MODEL_ARRAYS),$(eval $(call qsim_model_rules,$(a),$(a)-bench,,)))
+endif
 
 # bench_hw.c's object comes before jansson on the link line, then the model.
 define bench_hw_rules

@@ -54,7 +54,10 @@ qsim_rows = $(word 1,$(subst x, ,$(1)))
 qsim_cols = $(word 2,$(subst x, ,$(1)))
 
 # $(1) array size RxC, $(2) output directory name, $(3) extra Verilator
-# flags (--trace-fst adds the tracing runtime), $(4) extra C/C++ flags.
+# flags (--trace-fst adds the tracing runtime), $(4) extra C/C++ flags,
+# $(5) extra flags for the model's fast-path C++ (profile feedback,
+# bench/bench.mk), $(6) more prerequisites of the model's objects (the
+# profile they are built with).
 # A model depends on this file too: its Verilator flags live here.
 define qsim_model_rules
 $(BUILD)/sim/$(2)/obj/Vqaccel_top.mk: $$(QSIM_RTL) $(TOP)/sim/sim.mk
@@ -64,8 +67,8 @@ $(BUILD)/sim/$(2)/obj/Vqaccel_top.mk: $$(QSIM_RTL) $(TOP)/sim/sim.mk
 		-GCols=$(call qsim_cols,$(1)) --Mdir $$(@D) $$(QSIM_RTL)
 
 # Verilator's own makefile knows how to compile the model and its runtime.
-$(BUILD)/sim/$(2)/obj/Vqaccel_top__ALL.a: $(BUILD)/sim/$(2)/obj/Vqaccel_top.mk
-	$$(MAKE) -C $$(@D) -f Vqaccel_top.mk OPT_FAST="$$(QSIM_OPT)" \
+$(BUILD)/sim/$(2)/obj/Vqaccel_top__ALL.a: $(BUILD)/sim/$(2)/obj/Vqaccel_top.mk $(6)
+	$$(MAKE) -C $$(@D) -f Vqaccel_top.mk OPT_FAST="$$(QSIM_OPT) $(5)" \
 		OPT_SLOW=-O1 OPT_GLOBAL=-O2 VM_PARALLEL_BUILDS=1 \
 		Vqaccel_top__ALL.a verilated.o verilated_threads.o $(if $(findstring --trace-fst,$(3)),verilated_fst_c.o)
 
