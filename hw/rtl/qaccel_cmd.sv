@@ -221,6 +221,13 @@ module qaccel_cmd
   // knowing that the register did not change.  Zero after reset and soft
   // reset: the job of an all-zero descriptor.  (The descriptor is an
   // argument here, copied per call: only when one is taken.)
+  // A buffer reference of the descriptor at byte offset at.
+  function automatic buf_ref_t buf_ref(logic [DescBytes*8-1:0] dsc, int unsigned at);
+    return '{ptable: dsc[(at + BufTable)*8 +: 64],
+             offset: dsc[(at + BufOffset)*8 +: 32],
+             size:   dsc[(at + BufSize)*8 +: 32]};
+  endfunction
+
   function automatic job_t job_of(logic [DescBytes*8-1:0] dsc);
     job_t        job;
     geo_t        g;
@@ -245,21 +252,11 @@ module qaccel_cmd
     job.out_type    = out_type_e'(fl[FlagOutShift +: 2]);
     job.rq          = rq_mode_e'(fl[FlagRequant +: 2]);
     job.per_channel = fl[FlagPerChannel] && job.out_type != OutInt32;
-    job.a           = '{ptable: dsc[(DescA + BufTable)*8 +: 64],
-                        offset: dsc[(DescA + BufOffset)*8 +: 32],
-                        size:   dsc[(DescA + BufSize)*8 +: 32]};
-    job.b           = '{ptable: dsc[(DescB + BufTable)*8 +: 64],
-                        offset: dsc[(DescB + BufOffset)*8 +: 32],
-                        size:   dsc[(DescB + BufSize)*8 +: 32]};
-    job.c           = '{ptable: dsc[(DescC + BufTable)*8 +: 64],
-                        offset: dsc[(DescC + BufOffset)*8 +: 32],
-                        size:   dsc[(DescC + BufSize)*8 +: 32]};
-    job.bias        = '{ptable: dsc[(DescBias + BufTable)*8 +: 64],
-                        offset: dsc[(DescBias + BufOffset)*8 +: 32],
-                        size:   dsc[(DescBias + BufSize)*8 +: 32]};
-    job.quant       = '{ptable: dsc[(DescQuant + BufTable)*8 +: 64],
-                        offset: dsc[(DescQuant + BufOffset)*8 +: 32],
-                        size:   dsc[(DescQuant + BufSize)*8 +: 32]};
+    job.a           = buf_ref(dsc, DescA);
+    job.b           = buf_ref(dsc, DescB);
+    job.c           = buf_ref(dsc, DescC);
+    job.bias        = buf_ref(dsc, DescBias);
+    job.quant       = buf_ref(dsc, DescQuant);
     g               = geometry(job.m, job.k);
     job.gemv        = g.gemv;
     job.g_sh        = g.g_sh;
