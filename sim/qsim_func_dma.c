@@ -164,11 +164,18 @@ static int tlb_fill(struct tlb *t, uint32_t line_tag, const void *line)
 	return way;
 }
 
+/* Whether stream buffer line e holds line_tag of stream s (or is reading it). */
+static bool sb_holds(const struct qsim_func *f, const bool *pend, unsigned int e, enum stream s,
+		     uint32_t line_tag)
+{
+	return (f->sb[e].valid || pend[e]) && f->sb[e].stream == s && f->sb[e].tag == line_tag;
+}
+
 /* The stream buffer line holding line_tag of stream s (or one being read), or -1. */
 static int sb_find(const struct qsim_func *f, const bool *pend, enum stream s, uint32_t line_tag)
 {
 	for (unsigned int e = 0; e < QACCEL_UARCH_DMA_PF_LINES; e++)
-		if ((f->sb[e].valid || pend[e]) && f->sb[e].stream == s && f->sb[e].tag == line_tag)
+		if (sb_holds(f, pend, e, s, line_tag))
 			return (int)e;
 	return -1;
 }
@@ -199,8 +206,7 @@ static void prefetch_ahead(struct qsim_func *f, enum stream s, uint32_t line_tag
 			bool ahead = false;
 
 			for (uint32_t a = 1; a <= QACCEL_UARCH_DMA_PF_LINES; a++)
-				if ((f->sb[i].valid || pend[i]) && f->sb[i].stream == s &&
-				    f->sb[i].tag == ((line_tag + a) & LINE_TAG_MASK))
+				if (sb_holds(f, pend, i, s, (line_tag + a) & LINE_TAG_MASK))
 					ahead = true;
 			if (!ahead)
 				e = (int)i;

@@ -89,23 +89,9 @@ extern "C" void qsim_model_free(struct qsim_model *m)
 	delete m;
 }
 
-extern "C" void qsim_model_eval(struct qsim_model *m, int clk,
-				const struct qsim_model_in *in,
-				struct qsim_model_out *out, uint64_t time)
+/* The clock-low half's inputs (see qsim_model.h: m_rdata only with its valid). */
+static void drive_inputs(Vqaccel_top *t, const struct qsim_model_in *in)
 {
-	Vqaccel_top *t = m->top;
-
-	t->clk_i = clk;
-	if (clk) {
-		t->eval();
-#ifdef QSIM_TRACE
-		if (m->fst && m->dump)
-			m->fst->dump(time);
-#endif
-		out->irq = t->irq_o;
-		out->idle = t->idle_o;
-		return;
-	}
 	t->rst_ni = in->rst_ni;
 	t->s_awvalid_i = in->s_awvalid;
 	t->s_awaddr_i = in->s_awaddr;
@@ -129,15 +115,11 @@ extern "C" void qsim_model_eval(struct qsim_model *m, int clk,
 	t->m_rresp_i = in->m_rresp;
 	t->m_rlast_i = in->m_rlast;
 	t->m_rid_i = in->m_rid;
+}
 
-	t->eval();
-#ifdef QSIM_TRACE
-	if (m->fst && m->dump)
-		m->fst->dump(time);
-#else
-	(void)time;
-#endif
-
+/* The clock-low half's outputs but irq and idle (m_wdata only with its valid). */
+static void read_outputs(Vqaccel_top *t, struct qsim_model_out *out)
+{
 	out->s_awready = t->s_awready_o;
 	out->s_wready = t->s_wready_o;
 	out->s_bvalid = t->s_bvalid_o;
@@ -166,6 +148,27 @@ extern "C" void qsim_model_eval(struct qsim_model *m, int clk,
 	out->m_arburst = t->m_arburst_o;
 	out->m_arid = t->m_arid_o;
 	out->m_rready = t->m_rready_o;
+}
+
+extern "C" void qsim_model_eval(struct qsim_model *m, int clk,
+				const struct qsim_model_in *in,
+				struct qsim_model_out *out, uint64_t time)
+{
+	Vqaccel_top *t = m->top;
+
+	t->clk_i = clk;
+	if (!clk)
+		drive_inputs(t, in);
+	t->eval();
+#ifdef QSIM_TRACE
+	if (m->fst && m->dump)
+		m->fst->dump(time);
+#else
+	(void)time;
+#endif
 	out->irq = t->irq_o;
 	out->idle = t->idle_o;
+	if (clk)
+		return;
+	read_outputs(t, out);
 }

@@ -153,18 +153,14 @@ module qaccel_cmd
   // ---------------------------------------------------------------------
   // Decode
   // ---------------------------------------------------------------------
-  // The job's tile geometry from its M and K (see the comments inside).
-  typedef struct packed {
-    logic             gemv;
-    logic [3:0]       g_sh;
-    logic [5:0]       g_ch;
-    logic [11:0]      t_k;
-    logic [BankW-1:0] last_bank;
-  } geo_t;
-
-  function automatic geo_t geometry(logic [31:0] m, logic [31:0] k);
-    geo_t        g;
-    logic [31:0] slots, nk, gn, gk;
+  // The job's tile geometry (gemv, g_sh, g_ch, t_k, last_bank) from its M
+  // and K (see the comments inside).
+  function automatic job_t with_geometry(job_t job);
+    logic [31:0] m, k, slots, nk, gn, gk;
+    job_t        g;
+    g = job;
+    m = job.m;
+    k = job.k;
     // GEMV: K in gn chunks of gk bytes (at most GemvK, all of one length
     // like the tiled mode's, rounded up to whole lines so that every channel
     // row of a chunk starts a beat: 1,366 would read 1,408), in slots of 2^g_sh bytes (gk rounded up to a
@@ -230,8 +226,8 @@ module qaccel_cmd
 
   function automatic job_t job_of(logic [DescBytes*8-1:0] dsc);
     job_t        job;
-    geo_t        g;
     logic [15:0] fl;
+    job             = '0;  // the geometry's fields: with_geometry()
     fl              = dsc[DescFlags*8 +: 16];
     job.m           = dsc[DescM*8 +: 32];
     job.n           = dsc[DescN*8 +: 32];
@@ -257,13 +253,7 @@ module qaccel_cmd
     job.c           = buf_ref(dsc, DescC);
     job.bias        = buf_ref(dsc, DescBias);
     job.quant       = buf_ref(dsc, DescQuant);
-    g               = geometry(job.m, job.k);
-    job.gemv        = g.gemv;
-    job.g_sh        = g.g_sh;
-    job.g_ch        = g.g_ch;
-    job.t_k         = g.t_k;
-    job.last_bank   = g.last_bank;
-    return job;
+    return with_geometry(job);
   endfunction
 
   job_t job;
